@@ -1,0 +1,12 @@
+/** @agent-otel/core: the agent-otel runtime shared by the hook, the SDK hooks, MCP and the collector. */
+export type {
+  AttributeValue,
+  SpanAttributes,
+  DecisionPhase,
+  DecisionRequest,
+  PolicyFinding,
+  Decision,
+  DeciderState,
+  IntentVerdict,
+  Decider,
+} from './decision.js';
