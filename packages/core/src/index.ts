@@ -10,3 +10,5 @@ export type {
   IntentVerdict,
   Decider,
 } from './decision.js';
+export { policyTags, highestSeverity, strongestAction } from './policy-tags.js';
+export type { PolicyTags, SpanEventData } from './policy-tags.js';
