@@ -12,3 +12,7 @@ export type {
 } from './decision.js';
 export { policyTags, highestSeverity, strongestAction } from './policy-tags.js';
 export type { PolicyTags, SpanEventData } from './policy-tags.js';
+export { describeToolCall, normalizePath, parseMcpToolName, redactUrl } from './tool-call.js';
+export type { ToolCallDescription, DescribeToolCallOptions } from './tool-call.js';
+export { parseShellCommand, unwrapCommand } from './shell.js';
+export type { SimpleCommand, ShellRedirection } from './shell.js';

@@ -1,0 +1,869 @@
+/**
+ * What a tool call touches, in the attributes of the tool span (docs/semconv.md "tool"). The
+ * hook computes it from a hook payload, the collector from Claude Code's native
+ * `claude_code.tool` spans: one function, so a policy rule sees the same view from both.
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join, normalize, resolve } from 'node:path';
+import {
+  AGENT_TOOL_CATEGORY_VALUE_AGENT,
+  AGENT_TOOL_CATEGORY_VALUE_EXECUTE,
+  AGENT_TOOL_CATEGORY_VALUE_MCP,
+  AGENT_TOOL_CATEGORY_VALUE_NETWORK,
+  AGENT_TOOL_CATEGORY_VALUE_OTHER,
+  AGENT_TOOL_CATEGORY_VALUE_READ,
+  AGENT_TOOL_CATEGORY_VALUE_WRITE,
+  ATTR_AGENT_MCP_SERVER_NAME,
+  ATTR_AGENT_MCP_TOOL_NAME,
+  ATTR_AGENT_TOOL_CATEGORY,
+  ATTR_AGENT_TOOL_HOSTS,
+  ATTR_AGENT_TOOL_PATHS,
+  ATTR_AGENT_TOOL_TARGET,
+  ATTR_FILE_PATH,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_GEN_AI_TOOL_TYPE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_FULL,
+  GEN_AI_TOOL_TYPE_VALUE_EXTENSION,
+  GEN_AI_TOOL_TYPE_VALUE_FUNCTION,
+} from '@agent-otel/semconv';
+import type { ToolCategory } from '@agent-otel/semconv';
+import type { SpanAttributes } from './decision.js';
+import { parseShellCommand, unwrapCommand } from './shell.js';
+import type { SimpleCommand } from './shell.js';
+
+/** Everything a tool call names, and the tool-span attributes built from it. */
+export interface ToolCallDescription {
+  readonly toolName: string;
+  readonly category: ToolCategory;
+  /** `function` for the agent's built-in tools, `extension` for MCP tools. */
+  readonly toolType: string;
+  /** The normalized thing the call acts on: path, command line, URL, `server/tool`, subagent type. */
+  readonly target?: string;
+  /** The one file the call acts on, absolute. */
+  readonly filePath?: string;
+  /** The one URL the call fetches, credentials and secret query values redacted. */
+  readonly url?: string;
+  /** The one host the call reaches, and its port when named. */
+  readonly serverAddress?: string;
+  readonly serverPort?: number;
+  /** Every host the call names. */
+  readonly hosts: readonly string[];
+  /** Every path the call names, absolute. */
+  readonly paths: readonly string[];
+  readonly mcpServerName?: string;
+  readonly mcpToolName?: string;
+  /** The subagent type an `Agent`/`Task` call starts. */
+  readonly subagentType?: string;
+  /** For shell tools: every simple command run, as its unwrapped words (`sudo` etc. removed). */
+  readonly commands: readonly (readonly string[])[];
+  /** The tool-span attributes of the convention (no ids, no content). */
+  readonly attributes: SpanAttributes;
+}
+
+/** Options of {@link describeToolCall}. */
+export interface DescribeToolCallOptions {
+  /** The MCP server that provides the tool, when the payload says so (Claude Code `mcp_server`). Default: parsed from `mcp__server__tool`. */
+  readonly mcpServer?: string;
+  /** Applied to the command line in `agent.tool.target` (the secret redactor). Default: identity. */
+  readonly redact?: (value: string) => string;
+}
+
+const READ_TOOLS = new Set(['Read', 'Glob', 'Grep', 'LS', 'NotebookRead', 'BashOutput']);
+const WRITE_TOOLS = new Set(['Write', 'Edit', 'MultiEdit', 'NotebookEdit']);
+const EXECUTE_TOOLS = new Set(['Bash', 'PowerShell', 'KillShell', 'KillBash', 'Monitor']);
+const NETWORK_TOOLS = new Set(['WebFetch', 'WebSearch']);
+const AGENT_TOOLS = new Set(['Agent', 'Task']);
+
+/** URL schemes whose authority is a network host (not `file:`, not object-store buckets). */
+const NETWORK_SCHEMES = new Set([
+  'http',
+  'https',
+  'ws',
+  'wss',
+  'ftp',
+  'ftps',
+  'sftp',
+  'ssh',
+  'git',
+  'rsync',
+  'telnet',
+  'postgres',
+  'postgresql',
+  'mysql',
+  'mongodb',
+  'mongodb+srv',
+  'redis',
+  'rediss',
+  'amqp',
+  'amqps',
+  'ldap',
+  'ldaps',
+  'smtp',
+  'imap',
+]);
+
+/** Query parameters whose value is a credential: redacted in `url.full`. */
+const SECRET_QUERY_KEY =
+  /(token|secret|password|passwd|pwd|key|signature|sig|auth|credential|session)/i;
+
+/** Commands whose plain (non-option) arguments are files or directories. */
+const FILE_COMMANDS = new Set([
+  'cat',
+  'tac',
+  'head',
+  'tail',
+  'less',
+  'more',
+  'nl',
+  'wc',
+  'stat',
+  'file',
+  'touch',
+  'rm',
+  'rmdir',
+  'mkdir',
+  'cp',
+  'mv',
+  'ln',
+  'ls',
+  'll',
+  'tree',
+  'du',
+  'df',
+  'shred',
+  'truncate',
+  'tee',
+  'vi',
+  'vim',
+  'nvim',
+  'nano',
+  'emacs',
+  'code',
+  'open',
+  'xdg-open',
+  'source',
+  '.',
+  'diff',
+  'cmp',
+  'base64',
+  'xxd',
+  'od',
+  'hexdump',
+  'strings',
+  'md5sum',
+  'sha1sum',
+  'sha256sum',
+  'sha512sum',
+  'shasum',
+  'zip',
+  'unzip',
+  'gzip',
+  'gunzip',
+  'bzip2',
+  'xz',
+  'zcat',
+  'tar',
+  'readlink',
+  'realpath',
+  'basename',
+  'dirname',
+  'cd',
+  'pushd',
+  'install',
+  'sort',
+  'uniq',
+  'cut',
+  'paste',
+  'jq',
+  'yq',
+  'bat',
+  'scp',
+  'rsync',
+  'dd',
+  'srm',
+  'unlink',
+  'python',
+  'python3',
+  'node',
+  'ruby',
+  'perl',
+  'php',
+  'bash',
+  'sh',
+  'zsh',
+  'deno',
+  'bun',
+]);
+/** Commands whose first plain argument is not a path (a pattern, a script, a mode, an owner). */
+const FIRST_ARG_NOT_PATH = new Set([
+  'grep',
+  'egrep',
+  'fgrep',
+  'rg',
+  'ag',
+  'ack',
+  'sed',
+  'awk',
+  'gawk',
+  'chmod',
+  'chown',
+  'chgrp',
+  'setfacl',
+]);
+/** Commands whose first plain argument is a host. */
+const HOST_COMMANDS = new Set([
+  'ssh',
+  'mosh',
+  'sftp',
+  'telnet',
+  'nc',
+  'ncat',
+  'netcat',
+  'ping',
+  'ping6',
+  'dig',
+  'nslookup',
+  'host',
+  'whois',
+  'traceroute',
+  'tracepath',
+  'mtr',
+  'ftp',
+  'socat',
+]);
+/** Commands that fetch their plain arguments as URLs, scheme optional. */
+const URL_COMMANDS = new Set(['curl', 'wget', 'http', 'https', 'xh', 'httpie', 'aria2c', 'lynx']);
+/** Options (of any command) that take the next word as a value. */
+const VALUE_OPTIONS: Record<string, ReadonlySet<string>> = {
+  curl: new Set([
+    '-X',
+    '--request',
+    '-H',
+    '--header',
+    '-d',
+    '--data',
+    '--data-binary',
+    '--data-raw',
+    '--data-urlencode',
+    '-F',
+    '--form',
+    '-o',
+    '--output',
+    '-u',
+    '--user',
+    '-A',
+    '--user-agent',
+    '-e',
+    '--referer',
+    '-T',
+    '--upload-file',
+    '-b',
+    '--cookie',
+    '-c',
+    '--cookie-jar',
+    '-x',
+    '--proxy',
+    '-m',
+    '--max-time',
+    '--connect-timeout',
+    '-w',
+    '--write-out',
+    '-K',
+    '--config',
+    '--cacert',
+    '--cert',
+    '--key',
+    '-E',
+    '--resolve',
+    '--retry',
+    '--url',
+  ]),
+  wget: new Set([
+    '-O',
+    '--output-document',
+    '-o',
+    '--output-file',
+    '-P',
+    '--directory-prefix',
+    '--header',
+    '--post-data',
+    '--post-file',
+    '-U',
+    '--user-agent',
+    '-t',
+    '--tries',
+    '-T',
+    '--timeout',
+    '-i',
+    '--input-file',
+    '--body-file',
+    '--method',
+  ]),
+  ssh: new Set([
+    '-p',
+    '-i',
+    '-l',
+    '-o',
+    '-F',
+    '-J',
+    '-L',
+    '-R',
+    '-D',
+    '-W',
+    '-b',
+    '-c',
+    '-E',
+    '-e',
+    '-m',
+    '-O',
+    '-Q',
+    '-S',
+    '-w',
+    '-B',
+    '-I',
+  ]),
+  scp: new Set(['-P', '-i', '-o', '-F', '-J', '-l', '-c', '-S']),
+  git: new Set([
+    '-C',
+    '-c',
+    '--git-dir',
+    '--work-tree',
+    '-m',
+    '--message',
+    '-b',
+    '--branch',
+    '--depth',
+    '-o',
+    '--origin',
+    '--upstream',
+    '--format',
+    '-u',
+    '--author',
+  ]),
+  grep: new Set(['-e', '-f', '-m', '-A', '-B', '-C', '--include', '--exclude', '--regexp']),
+  rg: new Set(['-e', '-g', '--glob', '-t', '--type', '-m', '-A', '-B', '-C', '-f']),
+  tar: new Set(['-C', '--directory', '-T', '--files-from', '-X', '--exclude-from']),
+  nc: new Set(['-p', '-s', '-w', '-i', '-q', '-x']),
+  find: new Set([]),
+  psql: new Set(['-h', '--host', '-p', '--port', '-U', '--username', '-d', '--dbname', '-c', '-f']),
+  mysql: new Set(['-h', '--host', '-P', '--port', '-u', '--user', '-D', '--database', '-e']),
+  'redis-cli': new Set(['-h', '-p', '-a', '-n', '-u']),
+  docker: new Set([
+    '-H',
+    '--host',
+    '-v',
+    '--volume',
+    '-e',
+    '--env',
+    '-p',
+    '--publish',
+    '--name',
+    '-w',
+  ]),
+  kubectl: new Set(['--context', '-n', '--namespace', '--server', '-s', '-f', '--filename', '-o']),
+  aws: new Set(['--profile', '--region', '--endpoint-url', '--output']),
+  gh: new Set(['-R', '--repo', '-b', '--body', '-t', '--title', '--hostname']),
+  sed: new Set(['-e', '--expression', '-f', '--file']),
+  awk: new Set(['-f', '-v', '-F']),
+};
+/** Interpreters: `-c`/`-e` take a script (read as commands of its own for shells), not a path. */
+for (const interpreter of [
+  'bash',
+  'sh',
+  'zsh',
+  'dash',
+  'ksh',
+  'python',
+  'python3',
+  'node',
+  'ruby',
+  'perl',
+  'php',
+  'deno',
+  'bun',
+]) {
+  VALUE_OPTIONS[interpreter] = new Set([
+    '-c',
+    '-e',
+    '--eval',
+    '-p',
+    '--print',
+    '-m',
+    '-r',
+    '--require',
+    '-O',
+    '-o',
+  ]);
+}
+/** Options whose value is a host (`psql -h db.internal`). */
+const HOST_OPTIONS: Record<string, ReadonlySet<string>> = {
+  psql: new Set(['-h', '--host']),
+  mysql: new Set(['-h', '--host']),
+  'redis-cli': new Set(['-h']),
+  mongo: new Set(['--host']),
+  mongosh: new Set(['--host']),
+  docker: new Set(['-H', '--host']),
+  gh: new Set(['--hostname']),
+  ssh: new Set(['-J']),
+  kubectl: new Set(['--server', '-s']),
+  aws: new Set(['--endpoint-url']),
+};
+/** Options whose value is a file (`curl -T file`, `tar -f x.tar`, `git -C dir`). */
+const PATH_OPTIONS: Record<string, ReadonlySet<string>> = {
+  curl: new Set([
+    '-o',
+    '--output',
+    '-T',
+    '--upload-file',
+    '-K',
+    '--config',
+    '--cacert',
+    '--cert',
+    '--key',
+    '-E',
+    '-c',
+    '--cookie-jar',
+  ]),
+  wget: new Set([
+    '-O',
+    '--output-document',
+    '-o',
+    '--output-file',
+    '-P',
+    '--directory-prefix',
+    '--post-file',
+    '-i',
+    '--input-file',
+    '--body-file',
+  ]),
+  ssh: new Set(['-i', '-F']),
+  scp: new Set(['-i', '-F']),
+  git: new Set(['-C', '--git-dir', '--work-tree']),
+  grep: new Set(['-f']),
+  rg: new Set(['-f']),
+  tar: new Set(['-f', '--file', '-C', '--directory', '-T', '--files-from']),
+  psql: new Set(['-f']),
+  kubectl: new Set(['-f', '--filename']),
+};
+
+const HOSTNAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$/i;
+const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+
+function isHostname(value: string): boolean {
+  return (
+    (HOSTNAME.test(value) &&
+      !/\.(js|ts|json|md|txt|py|sh|env|yaml|yml|toml|lock|log|csv|html|css|tsx|jsx|mjs|cjs|c|h|go|rs|java|rb|php|zip|tar|gz|tgz|pem|key|crt)$/i.test(
+        value,
+      )) ||
+    IPV4.test(value)
+  );
+}
+
+/** A URL with its password, and the values of secret-looking query parameters, redacted. */
+export function redactUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    if (url.password) url.password = 'REDACTED';
+    for (const key of [...url.searchParams.keys()]) {
+      if (SECRET_QUERY_KEY.test(key)) url.searchParams.set(key, 'REDACTED');
+    }
+    return url.toString();
+  } catch {
+    return raw;
+  }
+}
+
+interface ParsedUrl {
+  readonly full: string;
+  readonly host: string;
+  readonly port?: number;
+}
+
+function parseNetworkUrl(raw: string, defaultScheme?: string): ParsedUrl | undefined {
+  let candidate = raw;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(candidate)) {
+    if (!defaultScheme) return undefined;
+    const hostPart = candidate.split(/[/?#]/, 1)[0] ?? '';
+    const host = hostPart.replace(/^[^@]*@/, '').replace(/:\d+$/, '');
+    if (!isHostname(host) && host !== 'localhost') return undefined;
+    candidate = `${defaultScheme}://${candidate}`;
+  }
+  try {
+    const url = new URL(candidate);
+    const scheme = url.protocol.slice(0, -1).toLowerCase();
+    if (!NETWORK_SCHEMES.has(scheme) || !url.hostname) return undefined;
+    const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    return {
+      full: redactUrl(url.toString()),
+      host,
+      ...(url.port ? { port: Number(url.port) } : {}),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** `git@github.com:org/repo.git`, `user@host:path`: an scp-style remote. */
+function scpHost(word: string): string | undefined {
+  const match = /^(?:[A-Za-z0-9._-]+@)?([A-Za-z0-9.-]+):(?!\/\/)/.exec(word);
+  if (!match) return undefined;
+  const host = match[1]!;
+  if (!word.includes('@') && !isHostname(host)) return undefined;
+  return host.toLowerCase();
+}
+
+/** A path the way the agent meant it: `~` expanded, relative to `cwd`, normalized. */
+export function normalizePath(path: string, cwd: string): string {
+  let value = path;
+  if (value === '~' || value.startsWith('~/')) value = homedir() + value.slice(1);
+  return normalize(isAbsolute(value) ? value : resolve(cwd || '/', value));
+}
+
+function looksLikePath(word: string): boolean {
+  if (word === '' || word === '-' || word.includes('://') || word.startsWith('-')) return false;
+  if (/^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:/.test(word)) return false;
+  if (
+    word.startsWith('/') ||
+    word.startsWith('./') ||
+    word.startsWith('../') ||
+    word.startsWith('~')
+  )
+    return true;
+  if (word === '.' || word === '..') return true;
+  if (word.includes('$') || word.includes('`') || /[\s=]/.test(word)) return false;
+  if (/^[A-Za-z0-9._@+-]+(\/[A-Za-z0-9._@+*-]*)+$/.test(word)) return true;
+  // A dotfile or a file with an extension: `.env`, `id_rsa.pub`, `package.json`.
+  return (
+    /^\.[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(word) ||
+    /^[A-Za-z0-9_-][A-Za-z0-9._-]*\.[A-Za-z][A-Za-z0-9]{0,7}$/.test(word)
+  );
+}
+
+/** The `url` entries of `[remote "name"]` sections of the repository's git config. */
+function gitRemoteUrl(cwd: string, remote: string): string | undefined {
+  let directory = cwd;
+  for (let depth = 0; depth < 32 && directory; depth += 1) {
+    try {
+      const config = readFileSync(join(directory, '.git', 'config'), 'utf8');
+      const section = new RegExp(
+        `\\[remote "${remote.replace(/[^A-Za-z0-9._-]/g, '')}"\\]([^[]*)`,
+      ).exec(config);
+      const url = section ? /^\s*url\s*=\s*(.+)$/m.exec(section[1]!) : null;
+      return url?.[1]?.trim();
+    } catch {
+      const parent = resolve(directory, '..');
+      if (parent === directory) return undefined;
+      directory = parent;
+    }
+  }
+  return undefined;
+}
+
+interface Findings {
+  readonly hosts: string[];
+  readonly urls: ParsedUrl[];
+  readonly paths: string[];
+}
+
+function addHost(findings: Findings, host: string | undefined): void {
+  if (host && !findings.hosts.includes(host)) findings.hosts.push(host);
+}
+
+function addPath(findings: Findings, path: string, cwd: string): void {
+  const normalized = normalizePath(path, cwd);
+  if (normalized === '/dev/null' || /^\/dev\/(stdout|stderr|stdin|fd\/)/.test(normalized)) return;
+  if (!findings.paths.includes(normalized)) findings.paths.push(normalized);
+}
+
+function addUrl(findings: Findings, url: ParsedUrl | undefined): void {
+  if (!url) return;
+  addHost(findings, url.host);
+  if (!findings.urls.some((known) => known.full === url.full)) findings.urls.push(url);
+}
+
+function examineWord(findings: Findings, word: string, cwd: string): void {
+  // `--data-binary @file`, `-F f=@file`: curl reads (and sends) the file.
+  const at = /(?:^|=)@([^;]+)$/.exec(word);
+  if (at && at[1] !== '-') addPath(findings, at[1]!, cwd);
+  for (const match of word.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^\s'"<>`]+/gi))
+    addUrl(findings, parseNetworkUrl(match[0]));
+  const value =
+    word.startsWith('-') && word.includes('=') ? word.slice(word.indexOf('=') + 1) : word;
+  const scp = scpHost(value);
+  if (scp) addHost(findings, scp);
+  else if (looksLikePath(value)) addPath(findings, value, cwd);
+}
+
+function examineCommand(findings: Findings, simple: SimpleCommand, cwd: string): readonly string[] {
+  for (const redirection of simple.redirections) {
+    if (
+      /&$/.test(redirection.operator) ||
+      /^<<[-<]?$/.test(redirection.operator.replace(/^\d+/, ''))
+    )
+      continue;
+    addPath(findings, redirection.target, cwd);
+  }
+  for (const assignment of simple.assignments)
+    examineWord(findings, assignment.slice(assignment.indexOf('=') + 1), cwd);
+  const words = unwrapCommand(simple.words);
+  const program = words[0];
+  if (program === undefined) return words;
+  const name = program.split('/').pop() ?? program;
+  if (program.includes('/')) addPath(findings, program, cwd);
+  const valueOptions = VALUE_OPTIONS[name] ?? new Set<string>();
+  const hostOptions = HOST_OPTIONS[name] ?? new Set<string>();
+  const pathOptions = PATH_OPTIONS[name] ?? new Set<string>();
+  const plain: string[] = [];
+  let patternGiven = false;
+  for (let index = 1; index < words.length; index += 1) {
+    const word = words[index]!;
+    if (word === '--') {
+      plain.push(...words.slice(index + 1));
+      break;
+    }
+    const eq = word.indexOf('=');
+    const option = word.startsWith('--') && eq > 0 ? word.slice(0, eq) : word;
+    const inlineValue = word.startsWith('--') && eq > 0 ? word.slice(eq + 1) : undefined;
+    if (
+      option.startsWith('-') &&
+      (valueOptions.has(option) || hostOptions.has(option) || pathOptions.has(option))
+    ) {
+      const value = inlineValue ?? words[index + 1];
+      if (inlineValue === undefined) index += 1;
+      if (value === undefined) continue;
+      if (option === '-e' || option === '--regexp' || option === '-f') patternGiven = true;
+      if (hostOptions.has(option)) {
+        const url = parseNetworkUrl(value);
+        if (url) addUrl(findings, url);
+        else addHost(findings, value.replace(/:\d+$/, '').toLowerCase());
+      } else if (pathOptions.has(option)) addPath(findings, value, cwd);
+      else examineWord(findings, value, cwd);
+      continue;
+    }
+    if (word.startsWith('-') && word !== '-') {
+      examineWord(findings, word, cwd);
+      continue;
+    }
+    plain.push(word);
+  }
+
+  if (name === 'find') {
+    for (const word of plain) {
+      if (/^[-!(]/.test(word)) break;
+      addPath(findings, word, cwd);
+    }
+    for (const word of plain) examineWord(findings, word, cwd);
+    return words;
+  }
+  let args = plain;
+  if (FIRST_ARG_NOT_PATH.has(name) && !patternGiven) args = plain.slice(1);
+  if (name === 'git') {
+    const [subcommand, ...rest] = plain;
+    if (
+      subcommand &&
+      ['push', 'pull', 'fetch', 'clone', 'ls-remote', 'remote'].includes(subcommand)
+    ) {
+      const remoteArgs = subcommand === 'remote' ? rest.slice(2, 3) : rest.slice(0, 1);
+      const remote = remoteArgs[0] ?? (subcommand === 'clone' ? undefined : 'origin');
+      if (remote && !remote.includes('://') && !scpHost(remote) && !looksLikePath(remote)) {
+        const configured = gitRemoteUrl(cwd, remote);
+        if (configured) {
+          const url = parseNetworkUrl(configured);
+          if (url) addUrl(findings, url);
+          else addHost(findings, scpHost(configured));
+        }
+      }
+    }
+    for (const word of rest) examineWord(findings, word, cwd);
+    return words;
+  }
+  for (const [position, word] of args.entries()) {
+    if (URL_COMMANDS.has(name)) {
+      const url = parseNetworkUrl(word, 'http');
+      if (url) {
+        addUrl(findings, url);
+        continue;
+      }
+    }
+    if (HOST_COMMANDS.has(name) && position === 0) {
+      const host = word
+        .replace(/^[^@]*@/, '')
+        .replace(/:.*$/, '')
+        .toLowerCase();
+      if (isHostname(host) || host === 'localhost' || /^[a-z0-9-]+$/i.test(host)) {
+        addHost(findings, host);
+        continue;
+      }
+    }
+    if (
+      (FILE_COMMANDS.has(name) || FIRST_ARG_NOT_PATH.has(name)) &&
+      !word.includes('://') &&
+      !scpHost(word) &&
+      !word.includes('$')
+    ) {
+      addPath(findings, word, cwd);
+      continue;
+    }
+    examineWord(findings, word, cwd);
+  }
+  return words;
+}
+
+function stringField(input: unknown, ...keys: string[]): string | undefined {
+  if (typeof input !== 'object' || input === null) return undefined;
+  for (const key of keys) {
+    const value = (input as Record<string, unknown>)[key];
+    if (typeof value === 'string' && value !== '') return value;
+  }
+  return undefined;
+}
+
+/** `mcp__server__tool` → server and tool; server names may not contain `__`, tool names may. */
+export function parseMcpToolName(toolName: string): { server: string; tool: string } | undefined {
+  const match = /^mcp__(.+?)__(.+)$/.exec(toolName);
+  return match ? { server: match[1]!, tool: match[2]! } : undefined;
+}
+
+/** Scans an unknown tool's input for URLs and path-like fields (MCP and newer tools). */
+function scanInput(findings: Findings, input: unknown, cwd: string, depth = 0): void {
+  if (depth > 4 || typeof input !== 'object' || input === null) return;
+  const entries = Array.isArray(input)
+    ? input.map((value, index) => [String(index), value] as const)
+    : Object.entries(input);
+  for (const [key, value] of entries.slice(0, 64)) {
+    if (typeof value === 'string') {
+      for (const match of value.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^\s'"<>`]+/gi))
+        addUrl(findings, parseNetworkUrl(match[0]));
+      if (
+        /(^|_)(path|paths|file|files|filename|file_path|filepath|dir|directory|source|destination|target|cwd|root)$/i.test(
+          key,
+        ) &&
+        !value.includes('://') &&
+        value.length < 4096
+      ) {
+        addPath(findings, value, cwd);
+      }
+      if (/^(host|hostname|server|domain)$/i.test(key) && isHostname(value))
+        addHost(findings, value.toLowerCase());
+    } else scanInput(findings, value, cwd, depth + 1);
+  }
+}
+
+/**
+ * Describes one tool call of Claude Code (Bash, Read, Write, Edit, MultiEdit, NotebookEdit,
+ * Glob, Grep, LS, WebFetch, WebSearch, Agent/Task, TodoWrite, `mcp__server__tool`, …) or of
+ * any agent with similar tools: its category, its target, every host and path it names, and
+ * the tool-span attributes. Unknown tools are `other`, with the hosts and paths their input names.
+ */
+export function describeToolCall(
+  toolName: string,
+  toolInput: unknown,
+  cwd: string,
+  options: DescribeToolCallOptions = {},
+): ToolCallDescription {
+  const redact = options.redact ?? ((value: string) => value);
+  const findings: Findings = { hosts: [], urls: [], paths: [] };
+  const commands: (readonly string[])[] = [];
+  let category: ToolCategory = AGENT_TOOL_CATEGORY_VALUE_OTHER;
+  let target: string | undefined;
+  let filePath: string | undefined;
+  let subagentType: string | undefined;
+  const mcp = parseMcpToolName(toolName);
+  const mcpServerName = options.mcpServer ?? mcp?.server;
+  const mcpToolName = mcp?.tool ?? (options.mcpServer ? toolName : undefined);
+
+  if (mcpServerName !== undefined) {
+    category = AGENT_TOOL_CATEGORY_VALUE_MCP;
+    target = `${mcpServerName}/${mcpToolName ?? toolName}`;
+    scanInput(findings, toolInput, cwd);
+  } else if (READ_TOOLS.has(toolName) || WRITE_TOOLS.has(toolName)) {
+    category = WRITE_TOOLS.has(toolName)
+      ? AGENT_TOOL_CATEGORY_VALUE_WRITE
+      : AGENT_TOOL_CATEGORY_VALUE_READ;
+    const file = stringField(toolInput, 'file_path', 'notebook_path');
+    if (file !== undefined) {
+      filePath = normalizePath(file, cwd);
+      addPath(findings, filePath, cwd);
+      target = filePath;
+    } else if (toolName === 'BashOutput') {
+      target = stringField(toolInput, 'bash_id', 'shell_id');
+    } else {
+      // Glob, Grep, LS: the directory searched (default: the working directory).
+      const directory = normalizePath(stringField(toolInput, 'path') ?? '.', cwd);
+      addPath(findings, directory, cwd);
+      const pattern = stringField(toolInput, 'pattern');
+      target =
+        toolName === 'Glob' && pattern !== undefined
+          ? normalizePath(pattern, directory)
+          : directory;
+    }
+  } else if (EXECUTE_TOOLS.has(toolName)) {
+    category = AGENT_TOOL_CATEGORY_VALUE_EXECUTE;
+    const command = stringField(toolInput, 'command');
+    if (command !== undefined) {
+      target = redact(command);
+      for (const simple of parseShellCommand(command)) {
+        const words = examineCommand(findings, simple, cwd);
+        if (words.length > 0) commands.push(words);
+      }
+    } else target = stringField(toolInput, 'shell_id', 'bash_id');
+  } else if (NETWORK_TOOLS.has(toolName)) {
+    category = AGENT_TOOL_CATEGORY_VALUE_NETWORK;
+    const rawUrl = stringField(toolInput, 'url');
+    const url = rawUrl === undefined ? undefined : parseNetworkUrl(rawUrl, 'https');
+    if (url) {
+      addUrl(findings, url);
+      target = url.full;
+    } else target = rawUrl !== undefined ? redactUrl(rawUrl) : stringField(toolInput, 'query');
+    if (target !== undefined && rawUrl === undefined) target = redact(target);
+  } else if (AGENT_TOOLS.has(toolName)) {
+    category = AGENT_TOOL_CATEGORY_VALUE_AGENT;
+    subagentType = stringField(toolInput, 'subagent_type') ?? 'general-purpose';
+    target = subagentType;
+  } else {
+    scanInput(findings, toolInput, cwd);
+  }
+
+  const singleUrl = findings.urls.length === 1 ? findings.urls[0] : undefined;
+  const singleHost = findings.hosts.length === 1 ? findings.hosts[0] : undefined;
+  const serverPort = singleUrl && singleUrl.host === singleHost ? singleUrl.port : undefined;
+  const toolType =
+    mcpServerName !== undefined
+      ? GEN_AI_TOOL_TYPE_VALUE_EXTENSION
+      : GEN_AI_TOOL_TYPE_VALUE_FUNCTION;
+  const attributes: SpanAttributes = {
+    [ATTR_GEN_AI_TOOL_NAME]: toolName,
+    [ATTR_GEN_AI_TOOL_TYPE]: toolType,
+    [ATTR_AGENT_TOOL_CATEGORY]: category,
+  };
+  if (target !== undefined) attributes[ATTR_AGENT_TOOL_TARGET] = target;
+  if (filePath !== undefined) attributes[ATTR_FILE_PATH] = filePath;
+  if (singleUrl) attributes[ATTR_URL_FULL] = singleUrl.full;
+  if (singleHost !== undefined) attributes[ATTR_SERVER_ADDRESS] = singleHost;
+  if (serverPort !== undefined) attributes[ATTR_SERVER_PORT] = serverPort;
+  if (findings.hosts.length > 0) attributes[ATTR_AGENT_TOOL_HOSTS] = [...findings.hosts];
+  if (findings.paths.length > 0) attributes[ATTR_AGENT_TOOL_PATHS] = [...findings.paths];
+  if (mcpServerName !== undefined) attributes[ATTR_AGENT_MCP_SERVER_NAME] = mcpServerName;
+  if (mcpToolName !== undefined) attributes[ATTR_AGENT_MCP_TOOL_NAME] = mcpToolName;
+
+  return {
+    toolName,
+    category,
+    toolType,
+    ...(target !== undefined ? { target } : {}),
+    ...(filePath !== undefined ? { filePath } : {}),
+    ...(singleUrl ? { url: singleUrl.full } : {}),
+    ...(singleHost !== undefined ? { serverAddress: singleHost } : {}),
+    ...(serverPort !== undefined ? { serverPort } : {}),
+    hosts: findings.hosts,
+    paths: findings.paths,
+    ...(mcpServerName !== undefined ? { mcpServerName } : {}),
+    ...(mcpToolName !== undefined ? { mcpToolName } : {}),
+    ...(subagentType !== undefined ? { subagentType } : {}),
+    commands,
+    attributes,
+  };
+}
