@@ -1,0 +1,71 @@
+/**
+ * Conversions between OTLP `KeyValue` lists and the flat attribute records the policy engine
+ * reads (`SpanAttributes` of `@agent-otel/core`).
+ */
+import type { AttributeValue, SpanAttributes } from '@agent-otel/core';
+import { ATTR_AGENT_INTENT_CONFIDENCE } from '@agent-otel/semconv';
+import type { OtlpAnyValue, OtlpKeyValue } from './otlp-model.js';
+
+/** A scalar or homogeneous array attribute value, or undefined for maps, bytes and mixed arrays. */
+export function attributeValueOf(value: OtlpAnyValue): AttributeValue | undefined {
+  if (value.stringValue !== undefined) return value.stringValue;
+  if (value.boolValue !== undefined) return value.boolValue;
+  if (value.intValue !== undefined) return Number(value.intValue);
+  if (value.doubleValue !== undefined) return value.doubleValue;
+  if (value.arrayValue !== undefined) {
+    const items = value.arrayValue.values.map(attributeValueOf);
+    if (items.every((item): item is string => typeof item === 'string')) return items;
+    if (items.every((item): item is number => typeof item === 'number')) return items;
+    if (items.every((item): item is boolean => typeof item === 'boolean')) return items;
+  }
+  return undefined;
+}
+
+/** The key/value list as a flat record (later keys win, as in the SDK). */
+export function attributesOf(list: readonly OtlpKeyValue[] | undefined): SpanAttributes {
+  const attributes: SpanAttributes = {};
+  if (!list) return attributes;
+  for (const { key, value } of list) {
+    const converted = attributeValueOf(value);
+    if (converted !== undefined) attributes[key] = converted;
+  }
+  return attributes;
+}
+
+/** Keys of the convention typed `double`: a whole number there must still be a `doubleValue`. */
+const DOUBLE_KEYS: ReadonlySet<string> = new Set([ATTR_AGENT_INTENT_CONFIDENCE]);
+
+/**
+ * The OTLP form of one attribute value. Integers become `intValue`, other numbers
+ * `doubleValue` (always `doubleValue` with `double` set).
+ */
+export function anyValueOf(value: AttributeValue, double = false): OtlpAnyValue {
+  if (Array.isArray(value)) {
+    return {
+      arrayValue: {
+        values: (value as (string | number | boolean)[]).map((item) => anyValueOf(item, double)),
+      },
+    };
+  }
+  if (typeof value === 'string') return { stringValue: value };
+  if (typeof value === 'boolean') return { boolValue: value };
+  return Number.isInteger(value) && !double ? { intValue: String(value) } : { doubleValue: value };
+}
+
+/** Sets (or replaces) attributes on a key/value list, in place. Undefined values are skipped. */
+export function setAttributes(list: OtlpKeyValue[], attributes: SpanAttributes): void {
+  for (const [key, value] of Object.entries(attributes)) {
+    if (value === undefined) continue;
+    const converted = anyValueOf(value, DOUBLE_KEYS.has(key));
+    const existing = list.find((entry) => entry.key === key);
+    if (existing) existing.value = converted;
+    else list.push({ key, value: converted });
+  }
+}
+
+/** A key/value list for a flat record. */
+export function keyValuesOf(attributes: SpanAttributes): OtlpKeyValue[] {
+  const list: OtlpKeyValue[] = [];
+  setAttributes(list, attributes);
+  return list;
+}

@@ -1,0 +1,274 @@
+/**
+ * The boundary of the receiver: turns an OTLP/HTTP body (protobuf or JSON) into the span
+ * model, with zod. A body that is not an `ExportTraceServiceRequest` at all is an error (HTTP
+ * 400); a span that breaks the data model (ids of the wrong length, a start time that is not a
+ * number) is rejected alone and reported through `partial_success`, as the OTLP spec asks.
+ */
+import { z } from 'zod';
+import type {
+  OtlpAnyValue,
+  OtlpKeyValue,
+  OtlpResourceSpans,
+  OtlpScopeSpans,
+  OtlpSpan,
+  OtlpTraceRequest,
+} from './otlp-model.js';
+import { decodeTraceRequestProto } from './otlp-proto.js';
+
+/** Limits applied while decoding. */
+export interface DecodeLimits {
+  /** Strings longer than this (in UTF-16 units) are truncated, like the SDK's attribute limit. */
+  readonly maxAttributeValueLength: number;
+}
+
+/** The decoded request, with the spans that were rejected and why. */
+export interface DecodedRequest {
+  readonly request: OtlpTraceRequest;
+  readonly acceptedSpans: number;
+  readonly rejectedSpans: number;
+  /** The first rejection reasons, for `partial_success.error_message`. */
+  readonly rejectionMessage: string;
+}
+
+/** A body that is not an `ExportTraceServiceRequest`: answered with HTTP 400 and this message. */
+export class MalformedRequestError extends Error {
+  override readonly name = 'MalformedRequestError';
+}
+
+type IdEncoding = 'hex' | 'base64';
+
+const uint64String = z
+  .union([z.string().regex(/^\d{1,20}$/u), z.number().int().nonnegative()])
+  .transform(String);
+const int64String = z
+  .union([z.string().regex(/^-?\d{1,19}$/u), z.number().int()])
+  .transform(String);
+const doubleValue = z.union([
+  z.number(),
+  z.enum(['NaN', 'Infinity', '-Infinity']).transform(Number),
+]);
+const uint32 = z.number().int().nonnegative().optional();
+
+function schemas(limits: DecodeLimits, ids: IdEncoding) {
+  const truncated = z
+    .string()
+    .transform((value) =>
+      value.length > limits.maxAttributeValueLength
+        ? value.slice(0, limits.maxAttributeValueLength)
+        : value,
+    );
+  const anyValue: z.ZodType<OtlpAnyValue> = z.lazy(() =>
+    z
+      .object({
+        stringValue: truncated.optional(),
+        boolValue: z.boolean().optional(),
+        intValue: int64String.optional(),
+        doubleValue: doubleValue.optional(),
+        arrayValue: z.object({ values: z.array(anyValue).default([]) }).optional(),
+        kvlistValue: z.object({ values: z.array(keyValue).default([]) }).optional(),
+        bytesValue: z.string().optional(),
+      })
+      .transform((value) => {
+        // proto3 JSON may carry the oneof as several keys only if a sender is broken; keep the first.
+        const result: OtlpAnyValue = {};
+        for (const key of Object.keys(value) as (keyof OtlpAnyValue)[]) {
+          if (value[key] !== undefined) {
+            (result as Record<string, unknown>)[key] = value[key];
+            break;
+          }
+        }
+        return result;
+      }),
+  ) as z.ZodType<OtlpAnyValue>;
+  const keyValue: z.ZodType<OtlpKeyValue> = z.lazy(() =>
+    z.object({ key: z.string(), value: anyValue.default({}) }),
+  ) as z.ZodType<OtlpKeyValue>;
+  const attributes = z.array(keyValue).default([]);
+
+  const idOf = (bytes: number, allowEmpty: boolean) => {
+    const hex = new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`, 'u');
+    return z.string().transform((value, context) => {
+      if (value === '' && allowEmpty) return undefined;
+      const normalised =
+        ids === 'hex' ? value.toLowerCase() : Buffer.from(value, 'base64').toString('hex');
+      if (!hex.test(normalised) || /^0+$/u.test(normalised)) {
+        context.addIssue({
+          code: 'custom',
+          message: `must be ${bytes} bytes (${bytes * 2} hex digits), not all zero`,
+        });
+        return z.NEVER;
+      }
+      return normalised;
+    });
+  };
+  const traceId = idOf(16, false);
+  const spanId = idOf(8, false);
+
+  const span = z.object({
+    traceId,
+    spanId,
+    traceState: z.string().optional(),
+    parentSpanId: idOf(8, true).optional(),
+    flags: uint32,
+    // proto3 omits zero values, so a missing name or time is the default, not an error.
+    name: z.string().default(''),
+    kind: z.number().int().min(0).max(5).optional(),
+    startTimeUnixNano: uint64String.default('0'),
+    endTimeUnixNano: uint64String.default('0'),
+    attributes,
+    droppedAttributesCount: uint32,
+    events: z
+      .array(
+        z.object({
+          timeUnixNano: uint64String.default('0'),
+          name: z.string().default(''),
+          attributes,
+          droppedAttributesCount: uint32,
+        }),
+      )
+      .default([]),
+    droppedEventsCount: uint32,
+    links: z
+      .array(
+        z.object({
+          traceId,
+          spanId,
+          traceState: z.string().optional(),
+          attributes,
+          droppedAttributesCount: uint32,
+          flags: uint32,
+        }),
+      )
+      .default([]),
+    droppedLinksCount: uint32,
+    status: z
+      .object({ message: z.string().optional(), code: z.number().int().min(0).max(2).optional() })
+      .optional(),
+  });
+
+  const envelope = z.object({
+    resourceSpans: z
+      .array(
+        z.object({
+          resource: z.object({ attributes, droppedAttributesCount: uint32 }).optional(),
+          scopeSpans: z
+            .array(
+              z.object({
+                scope: z
+                  .object({
+                    name: z.string().optional(),
+                    version: z.string().optional(),
+                    attributes: attributes.optional(),
+                    droppedAttributesCount: uint32,
+                  })
+                  .optional(),
+                // Each span is checked on its own below, so one bad span does not reject the batch.
+                spans: z.array(z.unknown()).default([]),
+                schemaUrl: z.string().optional(),
+              }),
+            )
+            .default([]),
+          schemaUrl: z.string().optional(),
+        }),
+      )
+      .default([]),
+  });
+  return { span, envelope };
+}
+
+const schemaCache = new Map<string, ReturnType<typeof schemas>>();
+
+function schemasFor(limits: DecodeLimits, ids: IdEncoding): ReturnType<typeof schemas> {
+  const key = `${ids}:${limits.maxAttributeValueLength}`;
+  let cached = schemaCache.get(key);
+  if (!cached) {
+    cached = schemas(limits, ids);
+    schemaCache.set(key, cached);
+  }
+  return cached;
+}
+
+function pathOf(path: readonly PropertyKey[]): string {
+  return path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('');
+}
+
+const MAX_REASONS = 3;
+
+function validate(raw: unknown, limits: DecodeLimits, ids: IdEncoding): DecodedRequest {
+  const { span: spanSchema, envelope } = schemasFor(limits, ids);
+  const parsed = envelope.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new MalformedRequestError(
+      `not an ExportTraceServiceRequest: ${issue ? `${pathOf(issue.path).slice(1) || 'body'}: ${issue.message}` : 'invalid'}`,
+    );
+  }
+  let accepted = 0;
+  let rejected = 0;
+  const reasons: string[] = [];
+  const resourceSpans: OtlpResourceSpans[] = [];
+  parsed.data.resourceSpans.forEach((inputResource, resourceIndex) => {
+    const scopeSpans: OtlpScopeSpans[] = [];
+    inputResource.scopeSpans.forEach((inputScope, scopeIndex) => {
+      const spans: OtlpSpan[] = [];
+      inputScope.spans.forEach((inputSpan, spanIndex) => {
+        const result = spanSchema.safeParse(inputSpan);
+        if (result.success) {
+          spans.push(result.data as OtlpSpan);
+          accepted++;
+          return;
+        }
+        rejected++;
+        if (reasons.length < MAX_REASONS) {
+          const issue = result.error.issues[0];
+          reasons.push(
+            `resourceSpans[${resourceIndex}].scopeSpans[${scopeIndex}].spans[${spanIndex}]${issue ? `${pathOf(issue.path)}: ${issue.message}` : ''}`,
+          );
+        }
+      });
+      if (spans.length > 0) {
+        const scope: OtlpScopeSpans = { spans };
+        if (inputScope.scope) scope.scope = inputScope.scope;
+        if (inputScope.schemaUrl) scope.schemaUrl = inputScope.schemaUrl;
+        scopeSpans.push(scope);
+      }
+    });
+    if (scopeSpans.length > 0) {
+      const resource: OtlpResourceSpans = { scopeSpans };
+      if (inputResource.resource) resource.resource = inputResource.resource;
+      if (inputResource.schemaUrl) resource.schemaUrl = inputResource.schemaUrl;
+      resourceSpans.push(resource);
+    }
+  });
+  return {
+    request: { resourceSpans },
+    acceptedSpans: accepted,
+    rejectedSpans: rejected,
+    rejectionMessage:
+      rejected === 0
+        ? ''
+        : `${rejected} span(s) rejected: ${reasons.join('; ')}${rejected > reasons.length ? '; …' : ''}`,
+  };
+}
+
+/** Decodes an OTLP/JSON body. Throws `MalformedRequestError` when it is not one. */
+export function decodeJsonBody(body: Buffer, limits: DecodeLimits): DecodedRequest {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new MalformedRequestError(`invalid JSON: ${(error as Error).message}`);
+  }
+  return validate(raw, limits, 'hex');
+}
+
+/** Decodes an OTLP/protobuf body. Throws `MalformedRequestError` when it is not one. */
+export function decodeProtobufBody(body: Buffer, limits: DecodeLimits): DecodedRequest {
+  let raw: unknown;
+  try {
+    raw = decodeTraceRequestProto(body);
+  } catch (error) {
+    throw new MalformedRequestError(`invalid protobuf: ${(error as Error).message}`);
+  }
+  return validate(raw, limits, 'base64');
+}

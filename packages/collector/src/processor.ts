@@ -1,0 +1,354 @@
+/**
+ * The session-aware policy and intent processor. Spans are grouped by session (`session.id`,
+ * else `gen_ai.conversation.id`, else the trace id: one session is one trace), held for a
+ * short window, then evaluated in the order things happened — so a session whose spans arrive
+ * out of order (different exporters, batches, retries) still gets sequence rules such as
+ * "a secret was read, then data left" right. Session state has a TTL and a size bound.
+ */
+import { diag } from '@opentelemetry/api';
+import { highestSeverity, policyTags } from '@agent-otel/core';
+import type { Decider, DeciderState, PolicyFinding, SpanAttributes } from '@agent-otel/core';
+import {
+  ATTR_AGENT_INTENT_CATEGORY,
+  ATTR_AGENT_INTENT_CONFIDENCE,
+  ATTR_AGENT_INTENT_SIGNALS,
+  ATTR_AGENT_POLICY_ENFORCED_BY,
+  ATTR_AGENT_POLICY_RULE_IDS,
+  ATTR_AGENT_POLICY_SEVERITY,
+  ATTR_AGENT_POLICY_VIOLATED,
+  ATTR_AGENT_POLICY_VIOLATION_COUNT,
+  ATTR_AGENT_TURN_ID,
+  ATTR_AGENT_WORKSPACE_PATH,
+  ATTR_GEN_AI_CONVERSATION_ID,
+  ATTR_SESSION_ID,
+  AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR,
+} from '@agent-otel/semconv';
+import type { PolicySeverity } from '@agent-otel/semconv';
+import { attributesOf, keyValuesOf, setAttributes } from './attributes.js';
+import type { OtlpResourceSpans, OtlpScopeSpans, OtlpSpan } from './otlp-model.js';
+import { roleOf, toolViewOf } from './tool-view.js';
+import type { SpanRole } from './tool-view.js';
+
+const logger = diag.createComponentLogger({ namespace: '@agent-otel/collector/processor' });
+
+/** One span on its way through the pipeline, with where it came from. */
+export interface PipelineSpan {
+  readonly span: OtlpSpan;
+  /** The resource and scope it was received with (shared by reference within a batch). */
+  readonly resource: OtlpResourceSpans;
+  readonly scope: OtlpScopeSpans;
+  /** The disk-queue record it came from: committed once all its spans are exported. */
+  readonly recordId: number;
+}
+
+export interface ProcessorOptions {
+  /** The policy engine; undefined turns policy off (spans pass through untouched). */
+  readonly decider?: Decider;
+  /** How long spans are held to put a session's spans in order. */
+  readonly windowMs: number;
+  /** A session unseen for this long is forgotten. */
+  readonly sessionTtlMs: number;
+  /** At most this many sessions are kept; the least recently seen goes first. */
+  readonly maxSessions: number;
+  /** Resolves relative paths of tool calls when the session's workspace is unknown. */
+  readonly defaultCwd: string;
+}
+
+/** What the processor did, for self-telemetry. */
+export interface ProcessorCounters {
+  tagged: number;
+  violations: number;
+  decideErrors: number;
+  sessionsEvicted: number;
+}
+
+/** Attributes of a session copied from any of its spans, for `DecisionRequest.sessionAttributes`. */
+const SESSION_KEY_PREFIXES = ['user.', 'vcs.', 'agent.identity.credentials', 'agent.owner.'];
+const SESSION_KEYS = new Set([
+  'session.id',
+  'host.name',
+  'process.owner',
+  'gen_ai.agent.name',
+  'gen_ai.conversation.id',
+  'agent.workspace.path',
+  'agent.permission_mode',
+]);
+
+interface Held {
+  readonly item: PipelineSpan;
+  readonly attributes: SpanAttributes;
+  readonly role: SpanRole;
+  /** Sort key: tool calls by start, session and turn summaries by end (after their children). */
+  readonly orderKey: bigint;
+}
+
+interface SessionState {
+  readonly key: string;
+  readonly decider: DeciderState;
+  readonly attributes: SpanAttributes;
+  readonly ruleIds: Set<string>;
+  violationCount: number;
+  severity: PolicySeverity | undefined;
+  held: Held[];
+  lastSeen: number;
+}
+
+function isSessionAttribute(key: string): boolean {
+  return SESSION_KEYS.has(key) || SESSION_KEY_PREFIXES.some((prefix) => key.startsWith(prefix));
+}
+
+function timeMsOf(nanos: string): number {
+  return Number(BigInt(nanos) / 1_000_000n);
+}
+
+export class PolicyProcessor {
+  readonly counters: ProcessorCounters = {
+    tagged: 0,
+    violations: 0,
+    decideErrors: 0,
+    sessionsEvicted: 0,
+  };
+  readonly #options: ProcessorOptions;
+  /** Insertion order = least recently seen first (re-inserted on every touch). */
+  readonly #sessions = new Map<string, SessionState>();
+  /** Sessions with held spans, in the order their oldest held span arrived. */
+  readonly #due: { key: string; dueAt: number }[] = [];
+  #heldCount = 0;
+
+  constructor(options: ProcessorOptions) {
+    this.#options = options;
+  }
+
+  /** Spans held for ordering right now. */
+  get heldSpans(): number {
+    return this.#heldCount;
+  }
+
+  /** Sessions in memory. */
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  #session(key: string, now: number): SessionState {
+    let state = this.#sessions.get(key);
+    if (state) {
+      this.#sessions.delete(key);
+    } else {
+      state = {
+        key,
+        decider: { data: {} },
+        attributes: {},
+        ruleIds: new Set(),
+        violationCount: 0,
+        severity: undefined,
+        held: [],
+        lastSeen: now,
+      };
+    }
+    state.lastSeen = now;
+    this.#sessions.set(key, state);
+    return state;
+  }
+
+  /** Takes spans in; they come out of `release` once their window has passed. */
+  push(items: readonly PipelineSpan[], now: number): void {
+    const resourceAttributes = new Map<OtlpResourceSpans, SpanAttributes>();
+    for (const item of items) {
+      let resource = resourceAttributes.get(item.resource);
+      if (!resource) {
+        resource = attributesOf(item.resource.resource?.attributes);
+        resourceAttributes.set(item.resource, resource);
+      }
+      const attributes = attributesOf(item.span.attributes);
+      const sessionId =
+        attributes[ATTR_SESSION_ID] ??
+        resource[ATTR_SESSION_ID] ??
+        attributes[ATTR_GEN_AI_CONVERSATION_ID] ??
+        resource[ATTR_GEN_AI_CONVERSATION_ID];
+      const key =
+        typeof sessionId === 'string' ? `session:${sessionId}` : `trace:${item.span.traceId}`;
+      const role = roleOf(item.span.name, attributes);
+      const state = this.#session(key, now);
+      if (state.held.length === 0) this.#due.push({ key, dueAt: now + this.#options.windowMs });
+      state.held.push({
+        item,
+        attributes,
+        role,
+        orderKey: BigInt(
+          role === 'session' || role === 'turn'
+            ? item.span.endTimeUnixNano
+            : item.span.startTimeUnixNano,
+        ),
+      });
+      this.#heldCount++;
+    }
+  }
+
+  /**
+   * Evaluates and returns the held spans whose window has passed (all of them with `flush`),
+   * tagged in place. Also forgets sessions past their TTL or over the bound.
+   */
+  release(now: number, flush = false): PipelineSpan[] {
+    const released: PipelineSpan[] = [];
+    while (this.#due.length > 0) {
+      const due = this.#due[0];
+      if (!due || (!flush && due.dueAt > now)) break;
+      this.#due.shift();
+      const state = this.#sessions.get(due.key);
+      if (!state || state.held.length === 0) continue;
+      const held = state.held.sort((a, b) =>
+        a.orderKey < b.orderKey ? -1 : a.orderKey > b.orderKey ? 1 : 0,
+      );
+      state.held = [];
+      this.#heldCount -= held.length;
+      for (const entry of held) {
+        this.#evaluate(state, entry);
+        released.push(entry.item);
+      }
+    }
+    this.#evict(now);
+    return released;
+  }
+
+  #evict(now: number): void {
+    for (const state of this.#sessions.values()) {
+      const expired = now - state.lastSeen > this.#options.sessionTtlMs;
+      if (!expired && this.#sessions.size <= this.#options.maxSessions) break;
+      // A session with spans still held stays until they are out (they are bounded upstream).
+      if (state.held.length > 0) break;
+      this.#sessions.delete(state.key);
+      this.counters.sessionsEvicted++;
+    }
+  }
+
+  #evaluate(state: SessionState, entry: Held): void {
+    for (const [key, value] of Object.entries(entry.attributes)) {
+      if (entry.role === 'session' ? key !== ATTR_AGENT_TURN_ID : isSessionAttribute(key)) {
+        if (
+          value !== undefined &&
+          (entry.role === 'session' || state.attributes[key] === undefined)
+        ) {
+          state.attributes[key] = value;
+        }
+      }
+    }
+    const decider = this.#options.decider;
+    if (!decider) return;
+    try {
+      if (entry.role === 'tool') this.#evaluateTool(state, entry, decider);
+      else if (entry.role === 'session') this.#summarise(state, entry, decider);
+      else if (entry.role === 'turn') this.#tagTurnIntent(state, entry, decider);
+    } catch (error) {
+      this.counters.decideErrors++;
+      if (this.counters.decideErrors === 1 || this.counters.decideErrors % 1000 === 0) {
+        logger.warn(
+          `policy evaluation failed (${this.counters.decideErrors} so far; spans pass untagged): ${(error as Error).message}`,
+        );
+      }
+    }
+  }
+
+  #evaluateTool(state: SessionState, entry: Held, decider: Decider): void {
+    const { span } = entry.item;
+    const workspace =
+      state.attributes[ATTR_AGENT_WORKSPACE_PATH] ?? entry.attributes[ATTR_AGENT_WORKSPACE_PATH];
+    const view = toolViewOf(
+      span.name,
+      span.spanId,
+      span.traceId,
+      entry.attributes,
+      typeof workspace === 'string' ? workspace : this.#options.defaultCwd,
+    );
+    if (!view) return;
+    const sessionId = state.attributes[ATTR_SESSION_ID];
+    const decision = decider.decide(
+      {
+        phase: 'post_tool',
+        sessionId: typeof sessionId === 'string' ? sessionId : state.key,
+        ...(view.turnId !== undefined ? { turnId: view.turnId } : {}),
+        toolCallId: view.toolCallId,
+        attributes: view.attributes,
+        sessionAttributes: state.attributes,
+        enforcedBy: AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR,
+        timeMs: timeMsOf(span.startTimeUnixNano),
+      },
+      state.decider,
+    );
+    setAttributes(span.attributes, view.derived);
+    this.#record(state, decision.findings);
+    // A span already tagged upstream (the hook or the SDK) keeps its tags: tagging it again
+    // would duplicate its violation events. Its findings still count for the session.
+    if (
+      decision.findings.length === 0 ||
+      entry.attributes[ATTR_AGENT_POLICY_ENFORCED_BY] !== undefined
+    ) {
+      return;
+    }
+    const tags = policyTags(decision.findings, AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR);
+    setAttributes(span.attributes, tags.attributes);
+    const timeUnixNano =
+      span.endTimeUnixNano !== '0' ? span.endTimeUnixNano : span.startTimeUnixNano;
+    for (const event of tags.events) {
+      span.events.push({
+        timeUnixNano,
+        name: event.name,
+        attributes: keyValuesOf(event.attributes),
+      });
+    }
+    this.counters.tagged++;
+    this.counters.violations += decision.findings.length;
+  }
+
+  #record(state: SessionState, findings: readonly PolicyFinding[]): void {
+    if (findings.length === 0) return;
+    for (const finding of findings) state.ruleIds.add(finding.ruleId);
+    state.violationCount += findings.length;
+    const severities = findings.map((finding) => finding.severity);
+    if (state.severity) severities.push(state.severity);
+    state.severity = highestSeverity(severities);
+  }
+
+  #intentAttributes(decider: Decider, state: SessionState, turnId?: string): SpanAttributes {
+    const verdict =
+      (turnId !== undefined ? decider.intent?.(state.decider, turnId) : undefined) ??
+      decider.intent?.(state.decider);
+    if (!verdict) return {};
+    return {
+      [ATTR_AGENT_INTENT_CATEGORY]: verdict.category,
+      [ATTR_AGENT_INTENT_CONFIDENCE]: verdict.confidence,
+      [ATTR_AGENT_INTENT_SIGNALS]: [...verdict.signals],
+    };
+  }
+
+  #summarise(state: SessionState, entry: Held, decider: Decider): void {
+    const { span } = entry.item;
+    // Claude Code's interaction span is one prompt: its intent is that turn's (its trace).
+    const turnId = span.name.startsWith('session ') ? undefined : span.traceId;
+    // Like tool spans, a session span tagged upstream keeps its summary and intent.
+    const attributes: SpanAttributes =
+      entry.attributes[ATTR_AGENT_INTENT_CATEGORY] === undefined
+        ? this.#intentAttributes(decider, state, turnId)
+        : {};
+    const taggedUpstream = entry.attributes[ATTR_AGENT_POLICY_ENFORCED_BY] !== undefined;
+    if (state.violationCount > 0 && state.severity && !taggedUpstream) {
+      attributes[ATTR_AGENT_POLICY_VIOLATED] = true;
+      attributes[ATTR_AGENT_POLICY_RULE_IDS] = [...state.ruleIds];
+      attributes[ATTR_AGENT_POLICY_SEVERITY] = state.severity;
+      attributes[ATTR_AGENT_POLICY_VIOLATION_COUNT] = state.violationCount;
+      attributes[ATTR_AGENT_POLICY_ENFORCED_BY] = AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR;
+    }
+    if (Object.keys(attributes).length === 0) return;
+    setAttributes(span.attributes, attributes);
+    this.counters.tagged++;
+  }
+
+  #tagTurnIntent(state: SessionState, entry: Held, decider: Decider): void {
+    if (entry.attributes[ATTR_AGENT_INTENT_CATEGORY] !== undefined) return;
+    const turnId = entry.attributes[ATTR_AGENT_TURN_ID];
+    if (typeof turnId !== 'string') return;
+    const intent = this.#intentAttributes(decider, state, turnId);
+    if (Object.keys(intent).length === 0) return;
+    setAttributes(entry.item.span.attributes, intent);
+    this.counters.tagged++;
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * The policy view of a span (docs/architecture.md "Tool-span attributes are the policy view"):
+ * which spans are tool calls, and the tool-span attributes of the convention for each — as
+ * they are on our spans, derived with `describeToolCall` from GenAI `execute_tool` spans of
+ * other instrumentations and from Claude Code's native `claude_code.tool` spans.
+ */
+import { describeToolCall } from '@agent-otel/core';
+import type { SpanAttributes } from '@agent-otel/core';
+import {
+  ATTR_AGENT_TOOL_CATEGORY,
+  ATTR_AGENT_TURN_ID,
+  ATTR_GEN_AI_AGENT_ID,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
+  ATTR_GEN_AI_TOOL_CALL_ID,
+  ATTR_GEN_AI_TOOL_NAME,
+  GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
+  GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT,
+} from '@agent-otel/semconv';
+
+/** Claude Code's native span names (`claude_code.*`, see fixtures/claude-code-native). */
+export const CLAUDE_CODE_TOOL_SPAN = 'claude_code.tool';
+export const CLAUDE_CODE_INTERACTION_SPAN = 'claude_code.interaction';
+
+/** What kind of span this is, for the processor. */
+export type SpanRole = 'tool' | 'session' | 'turn' | 'other';
+
+/** The tool call a span describes, as the policy engine sees it. */
+export interface ToolView {
+  readonly toolCallId: string;
+  readonly turnId?: string;
+  /** The tool-span attributes of the convention (the span's own, or derived). */
+  readonly attributes: SpanAttributes;
+  /** Convention attributes derived here that the span does not carry yet (added on export). */
+  readonly derived: SpanAttributes;
+}
+
+/**
+ * Attributes of Claude Code's `claude_code.tool` span that are about the span, not the tool's
+ * input; everything else (`file_path`, `full_command`, `url`, `pattern`, `subagent_type`, …,
+ * with `OTEL_LOG_TOOL_DETAILS=1`) is the tool's input.
+ */
+const CLAUDE_CODE_SPAN_KEYS = new Set([
+  'user.id',
+  'user.email',
+  'user.account_uuid',
+  'organization.id',
+  'session.id',
+  'terminal.type',
+  'span.type',
+  'tool_name',
+  'tool_use_id',
+  'gen_ai.tool.call.id',
+  'duration_ms',
+  'agent_id',
+  'app.version',
+  'decision',
+  'source',
+  'success',
+  'error',
+]);
+
+/** Claude Code's detail attributes whose tool-input field has another name. */
+const CLAUDE_CODE_INPUT_RENAMES: Record<string, string> = { full_command: 'command' };
+
+/** Attributes that may hold the whole tool input as JSON (other instrumentations, newer Claude Code). */
+const JSON_INPUT_KEYS = ['tool_input', 'tool_parameters', 'input'];
+
+function parseJsonObject(value: unknown): Record<string, unknown> | undefined {
+  if (typeof value !== 'string' || !value.startsWith('{')) return undefined;
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The role of a span: tool call, session root, turn, or anything else. */
+export function roleOf(name: string, attributes: SpanAttributes): SpanRole {
+  if (name === CLAUDE_CODE_TOOL_SPAN) return 'tool';
+  const operation = attributes[ATTR_GEN_AI_OPERATION_NAME];
+  if (operation === GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL) return 'tool';
+  if (name.startsWith('session ') || name === CLAUDE_CODE_INTERACTION_SPAN) return 'session';
+  if (
+    operation === GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT &&
+    attributes[ATTR_GEN_AI_AGENT_ID] === undefined &&
+    attributes[ATTR_AGENT_TURN_ID] !== undefined
+  ) {
+    return 'turn';
+  }
+  return 'other';
+}
+
+function withoutUndefined(attributes: SpanAttributes): SpanAttributes {
+  const result: SpanAttributes = {};
+  for (const [key, value] of Object.entries(attributes))
+    if (value !== undefined) result[key] = value;
+  return result;
+}
+
+function derivedOnly(derived: SpanAttributes, existing: SpanAttributes): SpanAttributes {
+  const result: SpanAttributes = {};
+  for (const [key, value] of Object.entries(derived)) {
+    if (value !== undefined && existing[key] === undefined) result[key] = value;
+  }
+  return result;
+}
+
+/**
+ * The tool view of a tool span (`roleOf` = `tool`), or undefined when the span names no tool.
+ * `cwd` resolves relative paths (the session's workspace when known).
+ */
+export function toolViewOf(
+  name: string,
+  spanId: string,
+  traceId: string,
+  attributes: SpanAttributes,
+  cwd: string,
+): ToolView | undefined {
+  if (name === CLAUDE_CODE_TOOL_SPAN) {
+    const toolName = attributes['tool_name'];
+    if (typeof toolName !== 'string' || toolName === '') return undefined;
+    let input: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(attributes)) {
+      if (CLAUDE_CODE_SPAN_KEYS.has(key)) continue;
+      const json = JSON_INPUT_KEYS.includes(key) ? parseJsonObject(value) : undefined;
+      if (json) input = { ...json, ...input };
+      else input[CLAUDE_CODE_INPUT_RENAMES[key] ?? key] = value;
+    }
+    const description = describeToolCall(toolName, input, cwd);
+    const toolCallId = attributes[ATTR_GEN_AI_TOOL_CALL_ID] ?? attributes['tool_use_id'] ?? spanId;
+    const agentId = attributes['agent_id'];
+    const derived = withoutUndefined({
+      ...description.attributes,
+      [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
+      [ATTR_GEN_AI_TOOL_CALL_ID]: String(toolCallId),
+      [ATTR_GEN_AI_AGENT_ID]: typeof agentId === 'string' ? agentId : undefined,
+    });
+    return {
+      toolCallId: String(toolCallId),
+      // Claude Code starts one trace per prompt (`claude_code.interaction` is its root).
+      turnId: traceId,
+      attributes: { ...attributes, ...derived },
+      derived: derivedOnly(derived, attributes),
+    };
+  }
+  const toolName =
+    attributes[ATTR_GEN_AI_TOOL_NAME] ??
+    (name.startsWith('execute_tool ') ? name.slice('execute_tool '.length) : undefined);
+  if (typeof toolName !== 'string' || toolName === '') return undefined;
+  const toolCallId = String(attributes[ATTR_GEN_AI_TOOL_CALL_ID] ?? spanId);
+  const turn = attributes[ATTR_AGENT_TURN_ID];
+  const turnId = typeof turn === 'string' ? turn : undefined;
+  if (attributes[ATTR_AGENT_TOOL_CATEGORY] !== undefined) {
+    // Our own tool span: its attributes are the view (the hook computed them).
+    return { toolCallId, ...(turnId ? { turnId } : {}), attributes, derived: {} };
+  }
+  const input = parseJsonObject(attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]) ?? {};
+  const description = describeToolCall(toolName, input, cwd);
+  const derived = derivedOnly(description.attributes, attributes);
+  return {
+    toolCallId,
+    ...(turnId ? { turnId } : {}),
+    attributes: { ...attributes, ...derived },
+    derived,
+  };
+}

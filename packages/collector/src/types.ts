@@ -1,0 +1,74 @@
+/** Public options of the collector. Every field is optional; defaults are the embedded ones. */
+import type { Writable } from 'node:stream';
+import type { Decider } from '@agent-otel/core';
+
+/** One OTLP/HTTP destination (Jaeger, Honeycomb, another collector). */
+export interface OtlpExporterOptions {
+  /** Base URL; `/v1/traces` is appended (as `OTEL_EXPORTER_OTLP_ENDPOINT`). Required unless `tracesEndpoint` is set. */
+  endpoint?: string;
+  /** Full URL used as is (as `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`). Default: `endpoint` + `/v1/traces`. */
+  tracesEndpoint?: string;
+  /** Wire format. Default `http/protobuf`. */
+  protocol?: 'http/protobuf' | 'http/json';
+  /** Extra request headers (e.g. `x-honeycomb-team`). Default none. */
+  headers?: Record<string, string>;
+  /** Body compression. Default `gzip`. */
+  compression?: 'gzip' | 'none';
+  /** Per-request timeout in milliseconds. Default 10000. */
+  timeoutMs?: number;
+}
+
+/** Options of `Collector.start`. */
+export interface CollectorOptions {
+  /** Where the receiver listens, `HOST:PORT` (port 0 picks a free one). Default `127.0.0.1:4318`. */
+  listen?: string;
+  /** Largest request body, in bytes as sent (compressed or not). Default 4 MiB. */
+  maxBodyBytes?: number;
+  /** Largest body after gzip decompression, in bytes. Default 16 MiB. */
+  maxDecompressedBytes?: number;
+  /** Longer string attribute values are truncated to this many characters. Default 65536. */
+  maxAttributeValueLength?: number;
+  /** When set, requests must carry `Authorization: Bearer <token>`. Default: no authentication. */
+  bearerToken?: string;
+  /** Serve HTTPS with this PEM certificate and key. Default: plain HTTP. */
+  tls?: { certFile: string; keyFile: string };
+  /**
+   * The policy engine. Default: the recommended ruleset of `@agent-otel/policy` (see
+   * `policyFile`); `null` turns policy and intent off (spans pass through).
+   */
+  decider?: Decider | null;
+  /** A policy file for `@agent-otel/policy` instead of the recommended ruleset. Ignored when `decider` is given. */
+  policyFile?: string;
+  /** How long spans are held to order a session's spans before evaluation, in ms. Default 2000. */
+  windowMs?: number;
+  /** A session unseen for this long is forgotten, in ms. Default 3600000 (1 h). */
+  sessionTtlMs?: number;
+  /** Most sessions kept in memory; the least recently seen is forgotten first. Default 10000. */
+  maxSessions?: number;
+  /** Resolves relative paths in tool calls when a session's workspace is unknown. Default `/`. */
+  defaultCwd?: string;
+  /** Directory of the disk queue and the default file store. Default `.agent-otel/collector`. */
+  stateDir?: string;
+  /** Largest disk-queue backlog, in bytes; beyond it the receiver answers 503. Default 1 GiB. */
+  queueMaxBytes?: number;
+  /** OTLP/HTTP destinations. Default none. */
+  otlpExporters?: OtlpExporterOptions[];
+  /** OTLP JSON lines file to append to; `null` for none. Default `<stateDir>/traces.jsonl`. */
+  exportFile?: string | null;
+  /** Print the live summary (and one line per violation). Default true. */
+  terminal?: boolean;
+  /** Where the live summary goes. Default `process.stdout`. */
+  terminalOutput?: Writable;
+  /** Seconds between summary lines, in ms. Default 10000. */
+  summaryIntervalMs?: number;
+  /** Spans per export request. Default 2048. */
+  exportBatchSize?: number;
+  /** Spans read from the queue but not yet exported, at most (bounds memory). Default 20000. */
+  maxInFlightSpans?: number;
+  /** First retry delay of a failed export, in ms (doubles up to `retryMaxMs`). Default 500. */
+  retryInitialMs?: number;
+  /** Longest retry delay, in ms (a longer `Retry-After` is honoured). Default 30000. */
+  retryMaxMs?: number;
+  /** How long `stop()` waits for the last exports, in ms. Default 5000. */
+  shutdownTimeoutMs?: number;
+}

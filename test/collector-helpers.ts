@@ -1,0 +1,102 @@
+/**
+ * Shared pieces of the collector's end-to-end tests: a loopback OTLP/HTTP backend that records
+ * what the collector exports (JSON decoded with JSON.parse, protobuf with the collector's own
+ * decoder), temp dirs, and a wait helper.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { decodeProtobufBody } from '@agent-otel/collector';
+import type { OtlpSpan, OtlpTraceRequest } from '@agent-otel/collector';
+
+export interface Backend {
+  readonly url: string;
+  readonly requests: OtlpTraceRequest[];
+  /** Every span received, in order. */
+  spans(): OtlpSpan[];
+  /** Answer the next requests with this status (and Retry-After) instead of 200. */
+  failWith(status: number | undefined, retryAfter?: string): void;
+  /** Count of requests refused by `failWith`. */
+  readonly refusals: number;
+  close(): Promise<void>;
+}
+
+/** A loopback OTLP/HTTP receiver that keeps every request it accepts. */
+export async function startBackend(port = 0): Promise<Backend> {
+  const requests: OtlpTraceRequest[] = [];
+  let failure: { status: number; retryAfter?: string } | undefined;
+  let refusals = 0;
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      if (failure) {
+        refusals++;
+        response.writeHead(
+          failure.status,
+          failure.retryAfter ? { 'retry-after': failure.retryAfter } : {},
+        );
+        response.end();
+        return;
+      }
+      let body = Buffer.concat(chunks);
+      if (request.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
+      if (request.headers['content-type'] === 'application/json') {
+        requests.push(JSON.parse(body.toString('utf8')) as OtlpTraceRequest);
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      } else {
+        requests.push(decodeProtobufBody(body, { maxAttributeValueLength: 1e9 }).request);
+        response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    requests,
+    spans: () =>
+      requests.flatMap((request) =>
+        request.resourceSpans.flatMap((resource) =>
+          resource.scopeSpans.flatMap((scope) => scope.spans),
+        ),
+      ),
+    failWith(status, retryAfter) {
+      failure =
+        status === undefined ? undefined : { status, ...(retryAfter ? { retryAfter } : {}) };
+    },
+    get refusals() {
+      return refusals;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** A fresh temp directory and its cleanup. */
+export async function tempDir(
+  prefix: string,
+): Promise<{ path: string; remove: () => Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), `agent-otel-${prefix}-`));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** Polls `condition` until it holds or `timeoutMs` passes (then throws with `what`). */
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
