@@ -1,0 +1,55 @@
+import { metrics, trace } from '@opentelemetry/api';
+import type { Histogram, Meter, Tracer } from '@opentelemetry/api';
+import { DURATION_BUCKETS } from './telemetry.js';
+import type { TelemetrySource } from './telemetry.js';
+import type { McpTelemetryOptions } from './types.js';
+
+export const INSTRUMENTATION_NAME = '@agent-otel/mcp';
+export const INSTRUMENTATION_VERSION = '0.1.0';
+export const DEFAULT_MAX_CONTENT_LENGTH = 4096;
+
+/** The two operation-duration histograms of the OTel MCP convention. */
+export function durationHistograms(meter: Meter): { client: Histogram; server: Histogram } {
+  const advice = { explicitBucketBoundaries: [...DURATION_BUCKETS] };
+  return {
+    client: meter.createHistogram('mcp.client.operation.duration', {
+      description:
+        'The duration of the MCP request or notification as observed on the sender from the time it was sent until the response or ack is received.',
+      unit: 's',
+      advice,
+    }),
+    server: meter.createHistogram('mcp.server.operation.duration', {
+      description:
+        'MCP request or notification duration as observed on the receiver from the time it was received until the result or ack is sent.',
+      unit: 's',
+      advice,
+    }),
+  };
+}
+
+/** The telemetry source of `instrumentMcpClient` / `instrumentMcpServer`: options or globals. */
+export function sourceFromOptions(options: McpTelemetryOptions = {}): TelemetrySource {
+  let tracer: Tracer | undefined;
+  let histograms: { client: Histogram; server: Histogram } | undefined;
+  const resolveHistograms = (): { client: Histogram; server: Histogram } => {
+    histograms ??= durationHistograms(
+      (options.meterProvider ?? metrics.getMeterProvider()).getMeter(
+        INSTRUMENTATION_NAME,
+        INSTRUMENTATION_VERSION,
+      ),
+    );
+    return histograms;
+  };
+  return {
+    tracer: () =>
+      (tracer ??= (options.tracerProvider ?? trace.getTracerProvider()).getTracer(
+        INSTRUMENTATION_NAME,
+        INSTRUMENTATION_VERSION,
+      )),
+    clientDuration: () => resolveHistograms().client,
+    serverDuration: () => resolveHistograms().server,
+    captureContent: () => options.captureContent === true,
+    maxContentLength: () => options.maxContentLength ?? DEFAULT_MAX_CONTENT_LENGTH,
+    resourceUriInSpanName: () => options.resourceUriInSpanName === true,
+  };
+}

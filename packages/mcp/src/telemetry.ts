@@ -1,0 +1,462 @@
+import {
+  ATTR_AGENT_MCP_SERVER_NAME,
+  ATTR_AGENT_MCP_SERVER_VERSION,
+  ATTR_AGENT_MCP_TOOLS_ADDED,
+  ATTR_AGENT_MCP_TOOLS_CHANGED,
+  ATTR_AGENT_MCP_TOOLS_FINGERPRINT,
+  ATTR_AGENT_MCP_TOOLS_PREVIOUS_FINGERPRINT,
+  ATTR_AGENT_MCP_TOOLS_REMOVED,
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROMPT_NAME,
+  ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
+  ATTR_GEN_AI_TOOL_CALL_RESULT,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_JSONRPC_REQUEST_ID,
+  ATTR_MCP_METHOD_NAME,
+  ATTR_MCP_PROTOCOL_VERSION,
+  ATTR_MCP_RESOURCE_URI,
+  ATTR_MCP_SESSION_ID,
+  ATTR_NETWORK_PROTOCOL_NAME,
+  ATTR_NETWORK_TRANSPORT,
+  ATTR_RPC_RESPONSE_STATUS_CODE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  EVENT_AGENT_MCP_TOOLS_CHANGED,
+  GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
+  MCP_METHOD_NAME_VALUE_INITIALIZE,
+  MCP_METHOD_NAME_VALUE_PROMPTS_GET,
+  MCP_METHOD_NAME_VALUE_TOOLS_CALL,
+  MCP_METHOD_NAME_VALUE_TOOLS_LIST,
+  mcpSpanName,
+} from '@agent-otel/semconv';
+import { SpanKind, SpanStatusCode, context, diag, trace } from '@opentelemetry/api';
+import type { Attributes, Context, Histogram, Link, Span, Tracer } from '@opentelemetry/api';
+import { captureContent } from './content.js';
+import { diffToolLists, toolListFingerprint } from './fingerprint.js';
+import type { ToolDefinition, ToolListFingerprint } from './fingerprint.js';
+import {
+  CallToolResultView,
+  ErrorView,
+  ImplementationView,
+  InitializeResultView,
+  ListToolsResultView,
+  MessageView,
+  ParamsView,
+} from './messages.js';
+import { contextFromMeta, propagationFields, withPropagationFields } from './propagation.js';
+import { transportAttributes } from './transport.js';
+
+/** The component logger: errors inside the instrumentation go here, never into the app. */
+export const logger = diag.createComponentLogger({ namespace: '@agent-otel/mcp' });
+
+/** Bucket boundaries the OTel MCP convention advises for the operation-duration histograms. */
+export const DURATION_BUCKETS = [
+  0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300,
+] as const;
+
+/** Where the instrumentation takes its tracer, histograms and options from. */
+export interface TelemetrySource {
+  tracer(): Tracer;
+  clientDuration(): Histogram;
+  serverDuration(): Histogram;
+  captureContent(): boolean;
+  maxContentLength(): number;
+  resourceUriInSpanName(): boolean;
+}
+
+/** The fields of the SDK's `Protocol` (Client and Server) the instrumentation reads. */
+export interface ProtocolLike {
+  _transport?: unknown;
+  _requestMessageId?: unknown;
+  _serverInfo?: unknown;
+  _serverVersion?: unknown;
+  _options?: { debouncedNotificationMethods?: unknown } | undefined;
+}
+
+/** What one MCP session (one transport) remembers between requests. */
+interface SessionState {
+  readonly transport: Attributes;
+  protocolVersion?: string;
+  peerServer?: { name?: string; version?: string };
+  tools?: ToolListFingerprint;
+  toolPages?: ToolDefinition[];
+}
+
+// Keyed by the transport object: a Protocol that reconnects starts a new session.
+const sessions = new WeakMap<object, SessionState>();
+const detached = new WeakMap<object, SessionState>();
+
+function sessionOf(instance: ProtocolLike): SessionState {
+  const transport = instance._transport;
+  const [map, key] =
+    transport && typeof transport === 'object'
+      ? [sessions, transport]
+      : [detached, instance as object];
+  let state = map.get(key);
+  if (!state) {
+    state = { transport: transportAttributes(transport) };
+    map.set(key, state);
+  }
+  return state;
+}
+
+function sessionIdOf(instance: ProtocolLike): string | undefined {
+  const transport = instance._transport as { sessionId?: unknown } | undefined;
+  const id = transport?.sessionId;
+  return typeof id === 'string' && id !== '' ? id : undefined;
+}
+
+const METRIC_KEYS = [
+  ATTR_MCP_METHOD_NAME,
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_GEN_AI_PROMPT_NAME,
+  ATTR_RPC_RESPONSE_STATUS_CODE,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_MCP_PROTOCOL_VERSION,
+  ATTR_NETWORK_TRANSPORT,
+  ATTR_NETWORK_PROTOCOL_NAME,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+] as const;
+
+const RESOURCE_METHODS = new Set([
+  'resources/read',
+  'resources/subscribe',
+  'resources/unsubscribe',
+  'notifications/resources/updated',
+]);
+
+/** JSON-RPC error codes the SDK uses when a request never got a reply. */
+const METHOD_NOT_FOUND = -32601;
+const INTERNAL_ERROR = -32603;
+const STATUS_MESSAGE_LIMIT = 512;
+
+/** Direction of one MCP message as seen by this process. */
+export type Direction = 'outgoing' | 'incoming';
+
+/**
+ * One MCP request or notification in flight: its span, the context its work runs in, the
+ * message to send (with propagation fields) and the bookkeeping to end it exactly once.
+ */
+export class Operation {
+  readonly context: Context;
+  /** The message to hand to the SDK: the original, or a copy carrying the trace context. */
+  message: unknown;
+  private readonly attributes: Attributes;
+  private readonly started = performance.now();
+  private ended = false;
+
+  constructor(
+    private readonly source: TelemetrySource,
+    private readonly instance: ProtocolLike,
+    private readonly session: SessionState,
+    private readonly span: Span,
+    private readonly direction: Direction,
+    private readonly method: string,
+    private readonly params: ParamsView,
+    attributes: Attributes,
+    parent: Context,
+    message: unknown,
+  ) {
+    this.attributes = attributes;
+    this.context = trace.setSpan(parent, span);
+    this.message = message;
+  }
+
+  private set(key: string, value: string | number | string[] | undefined): void {
+    if (value === undefined) return;
+    this.attributes[key] = value;
+    this.span.setAttribute(key, value);
+  }
+
+  /** Ends the span after a result (a request's result, or a notification that was handled). */
+  endWithResult(result: unknown): void {
+    if (this.ended) return;
+    try {
+      this.observeResult(result);
+    } catch (error) {
+      logger.error('could not read an MCP result', error);
+    }
+    this.finish();
+  }
+
+  /** Ends the span after an error: a JSON-RPC error, a timeout, a broken transport. */
+  endWithError(error: unknown): void {
+    if (this.ended) return;
+    try {
+      const view = ErrorView.parse(error);
+      // A handler error without a JSON-RPC code goes out as -32603 (InternalError), as the SDK
+      // answers it; on the sending side such an error is local (closed transport, bad result).
+      const numeric = view.code ?? (this.direction === 'incoming' ? INTERNAL_ERROR : undefined);
+      const code = numeric !== undefined ? String(numeric) : undefined;
+      const errorType =
+        code ?? (error instanceof Error && error.name !== 'Error' ? error.name : '_OTHER');
+      this.set(ATTR_ERROR_TYPE, errorType);
+      this.set(ATTR_RPC_RESPONSE_STATUS_CODE, code);
+      let message = view.message ?? (error instanceof Error ? error.message : undefined);
+      // The client SDK's McpError prefixes the peer's JSON-RPC message with "MCP error <code>: ";
+      // the convention asks for the JSON-RPC message itself.
+      if (message && code !== undefined && this.direction === 'outgoing') {
+        const prefix = `MCP error ${code}: `;
+        if (message.startsWith(prefix)) message = message.slice(prefix.length);
+      }
+      this.span.setStatus({
+        code: SpanStatusCode.ERROR,
+        ...(message ? { message: message.slice(0, STATUS_MESSAGE_LIMIT) } : {}),
+      });
+    } catch (failure) {
+      logger.error('could not record an MCP error', failure);
+    }
+    this.finish();
+  }
+
+  /** Ends the span of a request nobody handles: the SDK replies "method not found". */
+  endWithMethodNotFound(): void {
+    this.endWithError({ code: METHOD_NOT_FOUND, message: 'Method not found' });
+  }
+
+  /** Ends the span of a request the peer (or the app) cancelled. */
+  endCancelled(): void {
+    if (this.ended) return;
+    this.set(ATTR_ERROR_TYPE, 'cancelled');
+    this.span.setStatus({ code: SpanStatusCode.ERROR, message: 'Request was cancelled' });
+    this.finish();
+  }
+
+  private observeResult(result: unknown): void {
+    if (this.method === MCP_METHOD_NAME_VALUE_INITIALIZE) {
+      const view = InitializeResultView.parse(result);
+      if (view.protocolVersion) this.session.protocolVersion = view.protocolVersion;
+      this.set(ATTR_MCP_PROTOCOL_VERSION, view.protocolVersion);
+      // On the client, the result names the peer; on the server it is our own serverInfo.
+      if (this.direction === 'outgoing' && view.serverInfo) {
+        this.session.peerServer = view.serverInfo;
+        this.set(ATTR_AGENT_MCP_SERVER_NAME, view.serverInfo.name);
+        this.set(ATTR_AGENT_MCP_SERVER_VERSION, view.serverInfo.version);
+      }
+    } else if (this.method === MCP_METHOD_NAME_VALUE_TOOLS_LIST) {
+      this.observeToolList(result);
+    } else if (this.method === MCP_METHOD_NAME_VALUE_TOOLS_CALL) {
+      if (this.source.captureContent()) {
+        this.set(
+          ATTR_GEN_AI_TOOL_CALL_RESULT,
+          captureContent(result, this.source.maxContentLength()),
+        );
+      }
+      if (CallToolResultView.parse(result).isError === true) {
+        // The call went through but the tool failed: the convention's `tool_error`.
+        this.set(ATTR_ERROR_TYPE, 'tool_error');
+        this.span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+    }
+  }
+
+  /**
+   * Fingerprints a complete tool list (the pages of one listing, first to last) and, when the
+   * session saw a different list before, names what changed in an `agent.mcp.tools.changed` event.
+   */
+  private observeToolList(result: unknown): void {
+    const view = ListToolsResultView.parse(result);
+    if (this.params.cursor === undefined) this.session.toolPages = [];
+    // A page whose first page we did not see cannot be fingerprinted as a whole list.
+    if (!this.session.toolPages) return;
+    this.session.toolPages.push(...(view.tools as ToolDefinition[]));
+    if (view.nextCursor !== undefined) return;
+    const current = toolListFingerprint(this.session.toolPages);
+    this.session.toolPages = undefined;
+    this.set(ATTR_AGENT_MCP_TOOLS_FINGERPRINT, current.fingerprint);
+    const previous = this.session.tools;
+    if (previous && previous.fingerprint !== current.fingerprint) {
+      const change = diffToolLists(previous, current);
+      this.span.addEvent(EVENT_AGENT_MCP_TOOLS_CHANGED, {
+        [ATTR_AGENT_MCP_TOOLS_ADDED]: change.added,
+        [ATTR_AGENT_MCP_TOOLS_REMOVED]: change.removed,
+        [ATTR_AGENT_MCP_TOOLS_CHANGED]: change.changed,
+        [ATTR_AGENT_MCP_TOOLS_PREVIOUS_FINGERPRINT]: previous.fingerprint,
+      });
+    }
+    this.session.tools = current;
+  }
+
+  private finish(): void {
+    this.ended = true;
+    try {
+      // A Streamable HTTP client learns its session id from the initialize response.
+      if (this.attributes[ATTR_MCP_SESSION_ID] === undefined) {
+        this.set(ATTR_MCP_SESSION_ID, sessionIdOf(this.instance));
+      }
+      const seconds = (performance.now() - this.started) / 1000;
+      const metricAttributes: Attributes = {};
+      for (const key of METRIC_KEYS) {
+        const value = this.attributes[key];
+        if (value !== undefined) metricAttributes[key] = value;
+      }
+      const histogram =
+        this.direction === 'outgoing' ? this.source.clientDuration() : this.source.serverDuration();
+      histogram.record(seconds, metricAttributes);
+    } catch (error) {
+      logger.error('could not record MCP operation metrics', error);
+    }
+    this.span.end();
+  }
+}
+
+function identityOf(instance: ProtocolLike, session: SessionState): Attributes {
+  // A Server knows itself; a Client knows its server after initialize.
+  const own = ImplementationView.parse(instance._serverInfo);
+  const identity = own ?? session.peerServer ?? ImplementationView.parse(instance._serverVersion);
+  const attributes: Attributes = {};
+  if (identity?.name) attributes[ATTR_AGENT_MCP_SERVER_NAME] = identity.name;
+  if (identity?.version) attributes[ATTR_AGENT_MCP_SERVER_VERSION] = identity.version;
+  return attributes;
+}
+
+function messageAttributes(
+  source: TelemetrySource,
+  method: string,
+  params: ParamsView,
+): { attributes: Attributes; target: string | undefined } {
+  const attributes: Attributes = { [ATTR_MCP_METHOD_NAME]: method };
+  let target: string | undefined;
+  if (method === MCP_METHOD_NAME_VALUE_TOOLS_CALL && params.name !== undefined) {
+    attributes[ATTR_GEN_AI_TOOL_NAME] = params.name;
+    attributes[ATTR_GEN_AI_OPERATION_NAME] = GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL;
+    target = params.name;
+  } else if (method === MCP_METHOD_NAME_VALUE_PROMPTS_GET && params.name !== undefined) {
+    attributes[ATTR_GEN_AI_PROMPT_NAME] = params.name;
+    target = params.name;
+  } else if (RESOURCE_METHODS.has(method) && params.uri !== undefined) {
+    attributes[ATTR_MCP_RESOURCE_URI] = params.uri;
+    if (source.resourceUriInSpanName()) target = params.uri;
+  }
+  return { attributes, target };
+}
+
+function isDebounced(instance: ProtocolLike, method: string, params: unknown): boolean {
+  // The SDK coalesces param-less notifications listed in debouncedNotificationMethods; adding
+  // `_meta` would defeat that, so such notifications travel without trace context.
+  const methods = instance._options?.debouncedNotificationMethods;
+  return params === undefined && Array.isArray(methods) && methods.includes(method);
+}
+
+/**
+ * Starts the span of a message this process sends: a CLIENT span, child of the active context,
+ * and the message to send with the span's context in `params._meta`.
+ */
+export function startOutgoing(
+  source: TelemetrySource,
+  instance: ProtocolLike,
+  message: unknown,
+  isRequest: boolean,
+): Operation {
+  const { method, params: rawParams } = MessageView.parse(message);
+  const params = ParamsView.parse(rawParams ?? {});
+  const session = sessionOf(instance);
+  const { attributes, target } = messageAttributes(source, method, params);
+  Object.assign(attributes, session.transport, identityOf(instance, session));
+  if (session.protocolVersion) attributes[ATTR_MCP_PROTOCOL_VERSION] = session.protocolVersion;
+  const sessionId = sessionIdOf(instance);
+  if (sessionId) attributes[ATTR_MCP_SESSION_ID] = sessionId;
+  // The SDK numbers requests itself, synchronously, from this counter.
+  if (isRequest && typeof instance._requestMessageId === 'number') {
+    attributes[ATTR_JSONRPC_REQUEST_ID] = String(instance._requestMessageId);
+  }
+  if (
+    method === MCP_METHOD_NAME_VALUE_TOOLS_CALL &&
+    source.captureContent() &&
+    params.arguments !== undefined
+  ) {
+    attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS] = captureContent(
+      params.arguments,
+      source.maxContentLength(),
+    );
+  }
+  const parent = context.active();
+  const span = source
+    .tracer()
+    .startSpan(mcpSpanName(method, target), { kind: SpanKind.CLIENT, attributes }, parent);
+  const operation = new Operation(
+    source,
+    instance,
+    session,
+    span,
+    'outgoing',
+    method,
+    params,
+    { ...attributes },
+    parent,
+    message,
+  );
+  if (isRequest || !isDebounced(instance, method, rawParams)) {
+    operation.message = withPropagationFields(
+      message as { params?: unknown },
+      propagationFields(operation.context),
+    );
+  }
+  return operation;
+}
+
+/**
+ * Starts the span of a message this process receives: a SERVER span whose parent is the
+ * context in `params._meta`, linked to the ambient (transport) context when there is one.
+ */
+export function startIncoming(
+  source: TelemetrySource,
+  instance: ProtocolLike,
+  message: unknown,
+  requestId: unknown,
+): Operation {
+  const { method, params: rawParams } = MessageView.parse(message);
+  const params = ParamsView.parse(rawParams ?? {});
+  const session = sessionOf(instance);
+  const { attributes, target } = messageAttributes(source, method, params);
+  Object.assign(attributes, session.transport, identityOf(instance, session));
+  // server.* names the peer on the client side only; on a server it would name ourselves.
+  delete attributes[ATTR_SERVER_ADDRESS];
+  delete attributes[ATTR_SERVER_PORT];
+  if (session.protocolVersion) attributes[ATTR_MCP_PROTOCOL_VERSION] = session.protocolVersion;
+  const sessionId = sessionIdOf(instance);
+  if (sessionId) attributes[ATTR_MCP_SESSION_ID] = sessionId;
+  if (typeof requestId === 'string' || typeof requestId === 'number') {
+    attributes[ATTR_JSONRPC_REQUEST_ID] = String(requestId);
+  }
+  if (
+    method === MCP_METHOD_NAME_VALUE_TOOLS_CALL &&
+    source.captureContent() &&
+    params.arguments !== undefined
+  ) {
+    attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS] = captureContent(
+      params.arguments,
+      source.maxContentLength(),
+    );
+  }
+  const ambient = context.active();
+  const extracted = contextFromMeta(ambient, params._meta);
+  const remote = trace.getSpanContext(extracted);
+  const local = trace.getSpanContext(ambient);
+  const links: Link[] = [];
+  if (remote && local && local.spanId !== remote.spanId && trace.isSpanContextValid(local)) {
+    links.push({ context: local });
+  }
+  const span = source
+    .tracer()
+    .startSpan(
+      mcpSpanName(method, target),
+      { kind: SpanKind.SERVER, attributes, links },
+      extracted,
+    );
+  return new Operation(
+    source,
+    instance,
+    session,
+    span,
+    'incoming',
+    method,
+    params,
+    { ...attributes },
+    extracted,
+    message,
+  );
+}
