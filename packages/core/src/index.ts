@@ -16,3 +16,5 @@ export { describeToolCall, normalizePath, parseMcpToolName, redactUrl } from './
 export type { ToolCallDescription, DescribeToolCallOptions } from './tool-call.js';
 export { parseShellCommand, unwrapCommand } from './shell.js';
 export type { SimpleCommand, ShellRedirection } from './shell.js';
+export { captureContent, isContentCaptureEnabled, truncateContent } from './content.js';
+export type { CaptureContentOptions } from './content.js';
