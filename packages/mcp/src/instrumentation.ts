@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   InstrumentationBase,
   InstrumentationNodeModuleDefinition,
   InstrumentationNodeModuleFile,
 } from '@opentelemetry/instrumentation';
 import type { Histogram } from '@opentelemetry/api';
+import { Hook } from 'require-in-the-middle';
 import { PATCHED_METHODS, isWrapped, wrapperFor } from './protocol.js';
 import {
   DEFAULT_MAX_CONTENT_LENGTH,
@@ -18,11 +21,34 @@ import type { McpInstrumentationConfig } from './types.js';
 /** The `@modelcontextprotocol/sdk` versions whose `Protocol` internals this patches. */
 export const SUPPORTED_SDK_VERSIONS = ['>=1.25.0 <2'];
 
+const SDK = '@modelcontextprotocol/sdk';
 // Client and Server both extend Protocol, which owns request/notification sending and
 // dispatch of received messages: patching its prototype covers both sides and every transport.
-const PROTOCOL_FILES = ['dist/cjs/shared/protocol.js', 'dist/esm/shared/protocol.js'];
+const ESM_PROTOCOL_FILE = `${SDK}/dist/esm/shared/protocol.js`;
+// require-in-the-middle matches internal files by their module path without the extension.
+const CJS_PROTOCOL_FILE = `${SDK}/dist/cjs/shared/protocol`;
 
 type ProtocolPrototype = Record<(typeof PATCHED_METHODS)[number], (...args: unknown[]) => unknown>;
+
+/** True for a 1.x SDK version from 1.25.0 on (the range of SUPPORTED_SDK_VERSIONS). */
+export function isSupportedSdkVersion(version: string | undefined): boolean {
+  const match = /^(\d+)\.(\d+)\.(\d+)/.exec(version ?? '');
+  if (!match) return false;
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  return major === 1 && minor >= 25;
+}
+
+function packageVersion(baseDir: string | undefined): string | undefined {
+  if (!baseDir) return undefined;
+  try {
+    const parsed = JSON.parse(readFileSync(join(baseDir, 'package.json'), 'utf8')) as {
+      version?: unknown;
+    };
+    return typeof parsed.version === 'string' ? parsed.version : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * OpenTelemetry instrumentation of `@modelcontextprotocol/sdk` 1.x (CommonJS and ESM): register
@@ -32,6 +58,11 @@ type ProtocolPrototype = Record<(typeof PATCHED_METHODS)[number], (...args: unkn
 export class McpInstrumentation extends InstrumentationBase<McpInstrumentationConfig> {
   private histograms: { client: Histogram; server: Histogram } | undefined;
   private readonly source: TelemetrySource;
+  // InstrumentationBase calls enable() from its constructor, before subclass fields would be
+  // initialised (and a field initialiser would then overwrite what enable() set): `declare`d
+  // fields emit nothing, and enable() creates them.
+  declare private cjsHook: Hook | undefined;
+  declare private cjsExports: Set<unknown> | undefined;
 
   constructor(config: McpInstrumentationConfig = {}) {
     super(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION, config);
@@ -54,25 +85,51 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     this.histograms = durationHistograms(this.meter);
   }
 
+  /** ESM: the loader hook (import-in-the-middle) delivers the SDK's ESM protocol module. */
   protected init(): InstrumentationNodeModuleDefinition[] {
-    const files = PROTOCOL_FILES.map(
-      (file) =>
+    return [
+      new InstrumentationNodeModuleDefinition(SDK, SUPPORTED_SDK_VERSIONS, undefined, undefined, [
         new InstrumentationNodeModuleFile(
-          file,
+          ESM_PROTOCOL_FILE,
           SUPPORTED_SDK_VERSIONS,
           (moduleExports: unknown) => this.patch(moduleExports),
           (moduleExports: unknown) => this.unpatch(moduleExports),
         ),
-    );
-    return [
-      new InstrumentationNodeModuleDefinition(
-        '@modelcontextprotocol/sdk',
-        SUPPORTED_SDK_VERSIONS,
-        undefined,
-        undefined,
-        files,
-      ),
+      ]),
     ];
+  }
+
+  /**
+   * CommonJS: the SDK's package has no CommonJS main file (`dist/cjs/index.js` does not exist),
+   * so the shared require hook of `InstrumentationBase`, which resolves a package's main to
+   * tell internal files apart, never reports its files. A require hook of our own that names
+   * the protocol file in full does.
+   */
+  override enable(): void {
+    super.enable();
+    this.cjsExports ??= new Set();
+    for (const moduleExports of this.cjsExports) this.patch(moduleExports);
+    this.cjsHook ??= new Hook(
+      [CJS_PROTOCOL_FILE],
+      { internals: true },
+      (moduleExports, _name, baseDir) => {
+        const version = packageVersion(baseDir);
+        if (!isSupportedSdkVersion(version)) {
+          logger.warn(
+            `${SDK} ${version ?? '(unknown version)'} is outside ${SUPPORTED_SDK_VERSIONS.join(' ')}; not instrumented`,
+          );
+          return moduleExports;
+        }
+        this.cjsExports?.add(moduleExports);
+        if (this.isEnabled()) this.patch(moduleExports);
+        return moduleExports;
+      },
+    );
+  }
+
+  override disable(): void {
+    super.disable();
+    for (const moduleExports of this.cjsExports ?? []) this.unpatch(moduleExports);
   }
 
   private prototypeOf(moduleExports: unknown): ProtocolPrototype | undefined {
@@ -80,7 +137,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
       ?.Protocol;
     const prototype = protocol?.prototype as Partial<ProtocolPrototype> | undefined;
     if (!prototype || !PATCHED_METHODS.every((name) => typeof prototype[name] === 'function')) {
-      logger.warn('@modelcontextprotocol/sdk Protocol has an unexpected shape; not instrumented');
+      logger.warn(`${SDK} Protocol has an unexpected shape; not instrumented`);
       return undefined;
     }
     return prototype as ProtocolPrototype;
