@@ -208,9 +208,16 @@ export class DiskQueue {
     this.#pendingBytes += record.length;
     return new Promise<void>((resolve, reject) => {
       this.#pending.push({ record, items, resolve, reject });
-      this.#flushing ??= this.#flush().finally(() => {
-        this.#flushing = undefined;
-      });
+      this.#scheduleFlush();
+    });
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushing) return;
+    this.#flushing = this.#flush().finally(() => {
+      this.#flushing = undefined;
+      // An append that arrived after the loop's last look must not wait for the next one.
+      if (this.#pending.length > 0) this.#scheduleFlush();
     });
   }
 

@@ -43,3 +43,16 @@ export type {
   OtlpStatus,
 } from './otlp-model.js';
 export { countSpans } from './otlp-model.js';
+export {
+  ConfigError,
+  collectorConfigSchema,
+  parseCollectorConfig,
+  parseCollectorFlags,
+  resolveCollectorConfig,
+  optionsOf,
+  readConfigFile,
+  parseHeaderList,
+  COLLECTOR_FLAGS,
+  ENVIRONMENT_VARIABLES,
+} from './config.js';
+export type { CollectorConfig, CollectorFlags, ResolvedConfig } from './config.js';

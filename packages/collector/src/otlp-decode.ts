@@ -158,7 +158,7 @@ function schemas(limits: DecodeLimits, ids: IdEncoding) {
                   .object({
                     name: z.string().optional(),
                     version: z.string().optional(),
-                    attributes: attributes.optional(),
+                    attributes: z.array(keyValue).optional(),
                     droppedAttributesCount: uint32,
                   })
                   .optional(),

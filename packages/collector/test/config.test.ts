@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ConfigError, parseCollectorFlags, resolveCollectorConfig } from '../src/index.js';
+
+let directory: string;
+before(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'agent-otel-config-'));
+});
+after(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+function resolve(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return resolveCollectorConfig(parseCollectorFlags(args), env);
+}
+
+describe('collector configuration', () => {
+  it('has the embedded defaults: 127.0.0.1:4318, recommended ruleset, file store, terminal', () => {
+    const { options, policy } = resolve([]);
+    assert.equal(policy, 'recommended');
+    assert.equal(options.listen, '127.0.0.1:4318');
+    assert.equal(options.stateDir, '.agent-otel/collector');
+    assert.equal(options.exportFile, join('.agent-otel/collector', 'traces.jsonl'));
+    assert.deepEqual(options.otlpExporters, []);
+    assert.equal(options.terminal, true);
+    assert.equal(options.windowMs, 2000);
+  });
+
+  it('layers file < environment < flags', async () => {
+    const file = join(directory, 'layers.yaml');
+    await writeFile(
+      file,
+      [
+        'receiver:',
+        '  listen: 0.0.0.0:4000',
+        'processor:',
+        '  policy: /etc/policy.yaml',
+        'exporters:',
+        '  otlp:',
+        '    - endpoint: https://api.honeycomb.io',
+        '      headers: { x-honeycomb-team: from-file }',
+      ].join('\n'),
+    );
+    const fromFile = resolve(['--config', file]);
+    assert.equal(fromFile.options.listen, '0.0.0.0:4000');
+    assert.equal(fromFile.policy, '/etc/policy.yaml');
+    assert.deepEqual(fromFile.options.otlpExporters, [
+      {
+        endpoint: 'https://api.honeycomb.io',
+        protocol: 'http/protobuf',
+        headers: { 'x-honeycomb-team': 'from-file' },
+        compression: 'gzip',
+        timeoutMs: 10_000,
+      },
+    ]);
+    const layered = resolve(
+      ['--config', file, '--listen', '127.0.0.1:5000', '--export-file', '/tmp/x.jsonl'],
+      {
+        AGENT_OTEL_COLLECTOR_LISTEN: '127.0.0.1:4500',
+        AGENT_OTEL_COLLECTOR_EXPORT_OTLP_HEADERS: 'x-honeycomb-team=from-env',
+      },
+    );
+    assert.equal(layered.options.listen, '127.0.0.1:5000');
+    assert.equal(layered.options.exportFile, '/tmp/x.jsonl');
+    assert.deepEqual(layered.options.otlpExporters?.[0]?.headers, {
+      'x-honeycomb-team': 'from-env',
+    });
+  });
+
+  it('takes --export-otlp base URLs, --no-policy, --no-export-file', () => {
+    const { options, policy } = resolve([
+      '--export-otlp',
+      'http://127.0.0.1:4319',
+      '--export-otlp-protocol',
+      'http/json',
+      '--no-policy',
+      '--no-export-file',
+    ]);
+    assert.equal(policy, 'off');
+    assert.equal(options.exportFile, null);
+    assert.equal(options.otlpExporters?.[0]?.endpoint, 'http://127.0.0.1:4319');
+    assert.equal(options.otlpExporters?.[0]?.protocol, 'http/json');
+  });
+
+  it('names the field of every error', async () => {
+    assert.throws(
+      () => resolve(['--listen', 'localhost']),
+      /receiver\.listen: expected HOST:PORT/u,
+    );
+    assert.throws(
+      () => resolve(['--export-otlp', 'ftp://x']),
+      /exporters\.otlp\[0\]\.endpoint: expected an http\(s\) URL/u,
+    );
+    assert.throws(() => resolve(['--bogus']), ConfigError);
+    const file = join(directory, 'bad.yaml');
+    await writeFile(
+      file,
+      'receiver:\n  listen: 127.0.0.1:1\n  lisen: x\nprocessor:\n  window_ms: -1\n',
+    );
+    assert.throws(
+      () => resolve(['--config', file]),
+      (error: Error) =>
+        error instanceof ConfigError &&
+        /receiver\.lisen: unknown field/u.test(error.message) &&
+        /processor\.window_ms: /u.test(error.message),
+    );
+  });
+
+  it('names the line of a YAML syntax error and the missing file', async () => {
+    const file = join(directory, 'syntax.yaml');
+    await writeFile(file, 'receiver:\n  listen: [unclosed\n');
+    assert.throws(() => resolve(['--config', file]), new RegExp(`${file}:\\d+: `, 'u'));
+    assert.throws(
+      () => resolve(['--config', join(directory, 'missing.yaml')]),
+      /--config .*missing\.yaml: ENOENT/u,
+    );
+  });
+});

@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  MalformedRequestError,
+  decodeJsonBody,
+  decodeProtobufBody,
+  encodeTraceRequestProto,
+} from '../src/index.js';
+import type { OtlpTraceRequest } from '../src/index.js';
+
+const LIMITS = { maxAttributeValueLength: 16 };
+
+const REQUEST: OtlpTraceRequest = {
+  resourceSpans: [
+    {
+      resource: { attributes: [{ key: 'service.name', value: { stringValue: 'claude-code' } }] },
+      scopeSpans: [
+        {
+          scope: { name: 'scope', version: '1.0.0' },
+          spans: [
+            {
+              traceId: '0af7651916cd43dd8448eb211c80319c',
+              spanId: 'b7ad6b7169203331',
+              parentSpanId: '00f067aa0ba902b7',
+              flags: 257,
+              name: 'claude_code.tool',
+              kind: 1,
+              startTimeUnixNano: '1795672674917000001',
+              endTimeUnixNano: '1795672674926210170',
+              attributes: [
+                { key: 'tool_name', value: { stringValue: 'Read' } },
+                { key: 'duration_ms', value: { intValue: '9007199254740993' } },
+                { key: 'ratio', value: { doubleValue: 0.25 } },
+                { key: 'ok', value: { boolValue: true } },
+                { key: 'list', value: { arrayValue: { values: [{ stringValue: 'a' }] } } },
+                {
+                  key: 'map',
+                  value: { kvlistValue: { values: [{ key: 'k', value: { stringValue: 'v' } }] } },
+                },
+                { key: 'raw', value: { bytesValue: 'AQID' } },
+              ],
+              events: [{ timeUnixNano: '1795672674917000005', name: 'e', attributes: [] }],
+              links: [
+                {
+                  traceId: '1af7651916cd43dd8448eb211c80319c',
+                  spanId: 'c7ad6b7169203331',
+                  attributes: [],
+                },
+              ],
+              status: { code: 2, message: 'failed' },
+            },
+          ],
+        },
+      ],
+    },
+  ],
+};
+
+describe('decodeJsonBody', () => {
+  it('keeps ids, 64-bit timestamps and every attribute type of the OTLP JSON mapping', () => {
+    const decoded = decodeJsonBody(Buffer.from(JSON.stringify(REQUEST)), {
+      maxAttributeValueLength: 1000,
+    });
+    assert.equal(decoded.acceptedSpans, 1);
+    assert.equal(decoded.rejectedSpans, 0);
+    assert.deepEqual(decoded.request, REQUEST);
+  });
+
+  it('accepts numbers for int64 fields and uppercase hex ids, and normalises them', () => {
+    const body = {
+      resourceSpans: [
+        {
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId: '0AF7651916CD43DD8448EB211C80319C',
+                  spanId: 'B7AD6B7169203331',
+                  name: 'x',
+                  startTimeUnixNano: 1000,
+                  endTimeUnixNano: 2000,
+                  attributes: [{ key: 'n', value: { intValue: 5 } }],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const span = decodeJsonBody(Buffer.from(JSON.stringify(body)), LIMITS).request.resourceSpans[0]
+      ?.scopeSpans[0]?.spans[0];
+    assert.equal(span?.traceId, '0af7651916cd43dd8448eb211c80319c');
+    assert.equal(span?.startTimeUnixNano, '1000');
+    assert.deepEqual(span?.attributes, [{ key: 'n', value: { intValue: '5' } }]);
+  });
+
+  it('rejects bad spans alone, with a reason naming the field (partial success)', () => {
+    const good = REQUEST.resourceSpans[0]?.scopeSpans[0]?.spans[0];
+    const body = {
+      resourceSpans: [
+        {
+          scopeSpans: [
+            { spans: [good, { ...good, traceId: 'abc' }, { ...good, spanId: '0000000000000000' }] },
+          ],
+        },
+      ],
+    };
+    const decoded = decodeJsonBody(Buffer.from(JSON.stringify(body)), {
+      maxAttributeValueLength: 1000,
+    });
+    assert.equal(decoded.acceptedSpans, 1);
+    assert.equal(decoded.rejectedSpans, 2);
+    assert.match(decoded.rejectionMessage, /spans\[1\]\.traceId: must be 16 bytes/u);
+    assert.match(decoded.rejectionMessage, /spans\[2\]\.spanId/u);
+  });
+
+  it('truncates string attributes beyond the limit', () => {
+    const body = structuredClone(REQUEST);
+    const span = body.resourceSpans[0]?.scopeSpans[0]?.spans[0];
+    assert.ok(span);
+    span.attributes = [{ key: 'big', value: { stringValue: 'x'.repeat(100) } }];
+    const decoded = decodeJsonBody(Buffer.from(JSON.stringify(body)), LIMITS);
+    assert.deepEqual(decoded.request.resourceSpans[0]?.scopeSpans[0]?.spans[0]?.attributes, [
+      { key: 'big', value: { stringValue: 'x'.repeat(16) } },
+    ]);
+  });
+
+  it('throws MalformedRequestError for invalid JSON and for non-requests', () => {
+    assert.throws(
+      () => decodeJsonBody(Buffer.from('{"resourceSpans": ['), LIMITS),
+      MalformedRequestError,
+    );
+    assert.throws(
+      () => decodeJsonBody(Buffer.from('{"resourceSpans": 5}'), LIMITS),
+      /not an ExportTraceServiceRequest: resourceSpans/u,
+    );
+    assert.throws(() => decodeJsonBody(Buffer.from('[1,2]'), LIMITS), MalformedRequestError);
+  });
+});
+
+describe('protobuf', () => {
+  it('round-trips a request through encode and decode unchanged', () => {
+    const decoded = decodeProtobufBody(Buffer.from(encodeTraceRequestProto(REQUEST)), {
+      maxAttributeValueLength: 1000,
+    });
+    assert.equal(decoded.rejectedSpans, 0);
+    // protobuf has no "absent" repeated field: the scope's attributes come back empty.
+    const expected = structuredClone(REQUEST);
+    const scope = expected.resourceSpans[0]?.scopeSpans[0]?.scope;
+    if (scope) scope.attributes = [];
+    assert.deepEqual(decoded.request, expected);
+  });
+
+  it('throws MalformedRequestError for a truncated body', () => {
+    const bytes = Buffer.from(encodeTraceRequestProto(REQUEST));
+    assert.throws(
+      () => decodeProtobufBody(bytes.subarray(0, bytes.length - 7), LIMITS),
+      MalformedRequestError,
+    );
+  });
+});

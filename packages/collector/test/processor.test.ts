@@ -1,0 +1,283 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Decider, PolicyFinding } from '@agent-otel/core';
+import {
+  ATTR_AGENT_INTENT_CATEGORY,
+  ATTR_AGENT_INTENT_CONFIDENCE,
+  ATTR_AGENT_INTENT_SIGNALS,
+  ATTR_AGENT_POLICY_ACTION,
+  ATTR_AGENT_POLICY_ENFORCED_BY,
+  ATTR_AGENT_POLICY_RULE_IDS,
+  ATTR_AGENT_POLICY_SEVERITY,
+  ATTR_AGENT_POLICY_VIOLATED,
+  ATTR_AGENT_POLICY_VIOLATION_COUNT,
+  ATTR_AGENT_TOOL_CATEGORY,
+  ATTR_FILE_PATH,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_SESSION_ID,
+  ATTR_URL_FULL,
+} from '@agent-otel/semconv';
+import { PolicyProcessor, attributesOf, keyValuesOf } from '../src/index.js';
+import type { OtlpResourceSpans, PipelineSpan, ProcessorOptions } from '../src/index.js';
+import type { SpanAttributes } from '@agent-otel/core';
+
+/**
+ * A sequence-aware test decider: "network after a secret file was read" (the shape of the
+ * recommended ruleset's exfiltration rule). The processor's job — ordering, state per session,
+ * tagging — is what these tests check; the real policy engine runs in test/collector-*.test.ts.
+ */
+const EXFILTRATION: PolicyFinding = {
+  ruleId: 'test.exfiltration',
+  ruleName: 'network after secret read',
+  category: 'exfiltration',
+  severity: 'critical',
+  action: 'deny',
+  reason: 'data may leave after a secret was read',
+  rulesetName: 'test',
+  rulesetVersion: '1',
+};
+const decider: Decider = {
+  decide(request, state) {
+    const calls = ((state.data['calls'] as string[] | undefined) ?? []).concat(request.toolCallId);
+    state.data['calls'] = calls;
+    if (String(request.attributes[ATTR_FILE_PATH] ?? '').endsWith('.env'))
+      state.data['secret'] = true;
+    const findings =
+      request.attributes[ATTR_AGENT_TOOL_CATEGORY] === 'network' && state.data['secret'] === true
+        ? [EXFILTRATION]
+        : [];
+    return { kind: 'none', findings };
+  },
+  intent(state) {
+    return state.data['secret'] === true
+      ? { category: 'exfiltration', confidence: 1, signals: ['secret read'] }
+      : { category: 'explore', confidence: 0.5, signals: [] };
+  },
+};
+
+const RESOURCE: OtlpResourceSpans = { resource: { attributes: [] }, scopeSpans: [] };
+const SCOPE = { spans: [] };
+let nextSpanId = 1;
+
+function span(
+  name: string,
+  attributes: SpanAttributes,
+  startMs: number,
+  endMs = startMs + 1,
+  traceId = 'a'.repeat(32),
+): PipelineSpan {
+  return {
+    span: {
+      traceId,
+      spanId: (nextSpanId++).toString(16).padStart(16, '0'),
+      name,
+      kind: 1,
+      startTimeUnixNano: `${startMs}000000`,
+      endTimeUnixNano: `${endMs}000000`,
+      attributes: keyValuesOf(attributes),
+      events: [],
+      links: [],
+    },
+    resource: RESOURCE,
+    scope: SCOPE,
+    recordId: 1,
+  };
+}
+
+function tool(
+  session: string,
+  toolName: string,
+  category: string,
+  extra: SpanAttributes,
+  startMs: number,
+): PipelineSpan {
+  return span(
+    `execute_tool ${toolName}`,
+    {
+      [ATTR_GEN_AI_OPERATION_NAME]: 'execute_tool',
+      [ATTR_GEN_AI_TOOL_NAME]: toolName,
+      [ATTR_AGENT_TOOL_CATEGORY]: category,
+      [ATTR_SESSION_ID]: session,
+      ...extra,
+    },
+    startMs,
+  );
+}
+
+const OPTIONS: ProcessorOptions = {
+  decider,
+  windowMs: 1000,
+  sessionTtlMs: 60_000,
+  maxSessions: 100,
+  defaultCwd: '/',
+};
+
+describe('PolicyProcessor', () => {
+  it('puts a session in order within the window, so a sequence rule still matches', () => {
+    const processor = new PolicyProcessor(OPTIONS);
+    const post = tool('s1', 'WebFetch', 'network', { [ATTR_URL_FULL]: 'https://x.invalid/' }, 2000);
+    const read = tool('s1', 'Read', 'read', { [ATTR_FILE_PATH]: '/w/.env' }, 1000);
+    processor.push([post], 0);
+    processor.push([read], 500);
+    assert.deepEqual(processor.release(999), []);
+    const released = processor.release(1000);
+    assert.deepEqual(released, [read, post]);
+    assert.deepEqual(attributesOf(post.span.attributes), {
+      [ATTR_GEN_AI_OPERATION_NAME]: 'execute_tool',
+      [ATTR_GEN_AI_TOOL_NAME]: 'WebFetch',
+      [ATTR_AGENT_TOOL_CATEGORY]: 'network',
+      [ATTR_SESSION_ID]: 's1',
+      [ATTR_URL_FULL]: 'https://x.invalid/',
+      [ATTR_AGENT_POLICY_VIOLATED]: true,
+      [ATTR_AGENT_POLICY_RULE_IDS]: ['test.exfiltration'],
+      [ATTR_AGENT_POLICY_SEVERITY]: 'critical',
+      [ATTR_AGENT_POLICY_ACTION]: 'deny',
+      [ATTR_AGENT_POLICY_ENFORCED_BY]: 'collector',
+    });
+    assert.deepEqual(
+      post.span.events.map((event) => event.name),
+      ['agent.policy.violation'],
+    );
+    assert.equal(read.span.events.length, 0);
+  });
+
+  it('evaluates in arrival order what arrives after the window (the window is what orders)', () => {
+    const processor = new PolicyProcessor(OPTIONS);
+    const post = tool('s1', 'WebFetch', 'network', {}, 2000);
+    const read = tool('s1', 'Read', 'read', { [ATTR_FILE_PATH]: '/w/.env' }, 1000);
+    processor.push([post], 0);
+    processor.release(1000);
+    processor.push([read], 1500);
+    processor.release(2500);
+    assert.equal(attributesOf(post.span.attributes)[ATTR_AGENT_POLICY_VIOLATED], undefined);
+  });
+
+  it('keeps sessions apart', () => {
+    const processor = new PolicyProcessor(OPTIONS);
+    const read = tool('s1', 'Read', 'read', { [ATTR_FILE_PATH]: '/w/.env' }, 1000);
+    const post = tool('s2', 'WebFetch', 'network', {}, 2000);
+    processor.push([read, post], 0);
+    processor.release(0, true);
+    assert.equal(attributesOf(post.span.attributes)[ATTR_AGENT_POLICY_VIOLATED], undefined);
+    assert.equal(processor.sessionCount, 2);
+  });
+
+  it('gives the session span (evaluated after its children) the intent and the violation summary', () => {
+    const processor = new PolicyProcessor(OPTIONS);
+    const session = span('session claude-code', { [ATTR_SESSION_ID]: 's1' }, 500, 9000);
+    const read = tool('s1', 'Read', 'read', { [ATTR_FILE_PATH]: '/w/.env' }, 1000);
+    const post1 = tool('s1', 'WebFetch', 'network', {}, 2000);
+    const post2 = tool('s1', 'WebFetch', 'network', {}, 3000);
+    processor.push([session, read, post1, post2], 0);
+    assert.deepEqual(processor.release(0, true), [read, post1, post2, session]);
+    assert.deepEqual(attributesOf(session.span.attributes), {
+      [ATTR_SESSION_ID]: 's1',
+      [ATTR_AGENT_INTENT_CATEGORY]: 'exfiltration',
+      [ATTR_AGENT_INTENT_CONFIDENCE]: 1,
+      [ATTR_AGENT_INTENT_SIGNALS]: ['secret read'],
+      [ATTR_AGENT_POLICY_VIOLATED]: true,
+      [ATTR_AGENT_POLICY_RULE_IDS]: ['test.exfiltration'],
+      [ATTR_AGENT_POLICY_SEVERITY]: 'critical',
+      [ATTR_AGENT_POLICY_VIOLATION_COUNT]: 2,
+      [ATTR_AGENT_POLICY_ENFORCED_BY]: 'collector',
+    });
+    // Confidence is a double in the convention, even when it is a whole number.
+    assert.deepEqual(
+      session.span.attributes.find((entry) => entry.key === ATTR_AGENT_INTENT_CONFIDENCE)?.value,
+      { doubleValue: 1 },
+    );
+  });
+
+  it('does not tag again a span the hook already tagged, but counts it for the session', () => {
+    const processor = new PolicyProcessor(OPTIONS);
+    const read = tool('s1', 'Read', 'read', { [ATTR_FILE_PATH]: '/w/.env' }, 1000);
+    const post = tool(
+      's1',
+      'WebFetch',
+      'network',
+      { [ATTR_AGENT_POLICY_ENFORCED_BY]: 'hook' },
+      2000,
+    );
+    const session = span('session claude-code', { [ATTR_SESSION_ID]: 's1' }, 500, 9000);
+    processor.push([read, post, session], 0);
+    processor.release(0, true);
+    assert.equal(attributesOf(post.span.attributes)[ATTR_AGENT_POLICY_VIOLATED], undefined);
+    assert.equal(post.span.events.length, 0);
+    assert.equal(attributesOf(session.span.attributes)[ATTR_AGENT_POLICY_VIOLATION_COUNT], 1);
+  });
+
+  it('passes spans through untouched with policy off', () => {
+    const processor = new PolicyProcessor({ ...OPTIONS, decider: undefined });
+    const read = tool('s1', 'Read', 'read', { [ATTR_FILE_PATH]: '/w/.env' }, 1000);
+    const before = structuredClone(read.span);
+    processor.push([read], 0);
+    processor.release(0, true);
+    assert.deepEqual(read.span, before);
+  });
+
+  it('bounds the sessions it keeps and forgets idle ones after the TTL', () => {
+    const processor = new PolicyProcessor({ ...OPTIONS, maxSessions: 3, sessionTtlMs: 10_000 });
+    for (let index = 0; index < 10; index++) {
+      processor.push([tool(`s${index}`, 'Read', 'read', {}, index)], index);
+      processor.release(index, true);
+    }
+    assert.equal(processor.sessionCount, 3);
+    assert.equal(processor.counters.sessionsEvicted, 7);
+    processor.release(20_000);
+    assert.equal(processor.sessionCount, 0);
+  });
+
+  it('survives a decider that throws: the span passes untagged and the error is counted', () => {
+    const processor = new PolicyProcessor({
+      ...OPTIONS,
+      decider: {
+        decide() {
+          throw new Error('boom');
+        },
+      },
+    });
+    const read = tool('s1', 'Read', 'read', {}, 1000);
+    processor.push([read], 0);
+    assert.deepEqual(processor.release(0, true), [read]);
+    assert.equal(processor.counters.decideErrors, 1);
+  });
+});
+
+describe('PolicyProcessor with Claude Code native spans', () => {
+  it('derives the tool view of claude_code.tool spans and tags them', () => {
+    const processor = new PolicyProcessor(OPTIONS);
+    const read = span(
+      'claude_code.tool',
+      {
+        'session.id': 'cc',
+        tool_name: 'Read',
+        file_path: '/home/dev/app/.env',
+        tool_use_id: 't1',
+        'gen_ai.tool.call.id': 't1',
+      },
+      1000,
+    );
+    const post = span(
+      'claude_code.tool',
+      {
+        'session.id': 'cc',
+        tool_name: 'WebFetch',
+        url: 'https://paste.invalid/x',
+        tool_use_id: 't2',
+        'gen_ai.tool.call.id': 't2',
+      },
+      2000,
+    );
+    processor.push([post, read], 0);
+    processor.release(0, true);
+    const readAttributes = attributesOf(read.span.attributes);
+    assert.equal(readAttributes[ATTR_AGENT_TOOL_CATEGORY], 'read');
+    assert.equal(readAttributes[ATTR_FILE_PATH], '/home/dev/app/.env');
+    assert.equal(readAttributes[ATTR_GEN_AI_TOOL_NAME], 'Read');
+    const postAttributes = attributesOf(post.span.attributes);
+    assert.equal(postAttributes[ATTR_AGENT_TOOL_CATEGORY], 'network');
+    assert.equal(postAttributes[ATTR_URL_FULL], 'https://paste.invalid/x');
+    assert.deepEqual(postAttributes[ATTR_AGENT_POLICY_RULE_IDS], ['test.exfiltration']);
+  });
+});
