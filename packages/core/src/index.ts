@@ -18,3 +18,41 @@ export { parseShellCommand, unwrapCommand } from './shell.js';
 export type { SimpleCommand, ShellRedirection } from './shell.js';
 export { captureContent, isContentCaptureEnabled, truncateContent } from './content.js';
 export type { CaptureContentOptions } from './content.js';
+export {
+  installationKey,
+  credentialId,
+  resolveOwner,
+  ownerAttributes,
+  discoverCredentials,
+  credentialsUsedByCommand,
+} from './identity.js';
+export type {
+  Owner,
+  DiscoverCredentialsOptions,
+  DiscoveredCredentials,
+  CredentialUse,
+} from './identity.js';
+export { configDenyDecider, combineDeciders, ConfigDenyRuleError } from './config-decider.js';
+export { traceIdForSession, sessionSpanId, turnSpanId, toolSpanId, subagentSpanId } from './ids.js';
+export { definedAttributes } from './span-record.js';
+export type { SpanRecord, SpanEventRecord, SpanRecordKind } from './span-record.js';
+export { loadConfig, defaultStateDir, parseKeyValueList } from './config.js';
+export type { ResolvedConfig, LoadConfigOptions, ConfigLayer } from './config.js';
+export type { AgentOtelConfig, AgentOtelConfigFile, ConfigDenyRule } from './types.js';
+export { writeToOutbox, countOutboxSpans, pendingOutboxFiles, outboxDir } from './outbox.js';
+export {
+  SessionStore,
+  newSessionState,
+  finishSpan,
+  hookEvent,
+  closeToolsAsNotRun,
+  endSession,
+  markError,
+} from './session.js';
+export type {
+  SessionState,
+  OpenSpan,
+  OpenToolSpan,
+  OpenSubagentSpan,
+  SessionUpdate,
+} from './session.js';
