@@ -18,6 +18,10 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'semconv check FILE: check OTLP JSON spans against the agent semantic convention',
     load: async () => (await import('./commands/semconv.js')).semconvCommand,
   },
+  collector: {
+    summary: 'run the OTLP collector that tags agent spans with policy violations and intents',
+    load: async () => (await import('./commands/collector.js')).collectorCommand,
+  },
 };
 
 function version(): string {

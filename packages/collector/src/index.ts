@@ -56,3 +56,4 @@ export {
   ENVIRONMENT_VARIABLES,
 } from './config.js';
 export type { CollectorConfig, CollectorFlags, ResolvedConfig } from './config.js';
+export { loadCollectorDecider } from './policy-loader.js';

@@ -1,0 +1,201 @@
+/**
+ * The receiver against bad input: random bytes, truncated protobuf, invalid JSON, a gzip
+ * bomb, a huge attribute, a body over the limit, wrong content type and encoding, no token.
+ * Each gets the status of the OTLP/HTTP spec with a reason; the collector stays up, keeps its
+ * memory bounded, and still accepts (and delivers) good spans afterwards.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { Collector, encodeTraceRequestProto } from '@agent-otel/collector';
+import type { OtlpTraceRequest } from '@agent-otel/collector';
+import { startBackend, tempDir, waitFor } from './collector-helpers.js';
+import type { Backend } from './collector-helpers.js';
+
+const TOKEN = 'test-token-0123456789';
+let backend: Backend;
+let state: Awaited<ReturnType<typeof tempDir>>;
+let collector: Collector;
+
+function request(spans: number, attribute = 'value'): OtlpTraceRequest {
+  return {
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'bad-input' } }] },
+        scopeSpans: [
+          {
+            spans: Array.from({ length: spans }, (_, index) => ({
+              traceId: randomBytes(16).toString('hex'),
+              spanId: randomBytes(8).toString('hex'),
+              name: `span ${index}`,
+              kind: 1,
+              startTimeUnixNano: '1795672674917000000',
+              endTimeUnixNano: '1795672674927000000',
+              attributes: [{ key: 'a', value: { stringValue: attribute } }],
+              events: [],
+              links: [],
+            })),
+          },
+        ],
+      },
+    ],
+  };
+}
+
+async function post(
+  body: Uint8Array | string,
+  headers: Record<string, string>,
+): Promise<{ status: number; text: string; headers: Headers }> {
+  const response = await fetch(`${collector.url}/v1/traces`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, ...headers },
+    body,
+  });
+  return { status: response.status, text: await response.text(), headers: response.headers };
+}
+
+const JSON_TYPE = { 'content-type': 'application/json' };
+const PROTO_TYPE = { 'content-type': 'application/x-protobuf' };
+
+before(async () => {
+  backend = await startBackend();
+  state = await tempDir('collector-bad-input');
+  collector = await Collector.start(
+    {
+      listen: '127.0.0.1:0',
+      stateDir: state.path,
+      bearerToken: TOKEN,
+      maxBodyBytes: 1024 * 1024,
+      maxDecompressedBytes: 4 * 1024 * 1024,
+      maxAttributeValueLength: 1000,
+      windowMs: 0,
+      otlpExporters: [{ endpoint: backend.url, protocol: 'http/json' }],
+      exportFile: null,
+      terminal: false,
+    },
+    undefined,
+  );
+});
+
+after(async () => {
+  await collector.stop();
+  await backend.close();
+  await state.remove();
+});
+
+describe('collector receiver: bad input', () => {
+  it('400 for random bytes as protobuf, with a reason', async () => {
+    for (let round = 0; round < 20; round++) {
+      const response = await post(randomBytes(64 + round * 37), PROTO_TYPE);
+      // Random bytes rarely parse; when they do, no span survives validation (partial success).
+      assert.ok(response.status === 400 || response.status === 200, `status ${response.status}`);
+      if (response.status === 200) continue;
+      assert.equal(response.headers.get('content-type'), 'application/x-protobuf');
+    }
+    const json = await post(randomBytes(300), JSON_TYPE);
+    assert.equal(json.status, 400);
+    assert.match(JSON.parse(json.text).message as string, /invalid JSON/u);
+  });
+
+  it('400 for truncated protobuf', async () => {
+    const bytes = encodeTraceRequestProto(request(5));
+    const response = await post(bytes.subarray(0, bytes.length - 10), PROTO_TYPE);
+    assert.equal(response.status, 400);
+  });
+
+  it('400 for invalid JSON and for JSON that is not a request', async () => {
+    const broken = await post('{"resourceSpans": [{"scopeSpans": [', JSON_TYPE);
+    assert.equal(broken.status, 400);
+    assert.match(JSON.parse(broken.text).message as string, /^invalid JSON/u);
+    const wrongShape = await post('{"resourceSpans": "nope"}', JSON_TYPE);
+    assert.equal(wrongShape.status, 400);
+    assert.match(JSON.parse(wrongShape.text).message as string, /resourceSpans/u);
+  });
+
+  it('200 with partial_success naming the field for spans with bad ids', async () => {
+    const body = request(3);
+    const spans = body.resourceSpans[0]?.scopeSpans[0]?.spans ?? [];
+    if (spans[1]) spans[1].traceId = 'zz';
+    const response = await post(JSON.stringify(body), JSON_TYPE);
+    assert.equal(response.status, 200);
+    const partial = (
+      JSON.parse(response.text) as {
+        partialSuccess: { rejectedSpans: string; errorMessage: string };
+      }
+    ).partialSuccess;
+    assert.equal(partial.rejectedSpans, '1');
+    assert.match(partial.errorMessage, /spans\[1\]\.traceId/u);
+  });
+
+  it('413 for a gzip bomb (small body, huge when inflated)', async () => {
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20));
+    assert.ok(bomb.length < 1024 * 1024);
+    const response = await post(bomb, { ...JSON_TYPE, 'content-encoding': 'gzip' });
+    assert.equal(response.status, 413);
+    assert.match(JSON.parse(response.text).message as string, /decompressed body exceeds/u);
+  });
+
+  it('413 for a body over the limit; a huge attribute under it is truncated, not refused', async () => {
+    const tooBig = await post(
+      JSON.stringify(request(1, 'x'.repeat(2 * 1024 * 1024))),
+      JSON_TYPE,
+    ).catch((error: Error) => ({ status: 413, text: error.message, headers: new Headers() }));
+    // The server may close the socket while the client still sends: both mean "refused".
+    assert.equal(tooBig.status, 413);
+    const huge = request(1, 'y'.repeat(900 * 1024));
+    const traceId = huge.resourceSpans[0]?.scopeSpans[0]?.spans[0]?.traceId;
+    const accepted = await post(JSON.stringify(huge), JSON_TYPE);
+    assert.equal(accepted.status, 200);
+    await waitFor(() => backend.spans().some((span) => span.traceId === traceId), 'the huge span');
+    const exported = backend.spans().find((span) => span.traceId === traceId);
+    assert.equal(exported?.attributes[0]?.value.stringValue?.length, 1000);
+  });
+
+  it('415 for a wrong content type or encoding, 401 without the token, 404/405 elsewhere', async () => {
+    assert.equal((await post('hello', { 'content-type': 'text/plain' })).status, 415);
+    assert.equal((await post('{}', { ...JSON_TYPE, 'content-encoding': 'br' })).status, 415);
+    const unauthenticated = await fetch(`${collector.url}/v1/traces`, {
+      method: 'POST',
+      headers: JSON_TYPE,
+      body: JSON.stringify(request(1)),
+    });
+    assert.equal(unauthenticated.status, 401);
+    assert.equal(unauthenticated.headers.get('www-authenticate'), 'Bearer');
+    const wrong = await post(JSON.stringify(request(1)), {
+      ...JSON_TYPE,
+      authorization: 'Bearer nope',
+    });
+    assert.equal(wrong.status, 401);
+    assert.equal((await fetch(`${collector.url}/v1/traces`)).status, 405);
+    assert.equal((await fetch(`${collector.url}/nowhere`)).status, 404);
+  });
+
+  it('stays up, bounded in memory, and still delivers good spans after all of it', async () => {
+    const rssBefore = process.memoryUsage().rss;
+    for (let round = 0; round < 10; round++) {
+      await post(gzipSync(Buffer.alloc(32 * 1024 * 1024, 0x41)), {
+        ...JSON_TYPE,
+        'content-encoding': 'gzip',
+      });
+      await post(randomBytes(256 * 1024), PROTO_TYPE);
+    }
+    global.gc?.();
+    const growth = process.memoryUsage().rss - rssBefore;
+    assert.ok(growth < 200 * 1024 * 1024, `rss grew by ${Math.round(growth / 1024 / 1024)} MiB`);
+    const good = request(10);
+    const ok = await post(encodeTraceRequestProto(good), PROTO_TYPE);
+    assert.equal(ok.status, 200);
+    const ids = new Set(good.resourceSpans[0]?.scopeSpans[0]?.spans.map((span) => span.spanId));
+    await waitFor(
+      () => backend.spans().filter((span) => ids.has(span.spanId)).length === 10,
+      'the good spans',
+    );
+    const health = (await (await fetch(`${collector.url}/healthz`)).json()) as {
+      status: string;
+      received: number;
+    };
+    assert.equal(health.status, 'ok');
+    assert.ok(health.received >= 10);
+  });
+});
