@@ -14,6 +14,26 @@ interface CommandEntry {
 }
 
 const COMMANDS: Record<string, CommandEntry> = {
+  hook: {
+    summary: 'hook < payload.json: record one Claude Code hook event (used by the plugin)',
+    load: async () => (await import('./commands/hook.js')).hookCommand,
+  },
+  flush: {
+    summary: 'flush [--end-sessions]: deliver every span waiting in the outbox',
+    load: async () => (await import('./commands/flush.js')).flushCommand,
+  },
+  demo: {
+    summary: 'demo [--output FILE]: replay a recorded Claude Code session as a trace',
+    load: async () => (await import('./commands/demo.js')).demoCommand,
+  },
+  sessions: {
+    summary: 'sessions [--json]: open sessions and the outbox size',
+    load: async () => (await import('./commands/sessions.js')).sessionsCommand,
+  },
+  policy: {
+    summary: 'policy check|test|eval: validate a policy, replay sessions through it, score it on a corpus',
+    load: async () => (await import('./commands/policy.js')).policyCommand,
+  },
   semconv: {
     summary: 'semconv check FILE: check OTLP JSON spans against the agent semantic convention',
     load: async () => (await import('./commands/semconv.js')).semconvCommand,

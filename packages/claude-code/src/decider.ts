@@ -1,0 +1,78 @@
+/**
+ * The decider the hook uses: the config deny list, combined with the policy engine of
+ * `@agent-otel/policy` when that package is installed (with no policy file configured, its
+ * recommended ruleset). Loaded lazily: the policy engine is only paid for by events that ask
+ * for a decision.
+ */
+import { combineDeciders, configDenyDecider } from '@agent-otel/core';
+import type { Decider, ResolvedConfig } from '@agent-otel/core';
+
+/** A policy module as `@agent-otel/policy` exports it (the part the hook uses). */
+interface PolicyModule {
+  loadPolicy(options?: { path?: string }): Decider | Promise<Decider>;
+}
+
+/** What building the decider produced, and what went wrong (for stderr). */
+export interface BuiltDecider {
+  readonly decider: Decider;
+  readonly problems: readonly string[];
+  /** True when a configured part could not be built (fail-closed mode denies then). */
+  readonly incomplete: boolean;
+}
+
+const NO_DECISION: Decider = { decide: () => ({ kind: 'none', findings: [] }) };
+
+/** Loads `@agent-otel/policy` if it is installed; `undefined` when it is not. */
+async function importPolicy(): Promise<PolicyModule | undefined> {
+  const specifier = '@agent-otel/policy';
+  try {
+    const module = (await import(specifier)) as Partial<PolicyModule>;
+    return typeof module.loadPolicy === 'function' ? (module as PolicyModule) : undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
+    throw error;
+  }
+}
+
+/** Builds the decider for `config`. Never throws: problems are returned. */
+export async function buildDecider(
+  config: Pick<ResolvedConfig, 'deny' | 'policy'>,
+  options: { readonly usePolicy?: boolean } = {},
+): Promise<BuiltDecider> {
+  const problems: string[] = [];
+  const deciders: Decider[] = [];
+  let incomplete = false;
+  if (config.deny.length > 0) {
+    try {
+      deciders.push(configDenyDecider(config.deny));
+    } catch (error) {
+      problems.push(`config ${(error as Error).message}`);
+      incomplete = true;
+    }
+  }
+  if (options.usePolicy ?? true) {
+    try {
+      const policy = await importPolicy();
+      if (policy) {
+        deciders.push(
+          await policy.loadPolicy(config.policy !== undefined ? { path: config.policy } : {}),
+        );
+      } else if (config.policy !== undefined) {
+        problems.push(`policy ${config.policy}: @agent-otel/policy is not installed`);
+        incomplete = true;
+      }
+    } catch (error) {
+      problems.push(
+        `policy${config.policy ? ` ${config.policy}` : ''}: ${(error as Error).message.split('\n')[0]}`,
+      );
+      incomplete = true;
+    }
+  }
+  const decider =
+    deciders.length === 0
+      ? NO_DECISION
+      : deciders.length === 1
+        ? deciders[0]!
+        : combineDeciders(deciders);
+  return { decider, problems, incomplete };
+}

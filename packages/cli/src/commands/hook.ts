@@ -1,0 +1,50 @@
+/**
+ * `agent-otel hook`: the command Claude Code runs for every hook event (see
+ * packages/claude-code/plugin/hooks/hooks.json). Reads the payload from stdin, records spans,
+ * prints a decision when there is one, exits 0 (fail-closed denials are JSON, not exit codes).
+ */
+import { fileURLToPath } from 'node:url';
+import type { Command } from '../main.js';
+
+/** Payloads larger than this are refused with a clear error (Claude Code's own limit is far lower). */
+const MAX_STDIN_BYTES = 64 * 1024 * 1024;
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > MAX_STDIN_BYTES) throw new Error(`stdin exceeds ${MAX_STDIN_BYTES} bytes`);
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The command line that starts `agent-otel flush --background` with this same binary. */
+function flusherCommand(): string[] {
+  const script =
+    process.argv[1] ?? fileURLToPath(new URL('../../bin/agent-otel.js', import.meta.url));
+  return [process.execPath, script, 'flush', '--background'];
+}
+
+export const hookCommand: Command = async (args) => {
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(
+      'usage: agent-otel hook < payload.json\n\nReads one Claude Code hook payload from stdin and records it as spans.\nConfiguration: AGENT_OTEL_ENDPOINT, AGENT_OTEL_HEADERS, AGENT_OTEL_STATE_DIR,\nAGENT_OTEL_CAPTURE_CONTENT, AGENT_OTEL_CONFIG (see docs/configuration.md).',
+    );
+    return 0;
+  }
+  let stdin: string;
+  try {
+    stdin = await readStdin();
+  } catch (error) {
+    process.stderr.write(`agent-otel hook: cannot read stdin: ${(error as Error).message}\n`);
+    return 0;
+  }
+  const { runHook } = await import('@agent-otel/claude-code/hook');
+  const result = await runHook({ stdin, flusherCommand: flusherCommand() });
+  if (result.stdout) process.stdout.write(`${result.stdout}\n`);
+  for (const line of result.stderr) process.stderr.write(`${line}\n`);
+  return result.exitCode;
+};
