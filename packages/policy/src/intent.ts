@@ -1,0 +1,290 @@
+/**
+ * The intent classifier (docs/intent.md): deterministic, from what the agent did. Each tool
+ * call yields weighted signals; a turn's (or the session's) intent is the category with the
+ * highest total weight. Risky categories come from the rules that matched (so a benign prompt
+ * followed by secret harvesting is still credential_access); benign ones from what the calls
+ * read, wrote and ran.
+ */
+import type { IntentVerdict, PolicyFinding } from '@agent-otel/core';
+import type { CallRecord } from './session-state.js';
+import type { ToolFacts } from './view.js';
+
+/** One signal: the category it supports, its weight, and a label that explains it. */
+interface WeightedSignal {
+  readonly category: string;
+  readonly weight: number;
+  readonly label: string;
+}
+
+/** Base weight of a risky category; scaled by the rule's severity. */
+const RISKY_WEIGHT: Readonly<Record<string, number>> = {
+  exfiltration: 5,
+  destruction: 3,
+  privilege_escalation: 3,
+  credential_access: 3,
+  secret_exposure: 3,
+  reconnaissance: 2.5,
+};
+/** Rule category → intent category. */
+const RISKY_INTENT: Readonly<Record<string, string>> = {
+  exfiltration: 'exfiltration',
+  destruction: 'destruction',
+  privilege_escalation: 'privilege_escalation',
+  credential_access: 'credential_access',
+  secret_exposure: 'credential_access',
+  reconnaissance: 'reconnaissance',
+};
+const SEVERITY_SCALE: Readonly<Record<string, number>> = {
+  critical: 2,
+  high: 1,
+  medium: 0.75,
+  low: 0.5,
+};
+
+/** Benign categories win ties: risk must be shown, not assumed. */
+const TIE_ORDER = [
+  'explore',
+  'review',
+  'implement',
+  'refactor',
+  'debug',
+  'test',
+  'document',
+  'configure',
+  'reconnaissance',
+  'credential_access',
+  'privilege_escalation',
+  'destruction',
+  'exfiltration',
+];
+
+const TEST_FILE =
+  /(^|\/)(test|tests|__tests__|spec|specs|e2e)\/|\.(test|spec)\.[cm]?[jt]sx?$|_test\.(go|py|rb)$|(^|\/)test_[^/]*\.py$|_spec\.rb$/;
+const CONFIG_FILE =
+  /(^|\/)(package\.json|tsconfig[^/]*\.json|jsconfig\.json|\.eslintrc[^/]*|eslint\.config\.[cm]?[jt]s|\.prettierrc[^/]*|[^/]*\.config\.[cm]?[jt]s|Dockerfile[^/]*|docker-compose[^/]*\.ya?ml|compose\.ya?ml|Makefile|\.gitignore|\.gitattributes|\.editorconfig|\.npmrc|\.nvmrc|\.node-version|\.env\.[\w-]+|\.env|requirements[^/]*\.txt|pyproject\.toml|setup\.cfg|go\.mod|Cargo\.toml|Gemfile|[^/]*\.(ya?ml|toml|ini|cfg|conf|properties))$|(^|\/)\.(github|circleci|husky|vscode|devcontainer)\//;
+const DOC_FILE =
+  /\.(md|mdx|rst|adoc|txt)$|(^|\/)docs?\/|(^|\/)(README|CHANGELOG|LICENSE|CONTRIBUTING|NOTICE|AUTHORS)[^/]*$/i;
+const LOG_FILE = /\.log(\.\d+)?$|(^|\/)logs?\//;
+
+/** What kind of file a path is, for intent. */
+export function fileKind(path: string): 'test' | 'config' | 'doc' | 'log' | 'source' {
+  if (TEST_FILE.test(path)) return 'test';
+  if (CONFIG_FILE.test(path)) return 'config';
+  if (DOC_FILE.test(path)) return 'doc';
+  if (LOG_FILE.test(path)) return 'log';
+  return 'source';
+}
+
+const PACKAGE_MANAGERS = new Set(['npm', 'pnpm', 'yarn', 'bun']);
+const TEST_RUNNERS = new Set([
+  'jest',
+  'vitest',
+  'mocha',
+  'pytest',
+  'ava',
+  'tap',
+  'karma',
+  'playwright',
+  'cypress',
+  'rspec',
+  'phpunit',
+  'nyc',
+  'c8',
+]);
+const INSTALLERS =
+  /^(npm|pnpm|yarn|bun) (install|i|add|ci|update|up|upgrade|remove|rm|uninstall)\b|^(pip|pip3|uv pip|poetry|pipenv) (install|add|uninstall)\b|^(apt|apt-get|yum|dnf|apk|brew|port|pacman|zypper) (install|add|-S)\b|^go (get|mod)\b|^cargo (add|install|update)\b|^(gem|bundle) install\b|^uv (add|sync)\b/;
+const BUILDS =
+  /^(npm|pnpm|yarn|bun) (run )?(build|lint|typecheck|type-check|format|compile|check)\b|^(tsc|eslint|prettier|webpack|rollup|esbuild|vite build|make|cmake|cargo build|go build|go vet|ruff|black|mypy|flake8|gradle|mvn)\b/;
+const REVIEW =
+  /^git (diff|show|blame|range-diff)\b|^gh pr (view|diff|checks|review|list)\b|^gh issue view\b|^git log .*(-p|--patch|--stat)\b/;
+const HISTORY = /^git (log|status|branch|shortlog|remote -v|reflog)\b/;
+const READERS = new Set([
+  'cat',
+  'head',
+  'tail',
+  'less',
+  'more',
+  'grep',
+  'egrep',
+  'rg',
+  'ag',
+  'find',
+  'ls',
+  'tree',
+  'wc',
+  'file',
+  'stat',
+  'du',
+  'bat',
+  'jq',
+  'fd',
+  'pwd',
+]);
+const DEBUGGERS =
+  /^(node|deno|bun) .*--inspect|^(gdb|lldb|strace|ltrace|valgrind|perf|py-spy|dlv)\b|^python[\d.]* -m pdb\b|^(docker|kubectl|podman) logs\b|^journalctl\b|^tail .*(-f|-F)\b/;
+const RUN_PROGRAM =
+  /^(node|deno|bun|python[\d.]*|ruby|go run|cargo run|java|php) [^-]|^(npm|pnpm|yarn|bun) (run )?(start|dev|serve)\b/;
+const SYSTEM_PROBES = new Set(['whoami', 'id', 'hostname', 'uname', 'groups']);
+
+function commandSignals(facts: ToolFacts): WeightedSignal[] {
+  const signals: WeightedSignal[] = [];
+  for (const command of facts.commands) {
+    const line = command.line;
+    const { program, operands } = command;
+    if (
+      TEST_RUNNERS.has(program) ||
+      (PACKAGE_MANAGERS.has(program) &&
+        /^(test|t)$|^test[:-]/.test(
+          operands[0] === 'run' ? (operands[1] ?? '') : (operands[0] ?? ''),
+        )) ||
+      /^(go|cargo|deno|bun) test\b|^node .*--test\b|^python[\d.]* -m (pytest|unittest)\b|^make (test|check)\b/.test(
+        line,
+      )
+    ) {
+      signals.push({ category: 'test', weight: 2, label: 'run:test' });
+      if (facts.outcome === 'error')
+        signals.push({ category: 'debug', weight: 1, label: 'test:failing' });
+    } else if (INSTALLERS.test(line)) {
+      signals.push({ category: 'configure', weight: 3, label: 'run:install' });
+    } else if (BUILDS.test(line)) {
+      signals.push({ category: 'implement', weight: 0.5, label: 'run:build' });
+    } else if (REVIEW.test(line)) {
+      signals.push({ category: 'review', weight: 3, label: 'git:review' });
+    } else if (HISTORY.test(line)) {
+      signals.push({ category: 'explore', weight: 1, label: 'git:history' });
+      signals.push({ category: 'review', weight: 0.5, label: 'git:history' });
+    } else if (program === 'mv' || (program === 'git' && operands[0] === 'mv')) {
+      signals.push({ category: 'refactor', weight: 3, label: 'move' });
+    } else if (DEBUGGERS.test(line)) {
+      signals.push({ category: 'debug', weight: 3, label: 'run:debugger-or-logs' });
+    } else if (
+      RUN_PROGRAM.test(line) ||
+      (program === 'curl' && facts.externalHosts.length === 0 && facts.hosts.length > 0)
+    ) {
+      signals.push({ category: 'debug', weight: 1.5, label: 'run:program' });
+    } else if (program === 'git' && operands[0] === 'config' && !/user\.(email|name)/.test(line)) {
+      signals.push({ category: 'configure', weight: 2, label: 'git:config' });
+    } else if (SYSTEM_PROBES.has(program)) {
+      signals.push({ category: 'reconnaissance', weight: 1, label: `probe:${program}` });
+    } else if (READERS.has(program)) {
+      const logs = command.operands.some((operand) => LOG_FILE.test(operand));
+      signals.push(
+        logs
+          ? { category: 'debug', weight: 3, label: 'read:logs' }
+          : { category: 'explore', weight: 1, label: 'read' },
+      );
+    }
+  }
+  return signals;
+}
+
+function writeSignals(paths: readonly string[], newFile: boolean): WeightedSignal[] {
+  return paths.map((path) => {
+    const kind = fileKind(path);
+    if (kind === 'test') return { category: 'test', weight: 3, label: 'write:test' };
+    if (kind === 'config') return { category: 'configure', weight: 3, label: 'write:config' };
+    if (kind === 'doc') return { category: 'document', weight: 3, label: 'write:doc' };
+    if (newFile) return { category: 'implement', weight: 3, label: 'write:new-source' };
+    return { category: 'implement', weight: 1.5, label: 'edit:source' };
+  });
+}
+
+/** The intent signals of one call, as `category|weight|label` strings (compact, JSON-friendly). */
+export function callSignals(facts: ToolFacts, findings: readonly PolicyFinding[]): string[] {
+  const signals: WeightedSignal[] = [];
+  // Risky: the strongest risky rule that matched this call (one per call, so a call that
+  // reads .env and returns its secrets counts once).
+  let risky: WeightedSignal | undefined;
+  for (const finding of findings) {
+    const intent = RISKY_INTENT[finding.category];
+    if (intent === undefined) continue;
+    const weight = (RISKY_WEIGHT[finding.category] ?? 0) * (SEVERITY_SCALE[finding.severity] ?? 1);
+    if (!risky || weight > risky.weight)
+      risky = { category: intent, weight, label: finding.ruleId };
+  }
+  if (risky) signals.push(risky);
+
+  if (facts.category === 'write') {
+    signals.push(...writeSignals(facts.writtenPaths, facts.name === 'Write'));
+  } else if (facts.category === 'read') {
+    const logs = facts.readPaths.some((path) => LOG_FILE.test(path));
+    signals.push(
+      logs
+        ? { category: 'debug', weight: 3, label: 'read:logs' }
+        : { category: 'explore', weight: 1, label: facts.name === 'Read' ? 'read' : 'search' },
+    );
+  } else if (facts.category === 'execute') {
+    signals.push(...commandSignals(facts));
+    const written = facts.writtenPaths.filter((path) => !/^\/(tmp|dev)\//.test(path));
+    if (
+      written.length > 0 &&
+      !facts.commands.some((command) => command.program === 'rm' || command.program === 'mv')
+    ) {
+      signals.push(...writeSignals(written, false));
+    }
+  } else if (facts.category === 'network') {
+    signals.push({ category: 'explore', weight: 1, label: 'web' });
+  } else if (facts.category === 'mcp') {
+    signals.push(
+      facts.writtenPaths.length > 0
+        ? { category: 'implement', weight: 1.5, label: 'mcp:write' }
+        : { category: 'explore', weight: 1, label: 'mcp:read' },
+    );
+  }
+  return signals.map((signal) => `${signal.category}|${signal.weight}|${signal.label}`);
+}
+
+function parseSignal(text: string): WeightedSignal | undefined {
+  const [category, weight, label] = text.split('|');
+  if (!category || !weight || label === undefined) return undefined;
+  return { category, weight: Number(weight), label };
+}
+
+/** The intent of a set of calls (a turn, or the session). */
+export function classifyIntent(calls: readonly CallRecord[]): IntentVerdict {
+  const scores = new Map<string, number>();
+  const labels = new Map<string, Map<string, number>>();
+  let newSource = 0;
+  for (const call of calls) {
+    for (const text of call.signals) {
+      const signal = parseSignal(text);
+      if (!signal) continue;
+      scores.set(signal.category, (scores.get(signal.category) ?? 0) + signal.weight);
+      const byLabel = labels.get(signal.category) ?? new Map<string, number>();
+      byLabel.set(signal.label, (byLabel.get(signal.label) ?? 0) + 1);
+      labels.set(signal.category, byLabel);
+      if (signal.label === 'write:new-source') newSource += 1;
+    }
+  }
+  // Refactoring edits many existing files and adds few: move the edits' weight to refactor.
+  const edits = labels.get('implement')?.get('edit:source') ?? 0;
+  if (edits >= 3 && newSource === 0) {
+    scores.set('implement', (scores.get('implement') ?? 0) - edits * 1.5);
+    scores.set('refactor', (scores.get('refactor') ?? 0) + edits * 1.5 + 1);
+    const refactorLabels = labels.get('refactor') ?? new Map<string, number>();
+    refactorLabels.set('edit:existing-files', edits);
+    labels.set('refactor', refactorLabels);
+  }
+  let best: string | undefined;
+  let bestScore = 0;
+  let total = 0;
+  for (const category of TIE_ORDER) {
+    const score = scores.get(category) ?? 0;
+    if (score <= 0) continue;
+    total += score;
+    if (score > bestScore) {
+      best = category;
+      bestScore = score;
+    }
+  }
+  if (best === undefined) return { category: 'unknown', confidence: 0, signals: [] };
+  const signals = [...(labels.get(best) ?? new Map<string, number>()).entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, 5)
+    .map(([label, count]) => (count > 1 ? `${label} x${count}` : label));
+  return {
+    category: best,
+    confidence: Math.round((bestScore / total) * 100) / 100,
+    signals,
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * The session state the policy engine keeps in `DeciderState.data`: one compact record per
+ * tool call (keyed by tool call id, so a call seen twice — pre and post, or our span and
+ * Claude Code's native span — counts once), in first-seen order. JSON-serialisable: the hook
+ * persists it between hook processes, the collector keeps it per trace.
+ */
+import type { DeciderState, PolicyFinding } from '@agent-otel/core';
+import { diag } from '@opentelemetry/api';
+import { z } from 'zod';
+
+const logger = diag.createComponentLogger({ namespace: '@agent-otel/policy' });
+
+const findingSchema = z.object({
+  ruleId: z.string(),
+  ruleName: z.string(),
+  category: z.string(),
+  severity: z.enum(['low', 'medium', 'high', 'critical']),
+  action: z.enum(['tag', 'ask', 'deny']),
+  reason: z.string(),
+  rulesetName: z.string(),
+  rulesetVersion: z.string(),
+});
+
+const callRecordSchema = z.object({
+  seq: z.number(),
+  turn: z.string().optional(),
+  tool: z.string(),
+  category: z.string(),
+  secretTypes: z.array(z.string()),
+  secretPaths: z.array(z.string()),
+  readPaths: z.array(z.string()),
+  outsideReads: z.array(z.string()),
+  hosts: z.array(z.string()),
+  externalHosts: z.array(z.string()),
+  mcpServer: z.string().optional(),
+  mcpToolsFingerprint: z.string().optional(),
+  identities: z.array(z.string()),
+  signals: z.array(z.string()),
+  findings: z.array(findingSchema),
+});
+
+/** One tool call as the session remembers it. */
+export type CallRecord = z.infer<typeof callRecordSchema>;
+
+const stateSchema = z.object({
+  version: z.literal(1),
+  nextSeq: z.number(),
+  calls: z.record(z.string(), callRecordSchema),
+});
+
+/** The engine's part of `DeciderState.data`. */
+export type EngineState = z.infer<typeof stateSchema>;
+
+const STATE_KEY = 'policy';
+
+/** Calls kept per session; the oldest are dropped past it (sequence rules look back this far). */
+export const MAX_CALLS = 2000;
+
+/** The engine's state inside a decider state, created when missing, reset (with a warning) when unreadable. */
+export function engineState(state: DeciderState): EngineState {
+  const raw = state.data[STATE_KEY];
+  if (raw === undefined) {
+    const fresh: EngineState = { version: 1, nextSeq: 0, calls: {} };
+    state.data[STATE_KEY] = fresh;
+    return fresh;
+  }
+  const parsed = stateSchema.safeParse(raw);
+  if (parsed.success) {
+    state.data[STATE_KEY] = parsed.data;
+    return parsed.data;
+  }
+  logger.warn(`session state unreadable, starting afresh: ${parsed.error.issues[0]?.message}`);
+  const fresh: EngineState = { version: 1, nextSeq: 0, calls: {} };
+  state.data[STATE_KEY] = fresh;
+  return fresh;
+}
+
+/** Records of the calls seen before `seq`, in order. */
+export function callsBefore(state: EngineState, seq: number): CallRecord[] {
+  return Object.values(state.calls)
+    .filter((call) => call.seq < seq)
+    .sort((a, b) => a.seq - b.seq);
+}
+
+/** Every record, in order. */
+export function allCalls(state: EngineState): CallRecord[] {
+  return Object.values(state.calls).sort((a, b) => a.seq - b.seq);
+}
+
+/** Stores a call's record, merging with what an earlier view of the same call recorded. */
+export function storeCall(state: EngineState, callId: string, record: CallRecord): void {
+  state.calls[callId] = record;
+  const ids = Object.keys(state.calls);
+  if (ids.length > MAX_CALLS) {
+    const oldest = ids.reduce((a, b) => (state.calls[a]!.seq <= state.calls[b]!.seq ? a : b));
+    delete state.calls[oldest];
+  }
+}
+
+/** Merges two lists of findings, one per rule id, keeping the first seen. */
+export function mergeFindings(
+  earlier: readonly PolicyFinding[],
+  later: readonly PolicyFinding[],
+): PolicyFinding[] {
+  const byRule = new Map<string, PolicyFinding>();
+  for (const finding of [...earlier, ...later]) {
+    if (!byRule.has(finding.ruleId)) byRule.set(finding.ruleId, finding);
+  }
+  return [...byRule.values()];
+}
+
+/** The union of lists, in first-seen order. */
+export function union(...lists: readonly (readonly string[])[]): string[] {
+  return [...new Set(lists.flat())];
+}

@@ -1,0 +1,20 @@
+/** Options of `loadPolicy`. */
+export interface LoadPolicyOptions {
+  /** A policy file (YAML) to load. Default: none (the recommended ruleset, or `text`). */
+  file?: string;
+  /** Same as `file` (accepted because early callers spelled it so). Default: none. */
+  path?: string;
+  /** Policy text (YAML), used when `file` is not given. Default: none (the recommended ruleset). */
+  text?: string;
+}
+
+/** Options of `PolicySpanProcessor`. */
+export interface PolicySpanProcessorOptions {
+  /** Secret scanning key and options for span attributes the processor scans. Default: a random per-process key. */
+  fingerprintKey?: string | Uint8Array;
+  /**
+   * Scan string attributes of tool spans (`gen_ai.tool.call.arguments`, `gen_ai.tool.call.result`)
+   * for secrets when `agent.data.secret.types` is not set. Default: true.
+   */
+  scanContent?: boolean;
+}

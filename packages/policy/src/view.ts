@@ -1,0 +1,322 @@
+/**
+ * The rule view: what a CEL condition sees. Built from the tool span's attributes (the agent
+ * semantic convention), the session span's attributes and the session state, so it is the same
+ * whether the call came from a hook event or from an OTLP span (docs/policy.md "The rule view").
+ */
+import type { DecisionRequest, SpanAttributes } from '@agent-otel/core';
+import {
+  ATTR_AGENT_DATA_SECRET_TYPES,
+  ATTR_AGENT_IDENTITY_CREDENTIALS,
+  ATTR_AGENT_IDENTITY_CREDENTIALS_USED,
+  ATTR_AGENT_IDENTITY_SWITCHED,
+  ATTR_AGENT_MCP_SERVER_NAME,
+  ATTR_AGENT_MCP_TOOL_NAME,
+  ATTR_AGENT_MCP_TOOLS_ADDED,
+  ATTR_AGENT_MCP_TOOLS_CHANGED,
+  ATTR_AGENT_MCP_TOOLS_FINGERPRINT,
+  ATTR_AGENT_MCP_TOOLS_REMOVED,
+  ATTR_AGENT_TOOL_CATEGORY,
+  ATTR_AGENT_TOOL_HOSTS,
+  ATTR_AGENT_TOOL_OUTCOME,
+  ATTR_AGENT_TOOL_PATHS,
+  ATTR_AGENT_TOOL_TARGET,
+  ATTR_AGENT_WORKSPACE_PATH,
+  ATTR_FILE_PATH,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_GEN_AI_TOOL_TYPE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_FULL,
+  ATTR_USER_ID,
+} from '@agent-otel/semconv';
+import { commandFacts } from './command-facts.js';
+import type { CommandView } from './command-facts.js';
+import { isNeutralPath, isSecretPath, isUnder } from './paths.js';
+import type { PolicyScopes } from './policy-file.js';
+import type { CallRecord } from './session-state.js';
+import { union } from './session-state.js';
+
+/** Tool facts, computed once per call (TypeScript names; the CEL view uses snake_case). */
+export interface ToolFacts {
+  readonly name: string;
+  readonly type: string;
+  readonly category: string;
+  readonly target: string;
+  readonly command: string;
+  readonly filePath: string;
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly hosts: readonly string[];
+  readonly externalHosts: readonly string[];
+  readonly paths: readonly string[];
+  readonly readPaths: readonly string[];
+  readonly writtenPaths: readonly string[];
+  readonly deletedPaths: readonly string[];
+  readonly secretPaths: readonly string[];
+  readonly outsidePaths: readonly string[];
+  readonly outsideReads: readonly string[];
+  readonly outsideWrites: readonly string[];
+  readonly mcpServer: string;
+  readonly mcpTool: string;
+  readonly mcpToolsFingerprint: string;
+  readonly mcpToolsChanged: boolean;
+  readonly commands: readonly CommandView[];
+  readonly programs: readonly string[];
+  readonly sendsData: boolean;
+  readonly secretTypes: readonly string[];
+  readonly credentialsUsed: readonly string[];
+  readonly identitySelectors: readonly string[];
+  readonly identitySwitchCommand: boolean;
+  readonly identitySwitchedAttribute: boolean;
+  readonly outcome: string;
+  readonly workspace: string;
+}
+
+const stringOf = (value: unknown): string => (typeof value === 'string' ? value : '');
+const listOf = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+
+const LOOPBACK = /^(localhost|127(\.\d+){3}|::1|\[::1\]|0\.0\.0\.0|host\.docker\.internal)$/i;
+const MCP_WRITE_VERB = /(write|edit|create|move|delete|remove|rename|mkdir|upload|put|update)/i;
+const MCP_SEND_VERB =
+  /(send|post|upload|publish|comment|message|email|mail|gist|push|share|create_issue|webhook)/i;
+
+function hostAllowed(host: string, allowed: readonly string[]): boolean {
+  return allowed.some((pattern) =>
+    pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) : host === pattern,
+  );
+}
+
+/** The tool facts of a request. */
+export function toolFacts(request: DecisionRequest, scopes: PolicyScopes): ToolFacts {
+  const attributes: Readonly<SpanAttributes> = request.attributes;
+  const workspace =
+    stringOf(attributes[ATTR_AGENT_WORKSPACE_PATH]) ||
+    stringOf(request.sessionAttributes[ATTR_AGENT_WORKSPACE_PATH]);
+  const category = stringOf(attributes[ATTR_AGENT_TOOL_CATEGORY]) || 'other';
+  const target = stringOf(attributes[ATTR_AGENT_TOOL_TARGET]);
+  const filePath = stringOf(attributes[ATTR_FILE_PATH]);
+  const paths = union(listOf(attributes[ATTR_AGENT_TOOL_PATHS]), filePath ? [filePath] : []);
+  const hosts = union(
+    listOf(attributes[ATTR_AGENT_TOOL_HOSTS]),
+    stringOf(attributes[ATTR_SERVER_ADDRESS]) ? [stringOf(attributes[ATTR_SERVER_ADDRESS])] : [],
+  );
+  const mcpServer = stringOf(attributes[ATTR_AGENT_MCP_SERVER_NAME]);
+  const mcpTool = stringOf(attributes[ATTR_AGENT_MCP_TOOL_NAME]);
+  const name = stringOf(attributes[ATTR_GEN_AI_TOOL_NAME]);
+  const facts =
+    category === 'execute' && target !== '' ? commandFacts(target, workspace || '/') : undefined;
+
+  let writtenPaths: string[] = [];
+  let readPaths: string[] = [];
+  if (category === 'write') writtenPaths = [...paths];
+  else if (category === 'read') readPaths = [...paths];
+  else if (facts) {
+    writtenPaths = [...facts.writtenPaths];
+    readPaths = paths.filter((path) => !writtenPaths.includes(path));
+  } else if (category === 'mcp') {
+    if (MCP_WRITE_VERB.test(mcpTool)) writtenPaths = [...paths];
+    else readPaths = [...paths];
+  } else readPaths = [...paths];
+
+  const allowedPaths = scopes.paths ?? [];
+  const outside = (path: string): boolean =>
+    workspace !== '' &&
+    !isUnder(path, workspace) &&
+    !isNeutralPath(path) &&
+    !allowedPaths.some((allowed) => isUnder(path, allowed));
+  const externalHosts = hosts.filter(
+    (host) => !LOOPBACK.test(host) && !hostAllowed(host, scopes.hosts ?? []),
+  );
+  const url = stringOf(attributes[ATTR_URL_FULL]);
+  const longQuery = /[?&][^=&#]*=[^&#]{24,}/.test(url);
+  const mcpToolsChanged =
+    listOf(attributes[ATTR_AGENT_MCP_TOOLS_CHANGED]).length > 0 ||
+    listOf(attributes[ATTR_AGENT_MCP_TOOLS_ADDED]).length > 0 ||
+    listOf(attributes[ATTR_AGENT_MCP_TOOLS_REMOVED]).length > 0;
+  const port = attributes[ATTR_SERVER_PORT];
+
+  return {
+    name,
+    type: stringOf(attributes[ATTR_GEN_AI_TOOL_TYPE]),
+    category,
+    target,
+    command: facts ? target : '',
+    filePath,
+    url,
+    host: stringOf(attributes[ATTR_SERVER_ADDRESS]),
+    port: typeof port === 'number' ? port : 0,
+    hosts,
+    externalHosts,
+    paths,
+    readPaths,
+    writtenPaths,
+    deletedPaths: facts?.deletedPaths ?? [],
+    secretPaths: paths.filter(isSecretPath),
+    outsidePaths: paths.filter(outside),
+    outsideReads: readPaths.filter(outside),
+    outsideWrites: writtenPaths.filter(outside),
+    mcpServer,
+    mcpTool,
+    mcpToolsFingerprint: stringOf(attributes[ATTR_AGENT_MCP_TOOLS_FINGERPRINT]),
+    mcpToolsChanged,
+    commands: facts?.commands ?? [],
+    programs: union((facts?.commands ?? []).map((command) => command.program).filter(Boolean)),
+    sendsData:
+      (facts?.sendsData ?? false) ||
+      (category === 'network' && longQuery) ||
+      (category === 'mcp' && MCP_SEND_VERB.test(mcpTool)),
+    secretTypes: listOf(attributes[ATTR_AGENT_DATA_SECRET_TYPES]),
+    credentialsUsed: listOf(attributes[ATTR_AGENT_IDENTITY_CREDENTIALS_USED]),
+    identitySelectors: facts?.identitySelectors ?? [],
+    identitySwitchCommand: facts?.identitySwitchCommand ?? false,
+    identitySwitchedAttribute: attributes[ATTR_AGENT_IDENTITY_SWITCHED] === true,
+    outcome: stringOf(attributes[ATTR_AGENT_TOOL_OUTCOME]),
+    workspace,
+  };
+}
+
+const kindOf = (identity: string): string => identity.slice(0, identity.indexOf(':'));
+
+/**
+ * Whether the call moves to another identity than the session used before: the span says so,
+ * the command is a switch (`gh auth switch`, `kubectl config use-context`…), or it selects an
+ * identity of a kind the session already used with another value (`aws --profile prod` after
+ * `--profile dev`).
+ */
+export function identitySwitched(facts: ToolFacts, earlierIdentities: readonly string[]): boolean {
+  if (facts.identitySwitchedAttribute || facts.identitySwitchCommand) return true;
+  const current = union(facts.identitySelectors, facts.credentialsUsed);
+  return current.some((identity) =>
+    earlierIdentities.some(
+      (earlier) => kindOf(earlier) === kindOf(identity) && earlier !== identity,
+    ),
+  );
+}
+
+/** Session aggregates over the earlier calls. */
+export interface SessionAggregates {
+  readonly secretTypes: string[];
+  readonly secretPaths: string[];
+  readonly readPaths: string[];
+  readonly outsideReads: string[];
+  readonly hosts: string[];
+  readonly externalHosts: string[];
+  readonly mcpServers: string[];
+  readonly mcpToolsFingerprints: Record<string, string>;
+  readonly identities: string[];
+  readonly callCount: number;
+}
+
+/** What the session did before the current call. */
+export function sessionAggregates(calls: readonly CallRecord[]): SessionAggregates {
+  const fingerprints: Record<string, string> = {};
+  for (const call of calls) {
+    if (call.mcpServer && call.mcpToolsFingerprint)
+      fingerprints[call.mcpServer] = call.mcpToolsFingerprint;
+  }
+  return {
+    secretTypes: union(...calls.map((call) => call.secretTypes)),
+    secretPaths: union(...calls.map((call) => call.secretPaths)),
+    readPaths: union(...calls.map((call) => call.readPaths)),
+    outsideReads: union(...calls.map((call) => call.outsideReads)),
+    hosts: union(...calls.map((call) => call.hosts)),
+    externalHosts: union(...calls.map((call) => call.externalHosts)),
+    mcpServers: union(...calls.map((call) => (call.mcpServer ? [call.mcpServer] : []))),
+    mcpToolsFingerprints: fingerprints,
+    identities: union(...calls.map((call) => call.identities)),
+    callCount: calls.length,
+  };
+}
+
+/** The CEL variables of one evaluation. Integers are bigint (CEL `int`). */
+export interface RuleView {
+  readonly phase: string;
+  readonly tool: Record<string, unknown>;
+  readonly session: Record<string, unknown>;
+  readonly scope: Record<string, unknown>;
+}
+
+/** Builds the CEL view of a call. */
+export function ruleView(
+  request: DecisionRequest,
+  facts: ToolFacts,
+  session: SessionAggregates,
+  switched: boolean,
+  intents: readonly string[],
+  scopes: PolicyScopes,
+): RuleView {
+  const sessionAttributes = request.sessionAttributes;
+  return {
+    phase: request.phase,
+    tool: {
+      name: facts.name,
+      type: facts.type,
+      category: facts.category,
+      target: facts.target,
+      command: facts.command,
+      file_path: facts.filePath,
+      url: facts.url,
+      host: facts.host,
+      port: BigInt(facts.port),
+      hosts: facts.hosts,
+      external_hosts: facts.externalHosts,
+      paths: facts.paths,
+      read_paths: facts.readPaths,
+      written_paths: facts.writtenPaths,
+      deleted_paths: facts.deletedPaths,
+      secret_paths: facts.secretPaths,
+      outside_paths: facts.outsidePaths,
+      outside_reads: facts.outsideReads,
+      outside_writes: facts.outsideWrites,
+      mcp_server: facts.mcpServer,
+      mcp_tool: facts.mcpTool,
+      mcp_tools_fingerprint: facts.mcpToolsFingerprint,
+      mcp_tools_changed: facts.mcpToolsChanged,
+      commands: facts.commands.map((command) => ({
+        program: command.program,
+        wrappers: command.wrappers,
+        args: command.args,
+        flags: command.flags,
+        operands: command.operands,
+        assignments: command.assignments,
+        redirects: command.redirects,
+        line: command.line,
+      })),
+      programs: facts.programs,
+      sends_data: facts.sendsData,
+      secret_types: facts.secretTypes,
+      credentials_used: facts.credentialsUsed,
+      identities: union(facts.identitySelectors, facts.credentialsUsed),
+      identity_switched: switched,
+      outcome: facts.outcome,
+      attributes: request.attributes,
+    },
+    session: {
+      id: request.sessionId,
+      workspace: facts.workspace,
+      owner: stringOf(sessionAttributes[ATTR_USER_ID]),
+      credentials: listOf(sessionAttributes[ATTR_AGENT_IDENTITY_CREDENTIALS]),
+      secret_types: session.secretTypes,
+      secret_paths_read: session.secretPaths,
+      paths_read: session.readPaths,
+      outside_reads: session.outsideReads,
+      hosts: session.hosts,
+      external_hosts: session.externalHosts,
+      mcp_servers: session.mcpServers,
+      mcp_tools_fingerprints: session.mcpToolsFingerprints,
+      identities: session.identities,
+      intents,
+      call_count: BigInt(session.callCount),
+      attributes: sessionAttributes,
+    },
+    scope: {
+      mcp_servers: scopes.mcp_servers ?? [],
+      mcp_servers_set: scopes.mcp_servers !== undefined,
+      paths: scopes.paths ?? [],
+      hosts: scopes.hosts ?? [],
+      hosts_set: scopes.hosts !== undefined,
+    },
+  };
+}
