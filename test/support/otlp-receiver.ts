@@ -90,6 +90,12 @@ export interface OtlpReceiverOptions {
   readonly port?: number;
   /** Status code to answer with (e.g. 503 to play a failing backend). Default 200. */
   readonly status?: number;
+  /**
+   * Act as a tap: record each body, then forward it unchanged to this OTLP/HTTP base URL and
+   * answer with the upstream's status and body (503 when the upstream is unreachable). Lets a
+   * test see exactly what a sender gave the collector.
+   */
+  readonly forwardTo?: string;
 }
 
 export interface OtlpReceiver {
@@ -222,6 +228,27 @@ export function decodeTraceBody(body: Buffer, contentType: string): ReceivedSpan
   return spansOf(object, true);
 }
 
+async function forward(
+  baseUrl: string,
+  raw: Buffer,
+  contentType: string,
+  contentEncoding: string,
+): Promise<{ status: number; body: Buffer; type: string }> {
+  const headers: Record<string, string> = { 'content-type': contentType };
+  if (contentEncoding !== '') headers['content-encoding'] = contentEncoding;
+  const response = await fetch(`${baseUrl.replace(/\/$/, '')}/v1/traces`, {
+    method: 'POST',
+    headers,
+    body: raw,
+    signal: AbortSignal.timeout(10_000),
+  });
+  return {
+    status: response.status,
+    body: Buffer.from(await response.arrayBuffer()),
+    type: response.headers.get('content-type') ?? '',
+  };
+}
+
 /** Starts the receiver on 127.0.0.1. */
 export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
   const requests: ReceivedRequest[] = [];
@@ -255,12 +282,25 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
         return;
       }
       requests.push({ contentType, contentEncoding, headers: request.headers, raw, body, spans });
+      for (const wake of waiters) wake();
+      if (options.forwardTo !== undefined) {
+        forward(options.forwardTo, raw, contentType, contentEncoding).then(
+          ({ status: upstream, body: answer, type }) => {
+            response.writeHead(upstream, type === '' ? {} : { 'content-type': type });
+            response.end(answer);
+          },
+          (error: unknown) => {
+            response.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' });
+            response.end(`upstream unreachable: ${String(error)}`);
+          },
+        );
+        return;
+      }
       const json = contentType.includes('json');
       response.writeHead(200, {
         'content-type': json ? 'application/json' : 'application/x-protobuf',
       });
       response.end(json ? '{}' : Buffer.alloc(0));
-      for (const wake of waiters) wake();
     });
   });
   server.listen(options.port ?? 0, '127.0.0.1');
