@@ -113,22 +113,29 @@ function dispatchWithHandler(
 ): unknown {
   const hadOwn = handlers.has(method);
   const timed: Handler = (message, extra) => {
+    // A request the peer cancelled gets no response from the SDK; say so on the span.
     const signal = (extra as { signal?: unknown } | undefined)?.signal;
-    if (signal instanceof AbortSignal) {
-      signal.addEventListener('abort', () => operation.endCancelled(), { once: true });
+    const cancelled = (): boolean => signal instanceof AbortSignal && signal.aborted;
+    let pending: unknown;
+    try {
+      pending = handler(message, extra);
+    } catch (error) {
+      if (cancelled()) operation.endCancelled();
+      else operation.endWithError(error);
+      throw error;
     }
-    return Promise.resolve()
-      .then(() => handler(message, extra))
-      .then(
-        (value) => {
-          operation.endWithResult(value);
-          return value;
-        },
-        (error: unknown) => {
-          operation.endWithError(error);
-          throw error;
-        },
-      );
+    return Promise.resolve(pending).then(
+      (value) => {
+        if (cancelled()) operation.endCancelled();
+        else operation.endWithResult(value);
+        return value;
+      },
+      (error: unknown) => {
+        if (cancelled()) operation.endCancelled();
+        else operation.endWithError(error);
+        throw error;
+      },
+    );
   };
   handlers.set(method, timed);
   try {

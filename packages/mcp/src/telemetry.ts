@@ -334,6 +334,17 @@ function messageAttributes(
   return { attributes, target };
 }
 
+function outgoingParams(params: unknown): ParamsView {
+  if (!params || typeof params !== 'object') return {};
+  const record = params as Record<string, unknown>;
+  const view: ParamsView = {};
+  if (typeof record.name === 'string') view.name = record.name;
+  if (typeof record.uri === 'string') view.uri = record.uri;
+  if (typeof record.cursor === 'string') view.cursor = record.cursor;
+  if (record.arguments !== undefined) view.arguments = record.arguments;
+  return view;
+}
+
 function isDebounced(instance: ProtocolLike, method: string, params: unknown): boolean {
   // The SDK coalesces param-less notifications listed in debouncedNotificationMethods; adding
   // `_meta` would defeat that, so such notifications travel without trace context.
@@ -351,8 +362,10 @@ export function startOutgoing(
   message: unknown,
   isRequest: boolean,
 ): Operation {
-  const { method, params: rawParams } = MessageView.parse(message);
-  const params = ParamsView.parse(rawParams ?? {});
+  // What this process sends was built by the app through the SDK's typed API: read it directly
+  // (the peer's input, on the incoming side, goes through zod).
+  const { method, params: rawParams } = message as { method: string; params?: unknown };
+  const params = outgoingParams(rawParams);
   const session = sessionOf(instance);
   const { attributes, target } = messageAttributes(source, method, params);
   Object.assign(attributes, session.transport, identityOf(instance, session));
@@ -385,7 +398,7 @@ export function startOutgoing(
     'outgoing',
     method,
     params,
-    { ...attributes },
+    attributes,
     parent,
     message,
   );
@@ -455,7 +468,7 @@ export function startIncoming(
     'incoming',
     method,
     params,
-    { ...attributes },
+    attributes,
     extracted,
     message,
   );
