@@ -7,13 +7,9 @@ import {
 } from '@opentelemetry/instrumentation';
 import type { Histogram } from '@opentelemetry/api';
 import { Hook } from 'require-in-the-middle';
+import { isContentCaptureEnabled } from '@agent-otel/core';
 import { PATCHED_METHODS, isWrapped, wrapperFor } from './protocol.js';
-import {
-  DEFAULT_MAX_CONTENT_LENGTH,
-  INSTRUMENTATION_NAME,
-  INSTRUMENTATION_VERSION,
-  durationHistograms,
-} from './source.js';
+import { INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION, durationHistograms } from './source.js';
 import { logger } from './telemetry.js';
 import type { TelemetrySource } from './telemetry.js';
 import type { McpInstrumentationConfig } from './types.js';
@@ -66,12 +62,13 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
 
   constructor(config: McpInstrumentationConfig = {}) {
     super(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION, config);
+    const captureFromEnvironment = isContentCaptureEnabled();
     this.source = {
       tracer: () => this.tracer,
       clientDuration: () => this.durations().client,
       serverDuration: () => this.durations().server,
-      captureContent: () => this.getConfig().captureContent === true,
-      maxContentLength: () => this.getConfig().maxContentLength ?? DEFAULT_MAX_CONTENT_LENGTH,
+      captureContent: () => this.getConfig().captureContent ?? captureFromEnvironment,
+      maxContentLength: () => this.getConfig().maxContentLength,
       resourceUriInSpanName: () => this.getConfig().resourceUriInSpanName === true,
     };
   }

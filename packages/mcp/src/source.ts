@@ -1,3 +1,4 @@
+import { isContentCaptureEnabled } from '@agent-otel/core';
 import { metrics, trace } from '@opentelemetry/api';
 import type { Histogram, Meter, Tracer } from '@opentelemetry/api';
 import { DURATION_BUCKETS } from './telemetry.js';
@@ -6,7 +7,6 @@ import type { McpTelemetryOptions } from './types.js';
 
 export const INSTRUMENTATION_NAME = '@agent-otel/mcp';
 export const INSTRUMENTATION_VERSION = '0.1.0';
-export const DEFAULT_MAX_CONTENT_LENGTH = 4096;
 
 /** The two operation-duration histograms of the OTel MCP convention. */
 export function durationHistograms(meter: Meter): { client: Histogram; server: Histogram } {
@@ -29,6 +29,8 @@ export function durationHistograms(meter: Meter): { client: Histogram; server: H
 
 /** The telemetry source of `instrumentMcpClient` / `instrumentMcpServer`: options or globals. */
 export function sourceFromOptions(options: McpTelemetryOptions = {}): TelemetrySource {
+  // Read once: the environment does not change under a running app, and env reads are slow.
+  const capture = options.captureContent ?? isContentCaptureEnabled();
   let tracer: Tracer | undefined;
   let histograms: { client: Histogram; server: Histogram } | undefined;
   const resolveHistograms = (): { client: Histogram; server: Histogram } => {
@@ -48,8 +50,8 @@ export function sourceFromOptions(options: McpTelemetryOptions = {}): TelemetryS
       )),
     clientDuration: () => resolveHistograms().client,
     serverDuration: () => resolveHistograms().server,
-    captureContent: () => options.captureContent === true,
-    maxContentLength: () => options.maxContentLength ?? DEFAULT_MAX_CONTENT_LENGTH,
+    captureContent: () => capture,
+    maxContentLength: () => options.maxContentLength,
     resourceUriInSpanName: () => options.resourceUriInSpanName === true,
   };
 }

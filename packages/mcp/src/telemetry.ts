@@ -32,7 +32,7 @@ import {
 } from '@agent-otel/semconv';
 import { SpanKind, SpanStatusCode, context, diag, trace } from '@opentelemetry/api';
 import type { Attributes, Context, Histogram, Link, Span, Tracer } from '@opentelemetry/api';
-import { captureContent } from './content.js';
+import { capturedContent, statusMessage } from './content.js';
 import { diffToolLists, toolListFingerprint } from './fingerprint.js';
 import type { ToolDefinition, ToolListFingerprint } from './fingerprint.js';
 import {
@@ -61,7 +61,7 @@ export interface TelemetrySource {
   clientDuration(): Histogram;
   serverDuration(): Histogram;
   captureContent(): boolean;
-  maxContentLength(): number;
+  maxContentLength(): number | undefined;
   resourceUriInSpanName(): boolean;
 }
 
@@ -131,7 +131,6 @@ const RESOURCE_METHODS = new Set([
 /** JSON-RPC error codes the SDK uses when a request never got a reply. */
 const METHOD_NOT_FOUND = -32601;
 const INTERNAL_ERROR = -32603;
-const STATUS_MESSAGE_LIMIT = 512;
 
 /** Direction of one MCP message as seen by this process. */
 export type Direction = 'outgoing' | 'incoming';
@@ -204,7 +203,7 @@ export class Operation {
       }
       this.span.setStatus({
         code: SpanStatusCode.ERROR,
-        ...(message ? { message: message.slice(0, STATUS_MESSAGE_LIMIT) } : {}),
+        ...(message ? { message: statusMessage(message) } : {}),
       });
     } catch (failure) {
       logger.error('could not record an MCP error', failure);
@@ -242,7 +241,7 @@ export class Operation {
       if (this.source.captureContent()) {
         this.set(
           ATTR_GEN_AI_TOOL_CALL_RESULT,
-          captureContent(result, this.source.maxContentLength()),
+          capturedContent(result, this.source.maxContentLength()),
         );
       }
       if (CallToolResultView.parse(result).isError === true) {
@@ -381,7 +380,7 @@ export function startOutgoing(
     source.captureContent() &&
     params.arguments !== undefined
   ) {
-    attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS] = captureContent(
+    attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS] = capturedContent(
       params.arguments,
       source.maxContentLength(),
     );
@@ -440,7 +439,7 @@ export function startIncoming(
     source.captureContent() &&
     params.arguments !== undefined
   ) {
-    attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS] = captureContent(
+    attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS] = capturedContent(
       params.arguments,
       source.maxContentLength(),
     );

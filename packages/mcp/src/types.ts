@@ -9,10 +9,11 @@ export interface McpTelemetryOptions {
   meterProvider?: MeterProvider;
   /**
    * Record `gen_ai.tool.call.arguments` / `gen_ai.tool.call.result` on `tools/call` spans,
-   * always redacted and truncated. Default: false (content capture is opt-in).
+   * always through the secret redactor of `@agent-otel/core`, truncated. Default: whether
+   * `AGENT_OTEL_CAPTURE_CONTENT` is on (`true`, `1`, `yes`, `on`); off when unset.
    */
   captureContent?: boolean;
-  /** Longest captured argument or result string, in characters, before truncation. Default: 4096. */
+  /** Longest captured argument or result string, in characters. Default: 8192 (core's). */
   maxContentLength?: number;
   /**
    * Use `mcp.resource.uri` as the target in span names of `resources/*` requests. The

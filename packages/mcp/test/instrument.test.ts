@@ -312,23 +312,70 @@ describe('instrumentMcpClient + instrumentMcpServer over the in-memory transport
 });
 
 describe('content capture', () => {
-  it('records tool arguments and results, truncated, when turned on', async () => {
+  const token = `ghp_${'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8'}`;
+
+  it('records tool arguments and results, redacted, when turned on', async () => {
     const harness = createHarness();
-    const pair = await connectedPair(harness, { captureContent: true, maxContentLength: 20 });
+    const pair = await connectedPair(harness, { captureContent: true });
+    pair.server.registerTool('leak', { description: 'Leaks a token' }, async () => ({
+      content: [{ type: 'text', text: `your token is ${token}` }],
+    }));
     harness.exporter.reset();
     await pair.client.callTool({ name: 'add', arguments: { a: 2, b: 3 } });
+    await pair.client.callTool({ name: 'leak', arguments: { auth: token } });
     for (const kind of [SpanKind.CLIENT, SpanKind.SERVER]) {
-      const span = harness.span('tools/call add', kind);
-      assert.equal(span.attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS], '{"a":2,"b":3}');
+      const add = harness.span('tools/call add', kind);
+      assert.equal(add.attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS], '{"a":2,"b":3}');
       assert.equal(
-        span.attributes[ATTR_GEN_AI_TOOL_CALL_RESULT],
-        '{"content":[{"type":…[truncated]',
+        add.attributes[ATTR_GEN_AI_TOOL_CALL_RESULT],
+        '{"content":[{"type":"text","text":"5"}]}',
       );
-      assert.deepEqual(
-        validateSpan(kind === SpanKind.CLIENT ? 'mcp_client' : 'mcp_server', span.attributes),
-        [],
+      const leak = harness.span('tools/call leak', kind);
+      assert.equal(
+        leak.attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS],
+        '{"auth":"[REDACTED:github_token]"}',
       );
+      assert.equal(
+        leak.attributes[ATTR_GEN_AI_TOOL_CALL_RESULT],
+        '{"content":[{"type":"text","text":"your token is [REDACTED:github_token]"}]}',
+      );
+      const scope = kind === SpanKind.CLIENT ? 'mcp_client' : 'mcp_server';
+      assert.deepEqual(validateSpan(scope, add.attributes), []);
     }
+    // Not one exported byte carries the token.
+    assert.equal(
+      JSON.stringify(harness.spans().map((span) => span.attributes)).includes(token),
+      false,
+    );
+    await pair.close();
+    await harness.shutdown();
+  });
+
+  it('truncates long content to maxContentLength', async () => {
+    const harness = createHarness();
+    const pair = await connectedPair(harness, { captureContent: true, maxContentLength: 30 });
+    harness.exporter.reset();
+    await pair.client.callTool({ name: 'add', arguments: { a: 2, b: 3 } });
+    const result = String(
+      harness.span('tools/call add', SpanKind.CLIENT).attributes[ATTR_GEN_AI_TOOL_CALL_RESULT],
+    );
+    assert.equal(result, '{"content…[truncated 40 chars]');
+    await pair.close();
+    await harness.shutdown();
+  });
+
+  it('redacts a secret in an error message even with capture off', async () => {
+    const harness = createHarness();
+    const pair = await connectedPair(harness);
+    harness.exporter.reset();
+    await assert.rejects(pair.client.getPrompt({ name: token }));
+    for (const span of harness.spans()) {
+      assert.equal(String(span.status.message).includes(token), false, span.name);
+    }
+    assert.match(
+      String(harness.spans().find((span) => span.kind === SpanKind.SERVER)?.status.message),
+      /\[REDACTED:github_token\]/,
+    );
     await pair.close();
     await harness.shutdown();
   });
