@@ -259,7 +259,9 @@ export function commandFacts(commandLine: string, cwd: string): CommandFacts {
   const simple = parseShellCommand(commandLine.slice(0, MAX_COMMAND_LENGTH));
   const commands: CommandView[] = [];
   for (const parsed of simple) {
-    const unwrapped = unwrapCommand(parsed.words);
+    // A wrapper run alone (`env`, `sudo -l`) is the program itself.
+    const stripped = unwrapCommand(parsed.words);
+    const unwrapped = stripped.length === 0 ? parsed.words : stripped;
     const wrappers = parsed.words
       .slice(0, parsed.words.length - unwrapped.length)
       .filter((word) => !word.startsWith('-') && !word.includes('='))

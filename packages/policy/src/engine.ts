@@ -30,7 +30,13 @@ import {
 } from './session-state.js';
 import type { CallRecord } from './session-state.js';
 import type { LoadPolicyOptions } from './types.js';
-import { identitySwitched, ruleView, sessionAggregates, toolFacts } from './view.js';
+import {
+  identitySwitched,
+  recordedIdentities,
+  ruleView,
+  sessionAggregates,
+  toolFacts,
+} from './view.js';
 import type { RuleView } from './view.js';
 
 const logger = diag.createComponentLogger({ namespace: '@agent-otel/policy' });
@@ -115,8 +121,9 @@ function compileRule(
         { ruleId: spec.id, field },
       );
     }
+    let dryRun: unknown;
     try {
-      condition(emptyView());
+      dryRun = condition(emptyView());
     } catch (error) {
       const message = (error as Error).message.split('\n')[0] ?? '';
       // Only unknown names are load errors; other evaluation errors depend on the data.
@@ -129,6 +136,12 @@ function compileRule(
           },
         );
       }
+    }
+    if (dryRun !== undefined && typeof dryRun !== 'boolean') {
+      throw new PolicyError(
+        `${where}: rule "${spec.id}" field "${field}": CEL error: the condition is a ${typeof dryRun}, not a bool`,
+        { ruleId: spec.id, field },
+      );
     }
     return condition;
   };
@@ -254,7 +267,7 @@ export class PolicyEngine implements Decider {
       externalHosts: union(existing?.externalHosts ?? [], facts.externalHosts),
       ...(facts.mcpServer ? { mcpServer: facts.mcpServer } : {}),
       ...(facts.mcpToolsFingerprint ? { mcpToolsFingerprint: facts.mcpToolsFingerprint } : {}),
-      identities: union(existing?.identities ?? [], facts.identitySelectors, facts.credentialsUsed),
+      identities: union(existing?.identities ?? [], recordedIdentities(facts)),
       signals: callSignals(facts, findings),
       findings,
     };

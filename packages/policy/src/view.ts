@@ -180,6 +180,18 @@ export function toolFacts(request: DecisionRequest, scopes: PolicyScopes): ToolF
 const kindOf = (identity: string): string => identity.slice(0, identity.indexOf(':'));
 
 /**
+ * The identities a call uses, as the session state records them: credentials (`kind:fingerprint`,
+ * from the span) and the selectors read from the command (`cmd.aws_profile:dev`), kept apart
+ * so a profile name is never compared with a fingerprint of the same kind.
+ */
+export function recordedIdentities(facts: ToolFacts): string[] {
+  return union(
+    facts.identitySelectors.map((selector) => `cmd.${selector}`),
+    facts.credentialsUsed,
+  );
+}
+
+/**
  * Whether the call moves to another identity than the session used before: the span says so,
  * the command is a switch (`gh auth switch`, `kubectl config use-context`…), or it selects an
  * identity of a kind the session already used with another value (`aws --profile prod` after
@@ -187,7 +199,7 @@ const kindOf = (identity: string): string => identity.slice(0, identity.indexOf(
  */
 export function identitySwitched(facts: ToolFacts, earlierIdentities: readonly string[]): boolean {
   if (facts.identitySwitchedAttribute || facts.identitySwitchCommand) return true;
-  const current = union(facts.identitySelectors, facts.credentialsUsed);
+  const current = recordedIdentities(facts);
   return current.some((identity) =>
     earlierIdentities.some(
       (earlier) => kindOf(earlier) === kindOf(identity) && earlier !== identity,
