@@ -24,9 +24,8 @@ const NO_DECISION: Decider = { decide: () => ({ kind: 'none', findings: [] }) };
 
 /** Loads `@agent-otel/policy` if it is installed; `undefined` when it is not. */
 async function importPolicy(): Promise<PolicyModule | undefined> {
-  const specifier = '@agent-otel/policy';
   try {
-    const module = (await import(specifier)) as Partial<PolicyModule>;
+    const module = (await import('@agent-otel/policy')) as Partial<PolicyModule>;
     return typeof module.loadPolicy === 'function' ? (module as PolicyModule) : undefined;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
@@ -50,7 +49,10 @@ export async function buildDecider(
       incomplete = true;
     }
   }
-  if (options.usePolicy ?? true) {
+  // `policy: off` switches the policy engine off (the deny list still applies).
+  const policyOff =
+    config.policy !== undefined && ['off', 'none', 'false'].includes(config.policy.toLowerCase());
+  if ((options.usePolicy ?? true) && !policyOff) {
     try {
       const policy = await importPolicy();
       if (policy) {

@@ -1,0 +1,132 @@
+#!/usr/bin/env node
+// Wall time of one `agent-otel hook` process (what Claude Code pays per hook event) for a
+// PreToolUse and a PostToolUse payload, against bare Node start-up (`node -e 0`). Spans are
+// delivered to a loopback OTLP receiver started here, so the background flusher the hook
+// starts does real work, as it would in a session. Requires `npm run build` first.
+//
+//   npm run bench:hook-latency -- [--runs 50] [--policy off] [--json]
+//
+// Target (issue 3): p50 <= 1.3x and p95 <= 2x bare Node.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const cli = join(root, 'packages/cli/bin/agent-otel.js');
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const index = args.indexOf(name);
+  return index === -1 ? fallback : args[index + 1];
+};
+const runs = Number(option('--runs', '50'));
+const policy = option('--policy', 'on');
+
+const fixture = readFileSync(
+  join(root, 'packages/cli/demo/claude-code-session-2.1.197.jsonl'),
+  'utf8',
+)
+  .split('\n')
+  .filter(Boolean)
+  .map((line) => JSON.parse(line));
+const pre = fixture.find(
+  (event) => event.hook_event_name === 'PreToolUse' && event.tool_name === 'Bash',
+);
+const post = fixture.find(
+  (event) => event.hook_event_name === 'PostToolUse' && event.tool_name === 'Bash',
+);
+const start = fixture.find((event) => event.hook_event_name === 'SessionStart');
+const prompt = fixture.find((event) => event.hook_event_name === 'UserPromptSubmit');
+
+let received = 0;
+const server = createServer((request, response) => {
+  request.resume();
+  request.on('end', () => {
+    received += 1;
+    response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+  });
+});
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const endpoint = `http://127.0.0.1:${server.address().port}`;
+const stateDir = mkdtempSync(join(tmpdir(), 'agent-otel-bench-'));
+const env = {
+  ...process.env,
+  AGENT_OTEL_STATE_DIR: stateDir,
+  AGENT_OTEL_ENDPOINT: endpoint,
+  ...(policy === 'off' ? { AGENT_OTEL_POLICY: 'off' } : {}),
+};
+
+function time(command, commandArgs, input) {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command, commandArgs, { input, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0)
+    throw new Error(`${commandArgs.join(' ')} exited ${result.status}: ${result.stderr}`);
+  return elapsed;
+}
+
+function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+try {
+  const sessionId = `bench-${Date.now()}`;
+  const hook = (payload) =>
+    time(process.execPath, [cli, 'hook'], JSON.stringify({ ...payload, session_id: sessionId }));
+  // Warm the OS file cache and create the session (its start resolves identity once).
+  for (let index = 0; index < 3; index += 1) time(process.execPath, ['-e', '0']);
+  hook(start);
+  hook(prompt);
+  const samples = { node: [], pre: [], post: [] };
+  for (let index = 0; index < runs; index += 1) {
+    // Interleaved, so load on the machine affects all three alike.
+    const id = `toolu_bench_${index}`;
+    samples.node.push(time(process.execPath, ['-e', '0']));
+    samples.pre.push(hook({ ...pre, tool_use_id: id }));
+    samples.post.push(hook({ ...post, tool_use_id: id }));
+  }
+  const summary = {};
+  for (const [name, values] of Object.entries(samples)) {
+    summary[name] = { p50: percentile(values, 50), p95: percentile(values, 95) };
+  }
+  const ratios = {};
+  for (const name of ['pre', 'post']) {
+    ratios[name] = {
+      p50: summary[name].p50 / summary.node.p50,
+      p95: summary[name].p95 / summary.node.p95,
+    };
+  }
+  if (args.includes('--json')) {
+    console.log(JSON.stringify({ runs, policy, summary, ratios, exportRequests: received }, null, 2));
+  } else {
+    console.log(`hook latency, ${runs} runs each, policy ${policy} (node ${process.version})`);
+    console.log('                 p50 ms   p95 ms   p50 ratio  p95 ratio');
+    console.log(
+      `node -e 0       ${summary.node.p50.toFixed(1).padStart(7)}  ${summary.node.p95.toFixed(1).padStart(7)}`,
+    );
+    for (const name of ['pre', 'post']) {
+      const label = name === 'pre' ? 'hook PreToolUse ' : 'hook PostToolUse';
+      console.log(
+        `${label}${summary[name].p50.toFixed(1).padStart(8)}  ${summary[name].p95.toFixed(1).padStart(7)}  ${ratios[name].p50.toFixed(2).padStart(9)}x ${ratios[name].p95.toFixed(2).padStart(9)}x`,
+      );
+    }
+    console.log('target: p50 <= 1.30x, p95 <= 2.00x');
+    console.log(`OTLP export requests received by the loopback receiver so far: ${received}`);
+  }
+} finally {
+  // Let the background flusher finish its last delivery before the receiver goes away.
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline) {
+    try {
+      readFileSync(join(stateDir, 'flusher.pid'));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    } catch {
+      break;
+    }
+  }
+  server.close();
+  rmSync(stateDir, { recursive: true, force: true });
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// Bundles the `agent-otel hook` entry into dist/hook-bundle/ with esbuild. The hook starts once
+// per Claude Code event, so its start-up time is the product's latency: one bundled file loads
+// far faster than hundreds of modules resolved through node_modules. Code only some events need
+// (the policy engine, YAML and zod for config files, the OTLP exporter) stays in lazily loaded
+// chunks. Run by `npm run build` after `tsc --build`; output is never committed.
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+
+const cliRoot = fileURLToPath(new URL('..', import.meta.url));
+
+// Our packages and zod declare no module-level side effects that matter to the hook, so unused
+// modules (the semconv registry's zod schemas, for example) are dropped from the bundle.
+const noSideEffects = {
+  name: 'no-side-effects',
+  setup(context) {
+    context.onResolve({ filter: /^(@agent-otel\/|zod)/ }, async (args) => {
+      if (args.pluginData?.skip) return undefined;
+      const resolved = await context.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        importer: args.importer,
+        pluginData: { skip: true },
+      });
+      return resolved.errors.length > 0 ? undefined : { ...resolved, sideEffects: false };
+    });
+  },
+};
+
+await build({
+  entryPoints: { hook: `${cliRoot}dist/hook-entry.js` },
+  outdir: `${cliRoot}dist/hook-bundle`,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minify: process.env.AGENT_OTEL_BUNDLE_DEBUG ? false : true,
+  sourcemap: false,
+  logLevel: 'warning',
+  outExtension: { '.js': '.mjs' },
+  // CommonJS dependencies bundled into ESM call `require` for Node built-ins.
+  banner: {
+    js: "import { createRequire as __agentOtelCreateRequire } from 'node:module'; const require = __agentOtelCreateRequire(import.meta.url);",
+  },
+  plugins: [noSideEffects],
+});
+
+// The policy engine reads its recommended ruleset next to its own module
+// (`new URL('../rules/recommended.yaml', import.meta.url)`); in the bundle that module is a
+// chunk in dist/hook-bundle/, so the ruleset is copied to dist/rules/.
+const { cpSync } = await import('node:fs');
+// The package's main is dist/index.js; its rules/ folder is a sibling of dist/.
+const policyMain = fileURLToPath(import.meta.resolve('@agent-otel/policy'));
+cpSync(new URL('../rules', `file://${policyMain}`), `${cliRoot}dist/rules`, { recursive: true });
