@@ -124,7 +124,8 @@ async function main(): Promise<void> {
       }
     });
 
-  for (let i = 0; i < Math.min(500, calls); i++) await call();
+  const warmup = Math.min(500, calls);
+  for (let i = 0; i < warmup; i++) await call();
   const latencies: number[] = [];
   const cpuStart = process.cpuUsage();
   const wallStart = performance.now();
@@ -143,6 +144,7 @@ async function main(): Promise<void> {
       variant,
       transport: transportName,
       calls,
+      warmup,
       meanUs: mean * 1000,
       p50Us: percentile(latencies, 50) * 1000,
       p99Us: percentile(latencies, 99) * 1000,

@@ -79,6 +79,8 @@ interface SessionState {
   readonly transport: Attributes;
   protocolVersion?: string;
   peerServer?: { name?: string; version?: string };
+  /** The server identity attributes, once known (they do not change within a session). */
+  identity?: Attributes;
   tools?: ToolListFingerprint;
   toolPages?: ToolDefinition[];
 }
@@ -232,6 +234,7 @@ export class Operation {
       // On the client, the result names the peer; on the server it is our own serverInfo.
       if (this.direction === 'outgoing' && view.serverInfo) {
         this.session.peerServer = view.serverInfo;
+        this.session.identity = undefined;
         this.set(ATTR_AGENT_MCP_SERVER_NAME, view.serverInfo.name);
         this.set(ATTR_AGENT_MCP_SERVER_VERSION, view.serverInfo.version);
       }
@@ -303,12 +306,14 @@ export class Operation {
 }
 
 function identityOf(instance: ProtocolLike, session: SessionState): Attributes {
+  if (session.identity) return session.identity;
   // A Server knows itself; a Client knows its server after initialize.
   const own = ImplementationView.parse(instance._serverInfo);
   const identity = own ?? session.peerServer ?? ImplementationView.parse(instance._serverVersion);
   const attributes: Attributes = {};
   if (identity?.name) attributes[ATTR_AGENT_MCP_SERVER_NAME] = identity.name;
   if (identity?.version) attributes[ATTR_AGENT_MCP_SERVER_VERSION] = identity.version;
+  if (identity) session.identity = attributes;
   return attributes;
 }
 
