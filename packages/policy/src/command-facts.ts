@@ -186,12 +186,20 @@ function identityFacts(command: CommandView): IdentityFacts {
     }
   }
   if (program === 'aws') {
-    const profile = optionValue(args, ['--profile']);
+    // Without --profile or AWS_PROFILE the call runs as the default identity: a later
+    // --profile prod-admin is then a switch.
+    const profile =
+      optionValue(args, ['--profile']) ??
+      (command.assignments.some((assignment) => assignment.startsWith('AWS_PROFILE='))
+        ? undefined
+        : '(default)');
     if (profile) selectors.push(`aws_profile:${profile}`);
     if (/^(sts assume-role|configure set|sso login)/.test(sub)) explicitSwitch = true;
   } else if (program === 'kubectl' || program === 'helm' || program === 'kubectx') {
     const context = optionValue(args, ['--context', '--kube-context']);
     if (context) selectors.push(`kube_context:${context}`);
+    else if (program === 'kubectl' && operands[0] !== 'config')
+      selectors.push('kube_context:(current)');
     if (sub.startsWith('config use-context') || sub.startsWith('config set-context')) {
       explicitSwitch = true;
       if (operands[2]) selectors.push(`kube_context:${operands[2]}`);
@@ -258,6 +266,8 @@ const MAX_COMMAND_LENGTH = 65_536;
 export function commandFacts(commandLine: string, cwd: string): CommandFacts {
   const simple = parseShellCommand(commandLine.slice(0, MAX_COMMAND_LENGTH));
   const commands: CommandView[] = [];
+  // Variables exported earlier on the line apply to the commands after them.
+  const exported: string[] = [];
   for (const parsed of simple) {
     // A wrapper run alone (`env`, `sudo -l`) is the program itself.
     const stripped = unwrapCommand(parsed.words);
@@ -268,10 +278,12 @@ export function commandFacts(commandLine: string, cwd: string): CommandFacts {
       .map(baseName);
     let program = unwrapped[0] !== undefined ? baseName(unwrapped[0]) : '';
     let args = unwrapped.slice(1);
-    const assignments = [...parsed.assignments];
+    const assignments = [...exported, ...parsed.assignments];
     // `export AWS_PROFILE=prod` selects an identity like an inline assignment does.
     if (program === 'export' || program === 'set' || program === 'declare') {
-      assignments.push(...args.filter((arg) => /^[A-Za-z_]\w*=/.test(arg)));
+      const declared = args.filter((arg) => /^[A-Za-z_]\w*=/.test(arg));
+      assignments.push(...declared);
+      exported.push(...declared);
     }
     if (program === '' && assignments.length === 0 && parsed.redirections.length === 0) continue;
     if (program === '') {

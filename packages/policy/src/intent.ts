@@ -7,6 +7,7 @@
  */
 import type { IntentVerdict, PolicyFinding } from '@agent-otel/core';
 import type { CallRecord } from './session-state.js';
+import { isBuildPath } from './paths.js';
 import type { ToolFacts } from './view.js';
 
 /** One signal: the category it supports, its weight, and a label that explains it. */
@@ -24,6 +25,7 @@ const RISKY_WEIGHT: Readonly<Record<string, number>> = {
   credential_access: 3,
   secret_exposure: 3,
   reconnaissance: 2.5,
+  identity_switch: 3,
 };
 /** Rule category → intent category. */
 const RISKY_INTENT: Readonly<Record<string, string>> = {
@@ -33,6 +35,8 @@ const RISKY_INTENT: Readonly<Record<string, string>> = {
   credential_access: 'credential_access',
   secret_exposure: 'credential_access',
   reconnaissance: 'reconnaissance',
+  // Moving to another identity mid-task (a prod-admin profile, another cluster) gains power.
+  identity_switch: 'privilege_escalation',
 };
 const SEVERITY_SCALE: Readonly<Record<string, number>> = {
   critical: 2,
@@ -47,8 +51,8 @@ const TIE_ORDER = [
   'review',
   'implement',
   'refactor',
-  'debug',
   'test',
+  'debug',
   'document',
   'configure',
   'reconnaissance',
@@ -61,7 +65,7 @@ const TIE_ORDER = [
 const TEST_FILE =
   /(^|\/)(test|tests|__tests__|spec|specs|e2e)\/|\.(test|spec)\.[cm]?[jt]sx?$|_test\.(go|py|rb)$|(^|\/)test_[^/]*\.py$|_spec\.rb$/;
 const CONFIG_FILE =
-  /(^|\/)(package\.json|tsconfig[^/]*\.json|jsconfig\.json|\.eslintrc[^/]*|eslint\.config\.[cm]?[jt]s|\.prettierrc[^/]*|[^/]*\.config\.[cm]?[jt]s|Dockerfile[^/]*|docker-compose[^/]*\.ya?ml|compose\.ya?ml|Makefile|\.gitignore|\.gitattributes|\.editorconfig|\.npmrc|\.nvmrc|\.node-version|\.env\.[\w-]+|\.env|requirements[^/]*\.txt|pyproject\.toml|setup\.cfg|go\.mod|Cargo\.toml|Gemfile|[^/]*\.(ya?ml|toml|ini|cfg|conf|properties))$|(^|\/)\.(github|circleci|husky|vscode|devcontainer)\//;
+  /(^|\/)(package\.json|tsconfig[^/]*\.json|jsconfig\.json|\.eslintrc[^/]*|eslint\.config\.[cm]?[jt]s|\.prettierrc[^/]*|[^/]*\.config\.[cm]?[jt]s|Dockerfile[^/]*|docker-compose[^/]*\.ya?ml|compose\.ya?ml|Makefile|\.gitignore|\.gitattributes|\.editorconfig|\.npmrc|\.nvmrc|\.node-version|\.env\.[\w-]+|\.env|requirements[^/]*\.txt|pyproject\.toml|setup\.cfg|go\.mod|Cargo\.toml|Gemfile|[^/]*\.(ya?ml|toml|ini|cfg|conf|properties)|\.[\w.-]*rc|\.(bash_|zsh)?profile|\.zshenv)$|(^|\/)\.(github|circleci|husky|vscode|devcontainer)\//;
 const DOC_FILE =
   /\.(md|mdx|rst|adoc|txt)$|(^|\/)docs?\/|(^|\/)(README|CHANGELOG|LICENSE|CONTRIBUTING|NOTICE|AUTHORS)[^/]*$/i;
 const LOG_FILE = /\.log(\.\d+)?$|(^|\/)logs?\//;
@@ -120,34 +124,41 @@ const READERS = new Set([
   'fd',
   'pwd',
 ]);
+const SEARCHERS = new Set(['grep', 'egrep', 'rg', 'ag', 'find', 'fd']);
+const WRITERS = new Set(['tee', 'sed', 'cp', 'install', 'touch', 'dd', 'truncate', 'ln']);
 const DEBUGGERS =
   /^(node|deno|bun) .*--inspect|^(gdb|lldb|strace|ltrace|valgrind|perf|py-spy|dlv)\b|^python[\d.]* -m pdb\b|^(docker|kubectl|podman) logs\b|^journalctl\b|^tail .*(-f|-F)\b/;
 const RUN_PROGRAM =
   /^(node|deno|bun|python[\d.]*|ruby|go run|cargo run|java|php) [^-]|^(npm|pnpm|yarn|bun) (run )?(start|dev|serve)\b/;
 const SYSTEM_PROBES = new Set(['whoami', 'id', 'hostname', 'uname', 'groups']);
 
+function isTestRun(program: string, operands: readonly string[], line: string): boolean {
+  const script = operands[0] === 'run' ? (operands[1] ?? '') : (operands[0] ?? '');
+  return (
+    TEST_RUNNERS.has(program) ||
+    (PACKAGE_MANAGERS.has(program) && /^(test|t)$|^test[:-]/.test(script)) ||
+    /^(go|cargo|deno|bun) test\b|^node .*--test\b|^python[\d.]* -m (pytest|unittest)\b|^make (test|check)\b/.test(
+      line,
+    )
+  );
+}
+
 function commandSignals(facts: ToolFacts): WeightedSignal[] {
   const signals: WeightedSignal[] = [];
   for (const command of facts.commands) {
     const line = command.line;
     const { program, operands } = command;
-    if (
-      TEST_RUNNERS.has(program) ||
-      (PACKAGE_MANAGERS.has(program) &&
-        /^(test|t)$|^test[:-]/.test(
-          operands[0] === 'run' ? (operands[1] ?? '') : (operands[0] ?? ''),
-        )) ||
-      /^(go|cargo|deno|bun) test\b|^node .*--test\b|^python[\d.]* -m (pytest|unittest)\b|^make (test|check)\b/.test(
-        line,
-      )
-    ) {
-      signals.push({ category: 'test', weight: 2, label: 'run:test' });
-      if (facts.outcome === 'error')
-        signals.push({ category: 'debug', weight: 1, label: 'test:failing' });
+    if (isTestRun(program, operands, line)) {
+      // Running tests is part of testing and of debugging alike; a failing run tips to debug.
+      signals.push({ category: 'test', weight: 1, label: 'run:test' });
+      signals.push({ category: 'debug', weight: 1, label: 'run:test' });
+      if (facts.outcome === 'error') {
+        signals.push({ category: 'debug', weight: 2, label: 'test:failing' });
+      }
     } else if (INSTALLERS.test(line)) {
       signals.push({ category: 'configure', weight: 3, label: 'run:install' });
     } else if (BUILDS.test(line)) {
-      signals.push({ category: 'implement', weight: 0.5, label: 'run:build' });
+      signals.push({ category: 'configure', weight: 1, label: 'run:build' });
     } else if (REVIEW.test(line)) {
       signals.push({ category: 'review', weight: 3, label: 'git:review' });
     } else if (HISTORY.test(line)) {
@@ -155,6 +166,14 @@ function commandSignals(facts: ToolFacts): WeightedSignal[] {
       signals.push({ category: 'review', weight: 0.5, label: 'git:history' });
     } else if (program === 'mv' || (program === 'git' && operands[0] === 'mv')) {
       signals.push({ category: 'refactor', weight: 3, label: 'move' });
+    } else if (
+      program === 'rm' &&
+      facts.deletedPaths.length > 0 &&
+      facts.deletedPaths.every((path) => isBuildPath(path))
+    ) {
+      signals.push({ category: 'configure', weight: 2, label: 'clean:build-output' });
+    } else if (program === 'chmod' || program === 'chown' || program === 'chgrp') {
+      signals.push({ category: 'configure', weight: 1.5, label: 'permissions' });
     } else if (DEBUGGERS.test(line)) {
       signals.push({ category: 'debug', weight: 3, label: 'run:debugger-or-logs' });
     } else if (
@@ -171,21 +190,36 @@ function commandSignals(facts: ToolFacts): WeightedSignal[] {
       signals.push(
         logs
           ? { category: 'debug', weight: 3, label: 'read:logs' }
-          : { category: 'explore', weight: 1, label: 'read' },
+          : { category: 'explore', weight: 1, label: SEARCHERS.has(program) ? 'search' : 'read' },
       );
     }
   }
   return signals;
 }
 
-function writeSignals(paths: readonly string[], newFile: boolean): WeightedSignal[] {
-  return paths.map((path) => {
+function writeSignals(
+  facts: ToolFacts,
+  paths: readonly string[],
+  newFile: boolean,
+): WeightedSignal[] {
+  return paths.flatMap((path): WeightedSignal[] => {
+    // Files outside the workspace (a shell profile, ~/.local/bin) set up the machine.
+    if (facts.outsideWrites.includes(path)) {
+      return [{ category: 'configure', weight: 3, label: 'write:outside-workspace' }];
+    }
     const kind = fileKind(path);
-    if (kind === 'test') return { category: 'test', weight: 3, label: 'write:test' };
-    if (kind === 'config') return { category: 'configure', weight: 3, label: 'write:config' };
-    if (kind === 'doc') return { category: 'document', weight: 3, label: 'write:doc' };
-    if (newFile) return { category: 'implement', weight: 3, label: 'write:new-source' };
-    return { category: 'implement', weight: 1.5, label: 'edit:source' };
+    if (kind === 'config') return [{ category: 'configure', weight: 3, label: 'write:config' }];
+    if (kind === 'doc') return [{ category: 'document', weight: 3, label: 'write:doc' }];
+    // A zero-weight marker per edited file lets the session count distinct files (refactor).
+    const marker: WeightedSignal = { category: 'refactor', weight: 0, label: `edited:${path}` };
+    if (kind === 'test') {
+      return newFile
+        ? [{ category: 'test', weight: 3, label: 'write:new-test' }]
+        : [{ category: 'test', weight: 1.5, label: 'edit:test' }, marker];
+    }
+    return newFile
+      ? [{ category: 'implement', weight: 3, label: 'write:new-source' }]
+      : [{ category: 'implement', weight: 1.5, label: 'edit:source' }, marker];
   });
 }
 
@@ -199,29 +233,40 @@ export function callSignals(facts: ToolFacts, findings: readonly PolicyFinding[]
     const intent = RISKY_INTENT[finding.category];
     if (intent === undefined) continue;
     const weight = (RISKY_WEIGHT[finding.category] ?? 0) * (SEVERITY_SCALE[finding.severity] ?? 1);
-    if (!risky || weight > risky.weight)
+    if (!risky || weight > risky.weight) {
       risky = { category: intent, weight, label: finding.ruleId };
+    }
   }
   if (risky) signals.push(risky);
+  // A downloaded installer piped to a shell is set-up work, whatever its risk.
+  if (findings.some((finding) => finding.ruleId === 'pipe-to-shell')) {
+    signals.push({ category: 'configure', weight: 3, label: 'run:installer' });
+  }
 
   if (facts.category === 'write') {
-    signals.push(...writeSignals(facts.writtenPaths, facts.name === 'Write'));
+    signals.push(...writeSignals(facts, facts.writtenPaths, facts.name === 'Write'));
   } else if (facts.category === 'read') {
     const logs = facts.readPaths.some((path) => LOG_FILE.test(path));
-    signals.push(
-      logs
-        ? { category: 'debug', weight: 3, label: 'read:logs' }
-        : { category: 'explore', weight: 1, label: facts.name === 'Read' ? 'read' : 'search' },
-    );
+    const config =
+      facts.name === 'Read' && facts.readPaths.some((path) => fileKind(path) === 'config');
+    if (logs) signals.push({ category: 'debug', weight: 3, label: 'read:logs' });
+    else if (config) {
+      signals.push({ category: 'configure', weight: 0.75, label: 'read:config' });
+      signals.push({ category: 'explore', weight: 0.5, label: 'read:config' });
+    } else {
+      signals.push({
+        category: 'explore',
+        weight: 1,
+        label: facts.name === 'Read' ? 'read' : 'search',
+      });
+    }
   } else if (facts.category === 'execute') {
     signals.push(...commandSignals(facts));
     const written = facts.writtenPaths.filter((path) => !/^\/(tmp|dev)\//.test(path));
-    if (
-      written.length > 0 &&
-      !facts.commands.some((command) => command.program === 'rm' || command.program === 'mv')
-    ) {
-      signals.push(...writeSignals(written, false));
-    }
+    const writes = facts.commands.some(
+      (command) => WRITERS.has(command.program) || command.redirects.length > 0,
+    );
+    if (written.length > 0 && writes) signals.push(...writeSignals(facts, written, false));
   } else if (facts.category === 'network') {
     signals.push({ category: 'explore', weight: 1, label: 'web' });
   } else if (facts.category === 'mcp') {
@@ -235,9 +280,14 @@ export function callSignals(facts: ToolFacts, findings: readonly PolicyFinding[]
 }
 
 function parseSignal(text: string): WeightedSignal | undefined {
-  const [category, weight, label] = text.split('|');
-  if (!category || !weight || label === undefined) return undefined;
-  return { category, weight: Number(weight), label };
+  const first = text.indexOf('|');
+  const second = text.indexOf('|', first + 1);
+  if (first <= 0 || second <= first) return undefined;
+  return {
+    category: text.slice(0, first),
+    weight: Number(text.slice(first + 1, second)),
+    label: text.slice(second + 1),
+  };
 }
 
 /** The intent of a set of calls (a turn, or the session). */
@@ -256,14 +306,23 @@ export function classifyIntent(calls: readonly CallRecord[]): IntentVerdict {
       if (signal.label === 'write:new-source') newSource += 1;
     }
   }
-  // Refactoring edits many existing files and adds few: move the edits' weight to refactor.
-  const edits = labels.get('implement')?.get('edit:source') ?? 0;
-  if (edits >= 3 && newSource === 0) {
-    scores.set('implement', (scores.get('implement') ?? 0) - edits * 1.5);
-    scores.set('refactor', (scores.get('refactor') ?? 0) + edits * 1.5 + 1);
-    const refactorLabels = labels.get('refactor') ?? new Map<string, number>();
-    refactorLabels.set('edit:existing-files', edits);
-    labels.set('refactor', refactorLabels);
+  // Refactoring changes several existing files (after searching for what to change) and adds
+  // none: the edits' weight moves to refactor.
+  const editedFiles = [...(labels.get('refactor')?.keys() ?? [])].filter((label) =>
+    label.startsWith('edited:'),
+  );
+  const searches = labels.get('explore')?.get('search') ?? 0;
+  if (newSource === 0 && (editedFiles.length >= 3 || (editedFiles.length >= 2 && searches > 0))) {
+    const sourceEdits = labels.get('implement')?.get('edit:source') ?? 0;
+    const testEdits = labels.get('test')?.get('edit:test') ?? 0;
+    scores.set('implement', (scores.get('implement') ?? 0) - sourceEdits * 1.5);
+    scores.set('test', (scores.get('test') ?? 0) - testEdits * 1.5);
+    scores.set('refactor', (scores.get('refactor') ?? 0) + (sourceEdits + testEdits) * 1.5 + 2);
+    labels.get('refactor')?.set('edit:existing-files', editedFiles.length);
+  }
+  // Markers carry no weight and explain nothing on their own.
+  for (const byLabel of labels.values()) {
+    for (const label of [...byLabel.keys()]) if (label.startsWith('edited:')) byLabel.delete(label);
   }
   let best: string | undefined;
   let bestScore = 0;

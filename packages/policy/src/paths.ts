@@ -7,8 +7,7 @@
 const SECRET_PATH_PATTERNS: readonly RegExp[] = [
   /(^|\/)\.env(\.[\w.-]+)?$/,
   /(^|\/)\.ssh\/(id_[\w-]+|[\w.-]*_(rsa|ed25519|ecdsa|dsa))$/,
-  /(^|\/)\.ssh\/(authorized_keys|known_hosts|config)$/,
-  /(^|\/)\.aws\/(credentials|config)$/,
+  /(^|\/)\.aws\/credentials$/,
   /(^|\/)\.config\/gcloud\/(credentials\.db|access_tokens\.db|application_default_credentials\.json|legacy_credentials(\/.*)?)$/,
   /(^|\/)\.azure\/(accessTokens\.json|msal_token_cache\.(json|bin)|azureProfile\.json)$/,
   /(^|\/)\.kube\/config$/,

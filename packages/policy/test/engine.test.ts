@@ -283,10 +283,7 @@ describe('PolicyEngine.decide', () => {
     );
     assert.deepEqual(
       session?.findings.map((finding) => [finding.rule_id, finding.action]),
-      [
-        ['credential-used', 'tag'],
-        ['identity-switch', 'ask'],
-      ],
+      [['identity-switch', 'ask']],
     );
   });
 
@@ -357,7 +354,7 @@ describe('PolicyEngine.intent', () => {
     assert.equal(engine.intent(state, 'one')?.category, 'credential_access');
     assert.deepEqual(engine.intent(state, 'two'), {
       category: 'test',
-      confidence: 1,
+      confidence: 0.5,
       signals: ['run:test'],
     });
     assert.equal(engine.intent(state, 'three'), undefined);

@@ -51,8 +51,13 @@ const CASES: readonly RuleCase[] = [
   },
   {
     rule: 'credential-used',
-    positive: [[bash('aws s3 ls --profile dev')]],
-    negative: [[bash('ls -la')]],
+    positive: [[bash(`GH_TOKEN=${GITHUB_TOKEN} gh api user`)]],
+    negative: [[bash('aws s3 ls --profile dev')], [bash('gh api user')]],
+  },
+  {
+    rule: 'identify-user-and-system',
+    positive: [[bash('id && uname -a')], [bash('whoami')]],
+    negative: [[bash('uname -m')], [bash('git config user.name')]],
   },
   {
     rule: 'secret-in-tool-data',
@@ -267,8 +272,8 @@ const CASES: readonly RuleCase[] = [
   },
   {
     rule: 'enumerate-processes',
-    positive: [[bash('ps aux')], [bash('ps -ef')]],
-    negative: [[bash('ps aux | grep node')], [bash('ps -p 1234')]],
+    positive: [[bash('ps aux')], [bash('ps -ef')], [bash('ps aux | head -15')]],
+    negative: [[bash('ps aux | grep node')], [bash('ps -p 1234')], [bash('pgrep -af node')]],
   },
   {
     rule: 'privilege-escalation',
