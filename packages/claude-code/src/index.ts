@@ -20,3 +20,12 @@ export { buildDecider } from './decider.js';
 export type { BuiltDecider } from './decider.js';
 export { readGitFacts, stripUrlCredentials } from './workspace.js';
 export type { GitFacts } from './workspace.js';
+export { agentOtelHooks, createAgentOtelHooks } from './sdk.js';
+export type {
+  AgentOtelHooks,
+  AgentOtelHooksHandle,
+  AgentOtelHookCallback,
+  AgentOtelHookMatcher,
+  AgentOtelHookOutput,
+} from './sdk.js';
+export type { AgentOtelHooksOptions } from './types.js';
