@@ -65,7 +65,7 @@ const TIE_ORDER = [
 const TEST_FILE =
   /(^|\/)(test|tests|__tests__|spec|specs|e2e)\/|\.(test|spec)\.[cm]?[jt]sx?$|_test\.(go|py|rb)$|(^|\/)test_[^/]*\.py$|_spec\.rb$/;
 const CONFIG_FILE =
-  /(^|\/)(package\.json|tsconfig[^/]*\.json|jsconfig\.json|\.eslintrc[^/]*|eslint\.config\.[cm]?[jt]s|\.prettierrc[^/]*|[^/]*\.config\.[cm]?[jt]s|Dockerfile[^/]*|docker-compose[^/]*\.ya?ml|compose\.ya?ml|Makefile|\.gitignore|\.gitattributes|\.editorconfig|\.npmrc|\.nvmrc|\.node-version|\.env\.[\w-]+|\.env|requirements[^/]*\.txt|pyproject\.toml|setup\.cfg|go\.mod|Cargo\.toml|Gemfile|[^/]*\.(ya?ml|toml|ini|cfg|conf|properties)|\.[\w.-]*rc|\.(bash_|zsh)?profile|\.zshenv)$|(^|\/)\.(github|circleci|husky|vscode|devcontainer)\//;
+  /(^|\/)(package\.json|tsconfig[^/]*\.json|jsconfig\.json|\.eslintrc[^/]*|eslint\.config\.[cm]?[jt]s|\.prettierrc[^/]*|[^/]*\.config\.[cm]?[jt]s|Dockerfile[^/]*|docker-compose[^/]*\.ya?ml|compose\.ya?ml|Makefile|\.gitignore|\.gitattributes|\.editorconfig|\.npmrc|\.nvmrc|\.node-version|\.env\.[\w-]+|\.env|requirements[^/]*\.txt|pyproject\.toml|setup\.cfg|go\.mod|Cargo\.toml|Gemfile|[^/]*\.(ya?ml|toml|ini|cfg|conf|properties)|\.[\w.-]*rc|\.mcp\.json|mcp\.json|claude_desktop_config\.json|settings(\.local)?\.json|\.(bash_|zsh)?profile|\.zshenv)$|(^|\/)\.(github|circleci|husky|vscode|devcontainer)\//;
 const DOC_FILE =
   /\.(md|mdx|rst|adoc|txt)$|(^|\/)docs?\/|(^|\/)(README|CHANGELOG|LICENSE|CONTRIBUTING|NOTICE|AUTHORS)[^/]*$/i;
 const LOG_FILE = /\.log(\.\d+)?$|(^|\/)logs?\//;
@@ -96,7 +96,7 @@ const TEST_RUNNERS = new Set([
   'c8',
 ]);
 const INSTALLERS =
-  /^(npm|pnpm|yarn|bun) (install|i|add|ci|update|up|upgrade|remove|rm|uninstall)\b|^(pip|pip3|uv pip|poetry|pipenv) (install|add|uninstall)\b|^(apt|apt-get|yum|dnf|apk|brew|port|pacman|zypper) (install|add|-S)\b|^go (get|mod)\b|^cargo (add|install|update)\b|^(gem|bundle) install\b|^uv (add|sync)\b/;
+  /^(npm|pnpm|yarn|bun) (install|i|add|ci|update|up|upgrade|remove|rm|uninstall)\b|^(pip|pip3|uv pip|poetry|pipenv) (install|add|uninstall)\b|^(apt|apt-get|yum|dnf|apk|brew|port|pacman|zypper) (install|add|-S)\b|^go (get|mod)\b|^cargo (add|install|update)\b|^(gem|bundle) install\b|^uv (add|sync)\b|^claude mcp (add|add-json|remove)\b/;
 const BUILDS =
   /^(npm|pnpm|yarn|bun) (run )?(build|lint|typecheck|type-check|format|compile|check)\b|^(tsc|eslint|prettier|webpack|rollup|esbuild|vite build|make|cmake|cargo build|go build|go vet|ruff|black|mypy|flake8|gradle|mvn)\b/;
 const REVIEW =

@@ -77,6 +77,7 @@ const stringOf = (value: unknown): string => (typeof value === 'string' ? value 
 const listOf = (value: unknown): string[] =>
   Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
 
+const SEARCH_PROGRAMS = new Set(['find', 'fd', 'locate', 'mlocate', 'grep', 'egrep', 'rg', 'ag']);
 const LOOPBACK = /^(localhost|127(\.\d+){3}|::1|\[::1\]|0\.0\.0\.0|host\.docker\.internal)$/i;
 const MCP_WRITE_VERB = /(write|edit|create|move|delete|remove|rename|mkdir|upload|put|update)/i;
 const MCP_SEND_VERB =
@@ -153,7 +154,15 @@ export function toolFacts(request: DecisionRequest, scopes: PolicyScopes): ToolF
     readPaths,
     writtenPaths,
     deletedPaths: facts?.deletedPaths ?? [],
-    secretPaths: paths.filter(isSecretPath),
+    // `find . -name '*.pem'` names a pattern to search for, not a key file it reads.
+    secretPaths: paths.filter(
+      (path) =>
+        isSecretPath(path) &&
+        !(
+          /[*?[]/.test(path) &&
+          facts?.commands.some((command) => SEARCH_PROGRAMS.has(command.program))
+        ),
+    ),
     outsidePaths: paths.filter(outside),
     outsideReads: readPaths.filter(outside),
     outsideWrites: writtenPaths.filter(outside),
