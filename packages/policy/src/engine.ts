@@ -174,6 +174,7 @@ export class PolicyEngine implements Decider {
   readonly rules: readonly CompiledRule[];
   readonly scopes: PolicyScopes;
   private readonly failingRules = new Set<string>();
+  private readonly usesIntents: boolean;
 
   constructor(policy: PolicyFile, where = 'policy') {
     const environment = policyEnvironment();
@@ -216,6 +217,11 @@ export class PolicyEngine implements Decider {
     }
     this.rules = rules;
     this.scopes = policy.scopes;
+    this.usesIntents = rules.some(
+      (rule) =>
+        rule.when.includes('intents') ||
+        rule.exceptions.some((exception) => exception.includes('intents')),
+    );
   }
 
   /** Decides on one tool call and records it in the session state. Never throws for ordinary input. */
@@ -227,7 +233,8 @@ export class PolicyEngine implements Decider {
     const facts = toolFacts(request, this.scopes);
     const aggregates = sessionAggregates(earlier);
     const switched = identitySwitched(facts, union(aggregates.identities));
-    const intents = this.turnIntents(earlier, request.turnId);
+    // Earlier turns' intents cost a classification each: only rules that read them pay for it.
+    const intents = this.usesIntents ? this.turnIntents(earlier, request.turnId) : [];
     const view = ruleView(request, facts, aggregates, switched, intents, this.scopes);
 
     const matched: PolicyFinding[] = [];

@@ -53,6 +53,9 @@ export type EngineState = z.infer<typeof stateSchema>;
 
 const STATE_KEY = 'policy';
 
+/** States already validated in this process (the engine only ever writes valid ones). */
+const validated = new WeakSet<object>();
+
 /** Calls kept per session; the oldest are dropped past it (sequence rules look back this far). */
 export const MAX_CALLS = 2000;
 
@@ -62,24 +65,32 @@ export function engineState(state: DeciderState): EngineState {
   if (raw === undefined) {
     const fresh: EngineState = { version: 1, nextSeq: 0, calls: {} };
     state.data[STATE_KEY] = fresh;
+    validated.add(fresh);
     return fresh;
   }
+  // A state this process validated (or created) is trusted; one read from disk is checked once.
+  if (typeof raw === 'object' && raw !== null && validated.has(raw)) return raw as EngineState;
   const parsed = stateSchema.safeParse(raw);
   if (parsed.success) {
     state.data[STATE_KEY] = parsed.data;
+    validated.add(parsed.data);
     return parsed.data;
   }
   logger.warn(`session state unreadable, starting afresh: ${parsed.error.issues[0]?.message}`);
   const fresh: EngineState = { version: 1, nextSeq: 0, calls: {} };
   state.data[STATE_KEY] = fresh;
+  validated.add(fresh);
   return fresh;
 }
 
 /** Records of the calls seen before `seq`, in order. */
 export function callsBefore(state: EngineState, seq: number): CallRecord[] {
-  return Object.values(state.calls)
-    .filter((call) => call.seq < seq)
-    .sort((a, b) => a.seq - b.seq);
+  const calls = Object.values(state.calls).filter((call) => call.seq < seq);
+  // Records are stored in first-seen order; sort only when keys were reordered (numeric ids).
+  for (let index = 1; index < calls.length; index += 1) {
+    if (calls[index - 1]!.seq > calls[index]!.seq) return calls.sort((a, b) => a.seq - b.seq);
+  }
+  return calls;
 }
 
 /** Every record, in order. */

@@ -230,23 +230,45 @@ export interface SessionAggregates {
   readonly callCount: number;
 }
 
-/** What the session did before the current call. */
+/** What the session did before the current call (one pass over the earlier calls). */
 export function sessionAggregates(calls: readonly CallRecord[]): SessionAggregates {
   const fingerprints: Record<string, string> = {};
+  const sets = {
+    secretTypes: new Set<string>(),
+    secretPaths: new Set<string>(),
+    readPaths: new Set<string>(),
+    outsideReads: new Set<string>(),
+    hosts: new Set<string>(),
+    externalHosts: new Set<string>(),
+    mcpServers: new Set<string>(),
+    identities: new Set<string>(),
+  };
+  const add = (set: Set<string>, values: readonly string[]): void => {
+    for (const value of values) set.add(value);
+  };
   for (const call of calls) {
-    if (call.mcpServer && call.mcpToolsFingerprint)
-      fingerprints[call.mcpServer] = call.mcpToolsFingerprint;
+    add(sets.secretTypes, call.secretTypes);
+    add(sets.secretPaths, call.secretPaths);
+    add(sets.readPaths, call.readPaths);
+    add(sets.outsideReads, call.outsideReads);
+    add(sets.hosts, call.hosts);
+    add(sets.externalHosts, call.externalHosts);
+    add(sets.identities, call.identities);
+    if (call.mcpServer) {
+      sets.mcpServers.add(call.mcpServer);
+      if (call.mcpToolsFingerprint) fingerprints[call.mcpServer] = call.mcpToolsFingerprint;
+    }
   }
   return {
-    secretTypes: union(...calls.map((call) => call.secretTypes)),
-    secretPaths: union(...calls.map((call) => call.secretPaths)),
-    readPaths: union(...calls.map((call) => call.readPaths)),
-    outsideReads: union(...calls.map((call) => call.outsideReads)),
-    hosts: union(...calls.map((call) => call.hosts)),
-    externalHosts: union(...calls.map((call) => call.externalHosts)),
-    mcpServers: union(...calls.map((call) => (call.mcpServer ? [call.mcpServer] : []))),
+    secretTypes: [...sets.secretTypes],
+    secretPaths: [...sets.secretPaths],
+    readPaths: [...sets.readPaths],
+    outsideReads: [...sets.outsideReads],
+    hosts: [...sets.hosts],
+    externalHosts: [...sets.externalHosts],
+    mcpServers: [...sets.mcpServers],
     mcpToolsFingerprints: fingerprints,
-    identities: union(...calls.map((call) => call.identities)),
+    identities: [...sets.identities],
     callCount: calls.length,
   };
 }

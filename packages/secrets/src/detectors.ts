@@ -31,6 +31,12 @@ const GCP_PRIVATE_KEY =
   /"private_key"\s*:\s*"(-----BEGIN [A-Z ]*PRIVATE KEY-----(?:[^"\\]|\\.){40,20000}?)"/g;
 
 const VENDOR_PATTERNS: readonly { readonly type: string; readonly pattern: RegExp }[] = [
+  // AWS access key ids (the prefixes AWS documents for IAM unique identifiers); the documented
+  // example key AKIAIOSFODNN7EXAMPLE is skipped by the placeholder check.
+  {
+    type: 'aws_access_key_id',
+    pattern: /\b(?:A3T[A-Z0-9]|AKIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ASIA)[A-Z0-9]{16}\b/g,
+  },
   // Anthropic API, admin and OAuth tokens (Claude Code's `sk-ant-oat01-`), any length.
   {
     type: 'anthropic_api_key',
@@ -156,6 +162,7 @@ export function extraFindings(
 
   for (const { type, pattern } of VENDOR_PATTERNS) {
     for (const match of content.matchAll(pattern)) {
+      if (isPlaceholder(match[0])) continue;
       const start = match.index ?? 0;
       findings.push({ type, start, end: start + match[0].length, priority: PRIORITY_VENDOR });
     }
