@@ -55,11 +55,12 @@ const TIE_ORDER = [
   'debug',
   'document',
   'configure',
-  'reconnaissance',
-  'credential_access',
-  'privilege_escalation',
-  'destruction',
+  // Between risky intents, the graver wins a tie.
   'exfiltration',
+  'destruction',
+  'privilege_escalation',
+  'credential_access',
+  'reconnaissance',
 ];
 
 const TEST_FILE =
@@ -226,18 +227,20 @@ function writeSignals(
 /** The intent signals of one call, as `category|weight|label` strings (compact, JSON-friendly). */
 export function callSignals(facts: ToolFacts, findings: readonly PolicyFinding[]): string[] {
   const signals: WeightedSignal[] = [];
-  // Risky: the strongest risky rule that matched this call (one per call, so a call that
-  // reads .env and returns its secrets counts once).
-  let risky: WeightedSignal | undefined;
+  // Risky: per intent category, the strongest rule that matched this call (so a call that
+  // reads .env and returns its secrets counts once for credential_access, while a call that
+  // both switches identity and reads cluster secrets counts for both).
+  const risky = new Map<string, WeightedSignal>();
   for (const finding of findings) {
     const intent = RISKY_INTENT[finding.category];
     if (intent === undefined) continue;
     const weight = (RISKY_WEIGHT[finding.category] ?? 0) * (SEVERITY_SCALE[finding.severity] ?? 1);
-    if (!risky || weight > risky.weight) {
-      risky = { category: intent, weight, label: finding.ruleId };
+    const current = risky.get(intent);
+    if (!current || weight > current.weight) {
+      risky.set(intent, { category: intent, weight, label: finding.ruleId });
     }
   }
-  if (risky) signals.push(risky);
+  signals.push(...risky.values());
   // A downloaded installer piped to a shell is set-up work, whatever its risk.
   if (findings.some((finding) => finding.ruleId === 'pipe-to-shell')) {
     signals.push({ category: 'configure', weight: 3, label: 'run:installer' });

@@ -38,6 +38,7 @@ const CASES: readonly RuleCase[] = [
       [bash('gh auth token')],
       [bash('echo $GITHUB_TOKEN')],
       [bash('gcloud auth print-access-token')],
+      [bash('kubectl get secrets -A')],
     ],
     negative: [[bash('gh pr list')], [bash('echo $PATH')], [bash('echo "token handling done"')]],
   },
@@ -264,6 +265,7 @@ const CASES: readonly RuleCase[] = [
     rule: 'enumerate-network',
     positive: [
       [bash('netstat -tulpn')],
+      [bash('cat /etc/hosts')],
       [bash('ip addr')],
       [bash('nmap -sV 10.0.0.0/24')],
       [bash('lsof -i :3000')],
