@@ -11,7 +11,7 @@ import { isContentCaptureEnabled } from '@agent-otel/core';
 import { PATCHED_METHODS, isWrapped, wrapperFor } from './protocol.js';
 import { INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION, durationHistograms } from './source.js';
 import { logger } from './telemetry.js';
-import type { TelemetrySource } from './telemetry.js';
+import type { TelemetrySource } from './internal-types.js';
 import type { McpInstrumentationConfig } from './types.js';
 
 /** The `@modelcontextprotocol/sdk` versions whose `Protocol` internals this patches. */

@@ -1,6 +1,7 @@
 import { context } from '@opentelemetry/api';
 import { logger, startIncoming, startOutgoing } from './telemetry.js';
-import type { Operation, ProtocolLike, TelemetrySource } from './telemetry.js';
+import type { Operation } from './telemetry.js';
+import type { ProtocolLike, TelemetrySource } from './internal-types.js';
 
 /** Marks our wrappers, so an instance patched by `McpInstrumentation` is not wrapped twice. */
 export const WRAPPED = Symbol.for('@agent-otel/mcp.wrapped');
@@ -45,9 +46,12 @@ function safely<T>(what: string, run: () => T): T | undefined {
 /** `Protocol.request`: a CLIENT span around the request, trace context in `params._meta`. */
 function wrapRequest(source: TelemetrySource, original: AnyFunction): AnyFunction {
   return mark(function (this: unknown, request: unknown, ...rest: unknown[]) {
-    const operation = safely('starting an MCP request span', () =>
-      startOutgoing(source, this as ProtocolLike, request, true),
-    );
+    let operation: Operation | undefined;
+    try {
+      operation = startOutgoing(source, this as ProtocolLike, request, true);
+    } catch (error) {
+      logger.error('starting an MCP request span failed; the call goes on uninstrumented', error);
+    }
     if (!operation) return original.call(this, request, ...rest);
     const result = context.with(operation.context, () =>
       original.call(this, operation.message, ...rest),

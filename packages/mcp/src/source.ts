@@ -1,8 +1,8 @@
 import { isContentCaptureEnabled } from '@agent-otel/core';
 import { metrics, trace } from '@opentelemetry/api';
-import type { Histogram, Meter, Tracer } from '@opentelemetry/api';
+import type { Histogram, Meter, MeterProvider, Tracer } from '@opentelemetry/api';
 import { DURATION_BUCKETS } from './telemetry.js';
-import type { TelemetrySource } from './telemetry.js';
+import type { TelemetrySource } from './internal-types.js';
 import type { McpTelemetryOptions } from './types.js';
 
 export const INSTRUMENTATION_NAME = '@agent-otel/mcp';
@@ -32,15 +32,17 @@ export function sourceFromOptions(options: McpTelemetryOptions = {}): TelemetryS
   // Read once: the environment does not change under a running app, and env reads are slow.
   const capture = options.captureContent ?? isContentCaptureEnabled();
   let tracer: Tracer | undefined;
-  let histograms: { client: Histogram; server: Histogram } | undefined;
+  // Keyed by provider: without an explicit meterProvider, the global one may be registered after
+  // instrumentMcpClient ran (the metrics API has no proxy provider, unlike the trace API).
+  const histograms = new WeakMap<MeterProvider, { client: Histogram; server: Histogram }>();
   const resolveHistograms = (): { client: Histogram; server: Histogram } => {
-    histograms ??= durationHistograms(
-      (options.meterProvider ?? metrics.getMeterProvider()).getMeter(
-        INSTRUMENTATION_NAME,
-        INSTRUMENTATION_VERSION,
-      ),
-    );
-    return histograms;
+    const provider = options.meterProvider ?? metrics.getMeterProvider();
+    let found = histograms.get(provider);
+    if (!found) {
+      found = durationHistograms(provider.getMeter(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION));
+      histograms.set(provider, found);
+    }
+    return found;
   };
   return {
     tracer: () =>

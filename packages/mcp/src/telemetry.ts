@@ -31,7 +31,7 @@ import {
   mcpSpanName,
 } from '@agent-otel/semconv';
 import { SpanKind, SpanStatusCode, context, diag, trace } from '@opentelemetry/api';
-import type { Attributes, Context, Histogram, Link, Span, Tracer } from '@opentelemetry/api';
+import type { Attributes, Context, Link, Span } from '@opentelemetry/api';
 import { capturedContent, statusMessage } from './content.js';
 import { diffToolLists, toolListFingerprint } from './fingerprint.js';
 import type { ToolDefinition, ToolListFingerprint } from './fingerprint.js';
@@ -46,6 +46,7 @@ import {
 } from './messages.js';
 import { contextFromMeta, propagationFields, withPropagationFields } from './propagation.js';
 import { transportAttributes } from './transport.js';
+import type { Direction, ProtocolLike, TelemetrySource } from './internal-types.js';
 
 /** The component logger: errors inside the instrumentation go here, never into the app. */
 export const logger = diag.createComponentLogger({ namespace: '@agent-otel/mcp' });
@@ -54,25 +55,6 @@ export const logger = diag.createComponentLogger({ namespace: '@agent-otel/mcp' 
 export const DURATION_BUCKETS = [
   0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300,
 ] as const;
-
-/** Where the instrumentation takes its tracer, histograms and options from. */
-export interface TelemetrySource {
-  tracer(): Tracer;
-  clientDuration(): Histogram;
-  serverDuration(): Histogram;
-  captureContent(): boolean;
-  maxContentLength(): number | undefined;
-  resourceUriInSpanName(): boolean;
-}
-
-/** The fields of the SDK's `Protocol` (Client and Server) the instrumentation reads. */
-export interface ProtocolLike {
-  _transport?: unknown;
-  _requestMessageId?: unknown;
-  _serverInfo?: unknown;
-  _serverVersion?: unknown;
-  _options?: { debouncedNotificationMethods?: unknown } | undefined;
-}
 
 /** What one MCP session (one transport) remembers between requests. */
 interface SessionState {
@@ -134,36 +116,50 @@ const RESOURCE_METHODS = new Set([
 const METHOD_NOT_FOUND = -32601;
 const INTERNAL_ERROR = -32603;
 
-/** Direction of one MCP message as seen by this process. */
-export type Direction = 'outgoing' | 'incoming';
-
 /**
  * One MCP request or notification in flight: its span, the context its work runs in, the
  * message to send (with propagation fields) and the bookkeeping to end it exactly once.
  */
+interface OperationInit {
+  readonly source: TelemetrySource;
+  readonly instance: ProtocolLike;
+  readonly session: SessionState;
+  readonly span: Span;
+  readonly direction: Direction;
+  readonly method: string;
+  readonly params: ParamsView;
+  /** The attributes the span started with; kept (and extended) for the metrics. */
+  readonly attributes: Attributes;
+  readonly parent: Context;
+  readonly message: unknown;
+}
+
 export class Operation {
   readonly context: Context;
   /** The message to hand to the SDK: the original, or a copy carrying the trace context. */
   message: unknown;
+  private readonly source: TelemetrySource;
+  private readonly instance: ProtocolLike;
+  private readonly session: SessionState;
+  private readonly span: Span;
+  private readonly direction: Direction;
+  private readonly method: string;
+  private readonly params: ParamsView;
   private readonly attributes: Attributes;
   private readonly started = performance.now();
   private ended = false;
 
-  constructor(
-    private readonly source: TelemetrySource,
-    private readonly instance: ProtocolLike,
-    private readonly session: SessionState,
-    private readonly span: Span,
-    private readonly direction: Direction,
-    private readonly method: string,
-    private readonly params: ParamsView,
-    attributes: Attributes,
-    parent: Context,
-    message: unknown,
-  ) {
-    this.attributes = attributes;
-    this.context = trace.setSpan(parent, span);
-    this.message = message;
+  constructor(init: OperationInit) {
+    this.source = init.source;
+    this.instance = init.instance;
+    this.session = init.session;
+    this.span = init.span;
+    this.direction = init.direction;
+    this.method = init.method;
+    this.params = init.params;
+    this.attributes = init.attributes;
+    this.context = trace.setSpan(init.parent, init.span);
+    this.message = init.message;
   }
 
   private set(key: string, value: string | number | string[] | undefined): void {
@@ -394,18 +390,18 @@ export function startOutgoing(
   const span = source
     .tracer()
     .startSpan(mcpSpanName(method, target), { kind: SpanKind.CLIENT, attributes }, parent);
-  const operation = new Operation(
+  const operation = new Operation({
     source,
     instance,
     session,
     span,
-    'outgoing',
+    direction: 'outgoing',
     method,
     params,
     attributes,
     parent,
     message,
-  );
+  });
   if (isRequest || !isDebounced(instance, method, rawParams)) {
     operation.message = withPropagationFields(
       message as { params?: unknown },
@@ -464,16 +460,16 @@ export function startIncoming(
       { kind: SpanKind.SERVER, attributes, links },
       extracted,
     );
-  return new Operation(
+  return new Operation({
     source,
     instance,
     session,
     span,
-    'incoming',
+    direction: 'incoming',
     method,
     params,
     attributes,
-    extracted,
+    parent: extracted,
     message,
-  );
+  });
 }

@@ -5,7 +5,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { EmptyResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, context, metrics, propagation, trace } from '@opentelemetry/api';
 import type { Tracer, TracerProvider } from '@opentelemetry/api';
 import {
   ATTR_AGENT_MCP_SERVER_NAME,
@@ -457,6 +457,29 @@ describe('instrumentation failures never break the app', () => {
   });
 
   after(async () => {
+    await harness.shutdown();
+  });
+});
+
+describe('global providers', () => {
+  it('uses a global meter provider registered after instrumentMcpClient', async () => {
+    const harness = createHarness();
+    const server = calculatorServer(harness.tracerProvider);
+    const client = new Client({ name: 'c', version: '1' });
+    instrumentMcpClient(client, { tracerProvider: harness.tracerProvider });
+    // Registered only now: the metrics API has no proxy, so the instrumentation must look it up late.
+    metrics.setGlobalMeterProvider(harness.meterProvider);
+    const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+    await server.connect(serverTransport);
+    await client.connect(clientTransport);
+    await client.callTool({ name: 'add', arguments: { a: 1, b: 2 } });
+    await collectMetrics(harness);
+    const metric = harness.histogram('mcp.client.operation.duration');
+    assert.ok(
+      metric?.dataPoints.some((point) => point.attributes[ATTR_GEN_AI_TOOL_NAME] === 'add'),
+    );
+    metrics.disable();
+    await client.close();
     await harness.shutdown();
   });
 });
