@@ -8,10 +8,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import {
+  credentialId,
   sessionSpanId,
   subagentSpanId,
   toolSpanId,
@@ -19,7 +21,12 @@ import {
   turnSpanId,
 } from '@agent-otel/core';
 import {
+  ATTR_AGENT_IDENTITY_CREDENTIALS,
   ATTR_AGENT_MCP_SERVER_NAME,
+  ATTR_AGENT_OWNER_SOURCE,
+  ATTR_AGENT_POLICY_VIOLATION_COUNT,
+  ATTR_AGENT_SESSION_END_REASON,
+  ATTR_AGENT_SESSION_SOURCE,
   ATTR_AGENT_POLICY_ACTION,
   ATTR_AGENT_POLICY_ENFORCED_BY,
   ATTR_AGENT_POLICY_REASON,
@@ -41,6 +48,13 @@ import {
   ATTR_ERROR_TYPE,
   ATTR_FILE_PATH,
   ATTR_GEN_AI_AGENT_ID,
+  ATTR_GEN_AI_AGENT_NAME,
+  ATTR_GEN_AI_INPUT_MESSAGES,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_HOST_NAME,
+  ATTR_PROCESS_OWNER,
+  ATTR_USER_EMAIL,
+  ATTR_USER_ID,
   ATTR_GEN_AI_CONVERSATION_ID,
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
@@ -82,6 +96,9 @@ const FS_SERVER = join(
 // Made-up credentials in real formats, planted in the workspace's .env.
 const GITHUB_TOKEN = 'ghp_E2eT0k3nQ9xW4vL8nT3bY6cJ1hF5dS0aZeUq';
 const DB_PASSWORD = 'Hx4!mZq8Rt2Vw7Lp';
+// The GitHub identity in the agent's environment (a non-human identity of the session).
+const ENV_GITHUB_TOKEN = 'ghp_Env1dent1tyQ9xW4vL8nT3bY6cJ1hF5dS0aZ';
+const FINGERPRINT_KEY = 'e2e-fingerprint-key';
 const DENY_REASON = 'agent-otel e2e: deleting folders is not allowed in this repository';
 const OWNER = 'dev@acme.example';
 
@@ -140,7 +157,8 @@ async function runSession(options: {
     AGENT_OTEL_CAPTURE_CONTENT: String(options.captureContent),
     AGENT_OTEL_CONFIG: configFile,
     AGENT_OTEL_OWNER: OWNER,
-    AGENT_OTEL_FINGERPRINT_KEY: 'e2e-fingerprint-key',
+    AGENT_OTEL_FINGERPRINT_KEY: FINGERPRINT_KEY,
+    GITHUB_TOKEN: ENV_GITHUB_TOKEN,
   };
   const standIn = await startAnthropicStandIn(options.script(sandbox));
   const run = await runClaude({
@@ -441,6 +459,92 @@ describe('real Claude Code with the agent-otel plugin, collector up', () => {
     }
   });
 
+  test('session, turn and subagent spans: owner, identities, policy summary, prompt', () => {
+    const sid = session.sessionId;
+    const ws = session.sandbox.workspace;
+    const promptId = session.hooks.find((h) => h.hook_event_name === 'UserPromptSubmit')?.prompt_id;
+    const agentId = session.hooks.find((h) => h.hook_event_name === 'SubagentStart')?.agent_id;
+    assert.ok(promptId && agentId);
+    const toolSpans = spans.filter((span) => span.name.startsWith('execute_tool '));
+    const violationEvents = toolSpans.flatMap((span) =>
+      span.events.filter((event) => event.name === EVENT_AGENT_POLICY_VIOLATION),
+    );
+    const SEVERITY_ORDER = ['low', 'medium', 'high', 'critical'];
+    const sessionSpan = spanById(spans, sessionSpanId(sid));
+    assert.ok(sessionSpan);
+    const sorted = (value: unknown) => [...((value as string[] | undefined) ?? [])].sort();
+    assert.deepEqual(
+      {
+        ...sessionSpan.attributes,
+        [ATTR_AGENT_IDENTITY_CREDENTIALS]: sorted(
+          sessionSpan.attributes[ATTR_AGENT_IDENTITY_CREDENTIALS],
+        ),
+        [ATTR_AGENT_POLICY_RULE_IDS]: sorted(sessionSpan.attributes[ATTR_AGENT_POLICY_RULE_IDS]),
+      },
+      {
+        [ATTR_SESSION_ID]: sid,
+        [ATTR_GEN_AI_CONVERSATION_ID]: sid,
+        [ATTR_GEN_AI_AGENT_NAME]: 'claude-code',
+        [ATTR_GEN_AI_PROVIDER_NAME]: 'anthropic',
+        [ATTR_USER_ID]: OWNER,
+        [ATTR_USER_EMAIL]: OWNER,
+        [ATTR_AGENT_OWNER_SOURCE]: 'env',
+        [ATTR_HOST_NAME]: hostname(),
+        [ATTR_PROCESS_OWNER]: userInfo().username,
+        [ATTR_AGENT_WORKSPACE_PATH]: ws,
+        [ATTR_AGENT_SESSION_SOURCE]: 'startup',
+        [ATTR_AGENT_SESSION_END_REASON]: 'other',
+        // The identities visible to the agent, fingerprinted with the installation key: the
+        // API key Claude Code runs with and the GitHub token in its environment.
+        [ATTR_AGENT_IDENTITY_CREDENTIALS]: [
+          credentialId('anthropic_api_key', 'test', FINGERPRINT_KEY),
+          credentialId('github_token', ENV_GITHUB_TOKEN, FINGERPRINT_KEY),
+        ].sort(),
+        // The session's policy summary covers every violation of its tool calls.
+        [ATTR_AGENT_POLICY_VIOLATED]: true,
+        [ATTR_AGENT_POLICY_RULE_IDS]: [
+          ...new Set(
+            violationEvents.map((event) => String(event.attributes[ATTR_SECURITY_RULE_UUID])),
+          ),
+        ].sort(),
+        [ATTR_AGENT_POLICY_SEVERITY]:
+          SEVERITY_ORDER[
+            Math.max(
+              ...violationEvents.map((event) =>
+                SEVERITY_ORDER.indexOf(String(event.attributes[ATTR_AGENT_POLICY_SEVERITY])),
+              ),
+            )
+          ],
+        [ATTR_AGENT_POLICY_ENFORCED_BY]: 'hook',
+        [ATTR_AGENT_POLICY_VIOLATION_COUNT]: violationEvents.length,
+      },
+    );
+    const prompt = (text: string) =>
+      JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: text }] }]);
+    assert.deepEqual(spanById(spans, turnSpanId(sid, promptId))?.attributes, {
+      [ATTR_GEN_AI_OPERATION_NAME]: 'invoke_agent',
+      [ATTR_GEN_AI_AGENT_NAME]: 'claude-code',
+      [ATTR_GEN_AI_CONVERSATION_ID]: sid,
+      [ATTR_GEN_AI_PROVIDER_NAME]: 'anthropic',
+      [ATTR_SESSION_ID]: sid,
+      [ATTR_AGENT_TURN_ID]: promptId,
+      [ATTR_AGENT_PERMISSION_MODE]: 'default',
+      [ATTR_GEN_AI_INPUT_MESSAGES]: prompt('Tidy the math helper and clean the build'),
+    });
+    assert.deepEqual(spanById(spans, subagentSpanId(sid, agentId))?.attributes, {
+      [ATTR_GEN_AI_OPERATION_NAME]: 'invoke_agent',
+      [ATTR_GEN_AI_AGENT_NAME]: 'general-purpose',
+      [ATTR_GEN_AI_AGENT_ID]: agentId,
+      [ATTR_GEN_AI_CONVERSATION_ID]: sid,
+      [ATTR_SESSION_ID]: sid,
+      [ATTR_GEN_AI_INPUT_MESSAGES]: prompt(SUBAGENT_PROMPT),
+    });
+    // Every span of the session comes from one resource.
+    for (const span of spans) {
+      assert.equal(span.resource[ATTR_HOST_NAME], hostname());
+    }
+  });
+
   test('tool spans carry the whole tool view (read, MCP, denied, failed, subagent call)', () => {
     const sid = session.sessionId;
     const ws = session.sandbox.workspace;
@@ -586,7 +690,7 @@ describe('real Claude Code with the agent-otel plugin, collector up', () => {
     const env = spanById(spans, toolSpanId(sid, ids.readEnv));
     assert.match(String(env?.attributes[ATTR_GEN_AI_TOOL_CALL_RESULT]), /GITHUB_TOKEN/);
     const bytes = receiver.allBytes();
-    for (const secret of [GITHUB_TOKEN, DB_PASSWORD]) {
+    for (const secret of [GITHUB_TOKEN, DB_PASSWORD, ENV_GITHUB_TOKEN]) {
       assert.equal(bytes.includes(Buffer.from(secret)), false, `${secret.slice(0, 6)}… leaked`);
     }
   });
