@@ -140,6 +140,36 @@ describe('instrumentMcpClient + instrumentMcpServer over the in-memory transport
     assert.equal(seenBaggage, 'acme');
   });
 
+  it('links the server span to the transport’s own context', async () => {
+    // A fresh pair whose server transport delivers each message inside a span of its own, as
+    // an instrumented HTTP server would around a Streamable HTTP request.
+    const server = calculatorServer(harness.tracerProvider);
+    const client = new Client({ name: 'c', version: '1' });
+    instrumentMcpServer(server, { tracerProvider: harness.tracerProvider });
+    instrumentMcpClient(client, { tracerProvider: harness.tracerProvider });
+    const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+    await server.connect(serverTransport);
+    const deliver = serverTransport.onmessage;
+    const transportTracer = harness.tracerProvider.getTracer('http');
+    serverTransport.onmessage = (message, extra) =>
+      transportTracer.startActiveSpan('POST /mcp', (span) => {
+        deliver?.(message, extra);
+        span.end();
+      });
+    await client.connect(clientTransport);
+    harness.exporter.reset();
+    await client.callTool({ name: 'add', arguments: { a: 1, b: 1 } });
+    const clientSpan = harness.span('tools/call add', SpanKind.CLIENT);
+    const serverSpan = harness.span('tools/call add', SpanKind.SERVER);
+    const transportSpan = harness.span('POST /mcp');
+    assert.equal(serverSpan.parentSpanContext?.spanId, clientSpan.spanContext().spanId);
+    assert.deepEqual(
+      serverSpan.links.map((link) => link.context.spanId),
+      [transportSpan.spanContext().spanId],
+    );
+    await client.close();
+  });
+
   it('records initialize and notifications/initialized on both sides', () => {
     const initializeClient = harness.span('initialize', SpanKind.CLIENT);
     const initializeServer = harness.span('initialize', SpanKind.SERVER);
