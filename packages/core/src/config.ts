@@ -181,8 +181,11 @@ async function layerFromFile(
   }
   let data: unknown;
   try {
-    const yaml = (await import('yaml')) as { parse: FileParser };
-    data = text.trim() === '' ? {} : yaml.parse(text);
+    // Bundled (the hook's esbuild bundle) the CommonJS build's exports sit under `default`.
+    const yaml = (await import('yaml')) as { parse?: FileParser; default?: { parse: FileParser } };
+    const parse = yaml.parse ?? yaml.default?.parse;
+    if (!parse) throw new Error('the yaml package has no parse()');
+    data = text.trim() === '' ? {} : parse(text);
   } catch (error) {
     const message = (error as Error).message.split('\n')[0];
     problems.push(`config ${path}: not valid YAML: ${message}`);
