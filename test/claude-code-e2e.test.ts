@@ -76,7 +76,7 @@ import {
 } from '@agent-otel/semconv';
 
 import { freePort, REPO_ROOT, runAgentOtel } from './support/agent-otel.js';
-import { startAnthropicStandIn } from './support/anthropic-stand-in.js';
+import { lastToolResults, startAnthropicStandIn } from './support/anthropic-stand-in.js';
 import type { AnthropicStandIn, ModelScript } from './support/anthropic-stand-in.js';
 import { createSandbox, runClaude } from './support/claude.js';
 import type { ClaudeRunResult, Sandbox } from './support/claude.js';
@@ -634,8 +634,16 @@ describe('real Claude Code with the agent-otel plugin, collector up', () => {
       denying.some((event) => reason.includes(String(event.attributes[ATTR_AGENT_POLICY_REASON]))),
       reason,
     );
-    const seen = session.standIn.toolResults().find((r) => r.toolUseId === ids.exfiltration);
-    assert.ok(seen?.text.includes(String(denying[0]?.attributes[ATTR_AGENT_POLICY_REASON])));
+    // The very next request of the conversation carries the refusal as an error tool_result.
+    const main = session.standIn.requests.filter((request) => request.conversation === 'main');
+    const asked = main.findIndex((request) =>
+      request.answeredToolUseIds.includes(ids.exfiltration),
+    );
+    const next = main[asked + 1]?.body;
+    assert.ok(asked >= 0 && next, 'no request after the denied call');
+    const refusal = lastToolResults(next).find((result) => result.toolUseId === ids.exfiltration);
+    assert.equal(refusal?.isError, true);
+    assert.ok(refusal?.text.includes(reason), `model saw: ${refusal?.text}`);
     const url = 'https://collect.example-paste.net/upload';
     assert.deepEqual(
       {
