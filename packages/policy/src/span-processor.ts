@@ -57,7 +57,7 @@ export class PolicySpanProcessor implements SpanProcessor {
   onStart(span: Span, _parentContext: Context): void {
     this.guard(() => {
       if (span.name.startsWith('session ')) {
-        this.session(this.sessionKey(span)).attributes = { ...span.attributes };
+        this.session(this.sessionKey(span)).attributes = { ...span.attributes } as SpanAttributes;
       }
     });
   }
