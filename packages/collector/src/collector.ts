@@ -20,7 +20,7 @@ import { TerminalExporter } from './exporters/terminal.js';
 import type { OtlpResourceSpans, OtlpScopeSpans, OtlpTraceRequest } from './otlp-model.js';
 import { PolicyProcessor } from './processor.js';
 import type { PipelineSpan } from './processor.js';
-import { TraceReceiver } from './receiver.js';
+import { TraceReceiver, decodeQueueRecord } from './receiver.js';
 import type { CollectorOptions } from './types.js';
 
 const logger = diag.createComponentLogger({ namespace: '@agent-otel/collector' });
@@ -69,8 +69,11 @@ export class Collector {
   readonly #processor: PolicyProcessor;
   readonly #exporters: TraceExporter[];
   readonly #records = new Map<number, RecordProgress>();
+  readonly #decodeLimits: { maxAttributeValueLength: number };
   #ready: PipelineSpan[] = [];
   #inFlight = 0;
+  /** Spans of queue records whose decoded form waits in memory for the consumer. */
+  #decodedInMemory = 0;
   #exported = 0;
   #dropped = 0;
   #retries = 0;
@@ -94,6 +97,7 @@ export class Collector {
     this.#queue = queue;
     this.#server = server;
     this.#exporters = exporters;
+    this.#decodeLimits = { maxAttributeValueLength: options.maxAttributeValueLength ?? 65_536 };
     this.#receiver = new TraceReceiver(
       {
         maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
@@ -101,6 +105,14 @@ export class Collector {
         maxAttributeValueLength: options.maxAttributeValueLength ?? 65_536,
         ...(options.bearerToken !== undefined ? { bearerToken: options.bearerToken } : {}),
         retryAfterSeconds: 5,
+        keepDecoded: (spans) => {
+          if (this.#decodedInMemory + spans > (options.maxInFlightSpans ?? 100_000)) return false;
+          this.#decodedInMemory += spans;
+          return true;
+        },
+        releaseDecoded: (spans) => {
+          this.#decodedInMemory -= spans;
+        },
       },
       queue,
     );
@@ -235,7 +247,7 @@ export class Collector {
 
   /** Reads queue records into the processor while fewer than `maxInFlightSpans` are in flight. */
   async #consume(): Promise<void> {
-    const maxInFlight = this.#options.maxInFlightSpans ?? 20_000;
+    const maxInFlight = this.#options.maxInFlightSpans ?? 100_000;
     while (!this.#stopping) {
       if (this.#inFlight >= maxInFlight) {
         await new Promise<void>((resolve) => (this.#wakeConsumer = resolve));
@@ -245,7 +257,12 @@ export class Collector {
       if (!record || this.#stopping) return;
       let request: OtlpTraceRequest;
       try {
-        request = JSON.parse(record.payload.toString('utf8')) as OtlpTraceRequest;
+        if (record.memo !== undefined) {
+          request = record.memo as OtlpTraceRequest;
+          this.#decodedInMemory -= record.items;
+        } else {
+          request = decodeQueueRecord(record.payload, this.#decodeLimits);
+        }
       } catch (error) {
         logger.error(`skipping an unreadable queue record: ${(error as Error).message}`);
         this.#queue.commit(record.id);

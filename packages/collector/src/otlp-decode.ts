@@ -35,7 +35,7 @@ export class MalformedRequestError extends Error {
   override readonly name = 'MalformedRequestError';
 }
 
-type IdEncoding = 'hex' | 'base64';
+type IdEncoding = 'hex';
 
 const uint64String = z
   .union([z.string().regex(/^\d{1,20}$/u), z.number().int().nonnegative()])
@@ -244,11 +244,14 @@ function validate(raw: unknown, limits: DecodeLimits, ids: IdEncoding): DecodedR
     request: { resourceSpans },
     acceptedSpans: accepted,
     rejectedSpans: rejected,
-    rejectionMessage:
-      rejected === 0
-        ? ''
-        : `${rejected} span(s) rejected: ${reasons.join('; ')}${rejected > reasons.length ? '; …' : ''}`,
+    rejectionMessage: rejectionMessageOf(rejected, reasons),
   };
+}
+
+function rejectionMessageOf(rejected: number, reasons: readonly string[]): string {
+  return rejected === 0
+    ? ''
+    : `${rejected} span(s) rejected: ${reasons.join('; ')}${rejected > reasons.length ? '; …' : ''}`;
 }
 
 /** Decodes an OTLP/JSON body. Throws `MalformedRequestError` when it is not one. */
@@ -262,13 +265,71 @@ export function decodeJsonBody(body: Buffer, limits: DecodeLimits): DecodedReque
   return validate(raw, limits, 'hex');
 }
 
-/** Decodes an OTLP/protobuf body. Throws `MalformedRequestError` when it is not one. */
+const ZERO_TRACE_ID = '0'.repeat(32);
+const ZERO_SPAN_ID = '0'.repeat(16);
+
+/** The first data-model problem of a span decoded from protobuf (whose types the schema checked). */
+function protobufSpanProblem(span: OtlpSpan): string | undefined {
+  if (span.traceId.length !== 32 || span.traceId === ZERO_TRACE_ID) {
+    return '.traceId: must be 16 bytes, not all zero';
+  }
+  if (span.spanId.length !== 16 || span.spanId === ZERO_SPAN_ID)
+    return '.spanId: must be 8 bytes, not all zero';
+  if (span.parentSpanId !== undefined && span.parentSpanId.length !== 16)
+    return '.parentSpanId: must be 8 bytes';
+  if (span.kind !== undefined && (span.kind < 0 || span.kind > 5)) return '.kind: must be 0 to 5';
+  for (const [index, link] of span.links.entries()) {
+    if (link.traceId.length !== 32 || link.spanId.length !== 16)
+      return `.links[${index}]: ids of the wrong length`;
+  }
+  return undefined;
+}
+
+/**
+ * Decodes an OTLP/protobuf body. Throws `MalformedRequestError` when it is not one. protobufjs
+ * checks the wire types against the schema (the boundary check for this format); what the
+ * schema cannot say — id lengths, the span kind range — is checked per span here.
+ */
 export function decodeProtobufBody(body: Buffer, limits: DecodeLimits): DecodedRequest {
-  let raw: unknown;
+  let request: OtlpTraceRequest;
   try {
-    raw = decodeTraceRequestProto(body);
+    request = decodeTraceRequestProto(body, limits.maxAttributeValueLength);
   } catch (error) {
     throw new MalformedRequestError(`invalid protobuf: ${(error as Error).message}`);
   }
-  return validate(raw, limits, 'base64');
+  let accepted = 0;
+  let rejected = 0;
+  const reasons: string[] = [];
+  request.resourceSpans.forEach((resourceSpans, resourceIndex) => {
+    resourceSpans.scopeSpans.forEach((scopeSpans, scopeIndex) => {
+      const kept: OtlpSpan[] = [];
+      scopeSpans.spans.forEach((span, spanIndex) => {
+        const problem = protobufSpanProblem(span);
+        if (problem === undefined) {
+          kept.push(span);
+          accepted++;
+          return;
+        }
+        rejected++;
+        if (reasons.length < MAX_REASONS) {
+          reasons.push(
+            `resourceSpans[${resourceIndex}].scopeSpans[${scopeIndex}].spans[${spanIndex}]${problem}`,
+          );
+        }
+      });
+      scopeSpans.spans = kept;
+    });
+    resourceSpans.scopeSpans = resourceSpans.scopeSpans.filter(
+      (scopeSpans) => scopeSpans.spans.length > 0,
+    );
+  });
+  request.resourceSpans = request.resourceSpans.filter(
+    (resourceSpans) => resourceSpans.scopeSpans.length > 0,
+  );
+  return {
+    request,
+    acceptedSpans: accepted,
+    rejectedSpans: rejected,
+    rejectionMessage: rejectionMessageOf(rejected, reasons),
+  };
 }

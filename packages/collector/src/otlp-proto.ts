@@ -6,7 +6,16 @@
  * proto files so protobufjs's camel-casing gives the OTLP JSON names.
  */
 import protobuf from 'protobufjs';
-import type { OtlpTraceRequest } from './otlp-model.js';
+import type {
+  OtlpAnyValue,
+  OtlpKeyValue,
+  OtlpLink,
+  OtlpResourceSpans,
+  OtlpScopeSpans,
+  OtlpSpan,
+  OtlpStatus,
+  OtlpTraceRequest,
+} from './otlp-model.js';
 
 const OTLP_TRACE_PROTO = `
 syntax = "proto3";
@@ -110,43 +119,388 @@ const TO_OBJECT: protobuf.IConversionOptions = {
   arrays: true,
 };
 
-/**
- * Decodes an `ExportTraceServiceRequest` into the JSON-mapping shape (ids still base64: the
- * caller normalises them with the JSON path's validation). Throws on malformed protobuf.
- */
-export function decodeTraceRequestProto(body: Uint8Array): unknown {
-  const message = requestType.decode(body);
-  return requestType.toObject(message, TO_OBJECT);
+/* ------------------------------------------------------------------------------------------
+ * Decoding. protobufjs's generated decoder checks every wire type against the schema; the
+ * message it returns is converted to the span model here directly (ids to hex, 64-bit values
+ * to decimal strings), several times faster than `toObject` on the hot path.
+ * ---------------------------------------------------------------------------------------- */
+
+/** A protobufjs 64-bit value: a `Long` (long.js is installed) or a number. */
+type Int64 = number | { toString(): string };
+
+interface AnyValueMessage {
+  value?: string;
+  stringValue?: string;
+  boolValue?: boolean;
+  intValue?: Int64;
+  doubleValue?: number;
+  arrayValue?: { values: AnyValueMessage[] };
+  kvlistValue?: { values: KeyValueMessage[] };
+  bytesValue?: Uint8Array;
+}
+interface KeyValueMessage {
+  key: string;
+  value?: AnyValueMessage | null;
+}
+interface SpanMessage {
+  traceId: Uint8Array;
+  spanId: Uint8Array;
+  traceState: string;
+  parentSpanId: Uint8Array;
+  flags: number;
+  name: string;
+  kind: number;
+  startTimeUnixNano: Int64;
+  endTimeUnixNano: Int64;
+  attributes: KeyValueMessage[];
+  droppedAttributesCount: number;
+  events: {
+    timeUnixNano: Int64;
+    name: string;
+    attributes: KeyValueMessage[];
+    droppedAttributesCount: number;
+  }[];
+  droppedEventsCount: number;
+  links: {
+    traceId: Uint8Array;
+    spanId: Uint8Array;
+    traceState: string;
+    attributes: KeyValueMessage[];
+    droppedAttributesCount: number;
+    flags: number;
+  }[];
+  droppedLinksCount: number;
+  status?: { message: string; code: number } | null;
+}
+interface RequestMessage {
+  resourceSpans: {
+    resource?: { attributes: KeyValueMessage[]; droppedAttributesCount: number } | null;
+    scopeSpans: {
+      scope?: {
+        name: string;
+        version: string;
+        attributes: KeyValueMessage[];
+        droppedAttributesCount: number;
+      } | null;
+      spans: SpanMessage[];
+      schemaUrl: string;
+    }[];
+    schemaUrl: string;
+  }[];
 }
 
-function base64OfHex(hex: string | undefined): string | undefined {
-  return hex === undefined || hex === '' ? undefined : Buffer.from(hex, 'hex').toString('base64');
+/**
+ * A 64-bit value as a decimal string. long.js's own `toString` divides in a loop; BigInt is
+ * several times faster for the two timestamps of every span.
+ */
+function decimalOf(value: Int64, unsigned: boolean): string {
+  if (typeof value === 'number') return String(value);
+  const { low, high } = value as { low: number; high: number };
+  const combined = (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0);
+  return (unsigned ? combined : BigInt.asIntN(64, combined)).toString();
+}
+
+/** What protobufjs's Writer takes for a 64-bit field. */
+type Int64Argument = Parameters<protobuf.Writer['fixed64']>[0];
+
+/**
+ * A decimal string as the `{ low, high }` bits protobufjs's Writer accepts for 64-bit fields
+ * (`LongBits.from` reads `low`/`high` of any object), skipping long.js's slow `fromString`.
+ */
+function bitsOf(decimal: string): Int64Argument {
+  const value = BigInt.asUintN(64, BigInt(decimal));
+  const bits = { low: Number(value & 0xffffffffn) | 0, high: Number(value >> 32n) | 0 };
+  return bits as unknown as Int64Argument;
+}
+
+function hexOf(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+function anyValueFromMessage(
+  message: AnyValueMessage | null | undefined,
+  maxLength: number,
+): OtlpAnyValue {
+  if (!message) return {};
+  switch (message.value) {
+    case 'stringValue': {
+      const value = message.stringValue ?? '';
+      return { stringValue: value.length > maxLength ? value.slice(0, maxLength) : value };
+    }
+    case 'boolValue':
+      return { boolValue: message.boolValue ?? false };
+    case 'intValue':
+      return { intValue: decimalOf(message.intValue ?? 0, false) };
+    case 'doubleValue':
+      return { doubleValue: message.doubleValue ?? 0 };
+    case 'arrayValue':
+      return {
+        arrayValue: {
+          values: (message.arrayValue?.values ?? []).map((item) =>
+            anyValueFromMessage(item, maxLength),
+          ),
+        },
+      };
+    case 'kvlistValue':
+      return {
+        kvlistValue: { values: keyValuesFromMessage(message.kvlistValue?.values, maxLength) },
+      };
+    case 'bytesValue':
+      return { bytesValue: Buffer.from(message.bytesValue ?? []).toString('base64') };
+    default:
+      return {};
+  }
+}
+
+function keyValuesFromMessage(
+  list: KeyValueMessage[] | undefined,
+  maxLength: number,
+): OtlpKeyValue[] {
+  const result: OtlpKeyValue[] = [];
+  if (!list) return result;
+  for (const entry of list)
+    result.push({ key: entry.key, value: anyValueFromMessage(entry.value, maxLength) });
+  return result;
+}
+
+function withCount<T extends object>(target: T, key: string, count: number): T {
+  if (count) (target as Record<string, unknown>)[key] = count;
+  return target;
+}
+
+function spanFromMessage(message: SpanMessage, maxLength: number): OtlpSpan {
+  const span: OtlpSpan = {
+    traceId: hexOf(message.traceId),
+    spanId: hexOf(message.spanId),
+    name: message.name,
+    startTimeUnixNano: decimalOf(message.startTimeUnixNano, true),
+    endTimeUnixNano: decimalOf(message.endTimeUnixNano, true),
+    attributes: keyValuesFromMessage(message.attributes, maxLength),
+    events: message.events.map((event) =>
+      withCount(
+        {
+          timeUnixNano: decimalOf(event.timeUnixNano, true),
+          name: event.name,
+          attributes: keyValuesFromMessage(event.attributes, maxLength),
+        },
+        'droppedAttributesCount',
+        event.droppedAttributesCount,
+      ),
+    ),
+    links: message.links.map((link) => {
+      const converted: OtlpLink = {
+        traceId: hexOf(link.traceId),
+        spanId: hexOf(link.spanId),
+        attributes: keyValuesFromMessage(link.attributes, maxLength),
+      };
+      if (link.traceState) converted.traceState = link.traceState;
+      if (link.flags) converted.flags = link.flags;
+      return withCount(converted, 'droppedAttributesCount', link.droppedAttributesCount);
+    }),
+  };
+  if (message.traceState) span.traceState = message.traceState;
+  if (message.parentSpanId.length > 0) span.parentSpanId = hexOf(message.parentSpanId);
+  if (message.flags) span.flags = message.flags;
+  if (message.kind) span.kind = message.kind;
+  withCount(span, 'droppedAttributesCount', message.droppedAttributesCount);
+  withCount(span, 'droppedEventsCount', message.droppedEventsCount);
+  withCount(span, 'droppedLinksCount', message.droppedLinksCount);
+  if (message.status) {
+    const status: OtlpStatus = {};
+    if (message.status.message) status.message = message.status.message;
+    if (message.status.code) status.code = message.status.code;
+    span.status = status;
+  }
+  return span;
+}
+
+/**
+ * Decodes an `ExportTraceServiceRequest` into the span model; string attribute values longer
+ * than `maxAttributeValueLength` are truncated. Ids are not checked here (otlp-decode.ts does).
+ * Throws on malformed protobuf.
+ */
+export function decodeTraceRequestProto(
+  body: Uint8Array,
+  maxAttributeValueLength = Number.POSITIVE_INFINITY,
+): OtlpTraceRequest {
+  const message = requestType.decode(body) as unknown as RequestMessage;
+  return {
+    resourceSpans: message.resourceSpans.map((resourceSpans) => {
+      const converted: OtlpResourceSpans = {
+        scopeSpans: resourceSpans.scopeSpans.map((scopeSpans) => {
+          const scope: OtlpScopeSpans = {
+            spans: scopeSpans.spans.map((span) => spanFromMessage(span, maxAttributeValueLength)),
+          };
+          if (scopeSpans.scope) {
+            const { name, version, attributes, droppedAttributesCount } = scopeSpans.scope;
+            scope.scope = withCount(
+              {
+                ...(name ? { name } : {}),
+                ...(version ? { version } : {}),
+                attributes: keyValuesFromMessage(attributes, maxAttributeValueLength),
+              },
+              'droppedAttributesCount',
+              droppedAttributesCount,
+            );
+          }
+          if (scopeSpans.schemaUrl) scope.schemaUrl = scopeSpans.schemaUrl;
+          return scope;
+        }),
+      };
+      if (resourceSpans.resource) {
+        converted.resource = withCount(
+          {
+            attributes: keyValuesFromMessage(
+              resourceSpans.resource.attributes,
+              maxAttributeValueLength,
+            ),
+          },
+          'droppedAttributesCount',
+          resourceSpans.resource.droppedAttributesCount,
+        );
+      }
+      if (resourceSpans.schemaUrl) converted.schemaUrl = resourceSpans.schemaUrl;
+      return converted;
+    }),
+  };
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Encoding, field by field with protobufjs's Writer (tag = field number << 3 | wire type).
+ * ---------------------------------------------------------------------------------------- */
+
+const WIRE_VARINT = 0;
+const WIRE_FIXED64 = 1;
+const WIRE_LENGTH = 2;
+const WIRE_FIXED32 = 5;
+
+const tag = (field: number, wire: number): number => (field << 3) | wire;
+
+function writeString(writer: protobuf.Writer, field: number, value: string | undefined): void {
+  if (value) writer.uint32(tag(field, WIRE_LENGTH)).string(value);
+}
+
+function writeId(writer: protobuf.Writer, field: number, hex: string | undefined): void {
+  if (hex) writer.uint32(tag(field, WIRE_LENGTH)).bytes(Buffer.from(hex, 'hex'));
+}
+
+function writeCount(writer: protobuf.Writer, field: number, value: number | undefined): void {
+  if (value) writer.uint32(tag(field, WIRE_VARINT)).uint32(value);
+}
+
+function writeAnyValue(writer: protobuf.Writer, value: OtlpAnyValue): void {
+  if (value.stringValue !== undefined) writer.uint32(tag(1, WIRE_LENGTH)).string(value.stringValue);
+  else if (value.boolValue !== undefined) writer.uint32(tag(2, WIRE_VARINT)).bool(value.boolValue);
+  else if (value.intValue !== undefined)
+    writer.uint32(tag(3, WIRE_VARINT)).int64(bitsOf(value.intValue));
+  else if (value.doubleValue !== undefined)
+    writer.uint32(tag(4, WIRE_FIXED64)).double(value.doubleValue);
+  else if (value.arrayValue !== undefined) {
+    writer.uint32(tag(5, WIRE_LENGTH)).fork();
+    for (const item of value.arrayValue.values) {
+      writer.uint32(tag(1, WIRE_LENGTH)).fork();
+      writeAnyValue(writer, item);
+      writer.ldelim();
+    }
+    writer.ldelim();
+  } else if (value.kvlistValue !== undefined) {
+    writer.uint32(tag(6, WIRE_LENGTH)).fork();
+    writeKeyValues(writer, 1, value.kvlistValue.values);
+    writer.ldelim();
+  } else if (value.bytesValue !== undefined) {
+    writer.uint32(tag(7, WIRE_LENGTH)).bytes(Buffer.from(value.bytesValue, 'base64'));
+  }
+}
+
+function writeKeyValues(
+  writer: protobuf.Writer,
+  field: number,
+  list: readonly OtlpKeyValue[] | undefined,
+): void {
+  if (!list) return;
+  for (const entry of list) {
+    writer.uint32(tag(field, WIRE_LENGTH)).fork();
+    writeString(writer, 1, entry.key);
+    writer.uint32(tag(2, WIRE_LENGTH)).fork();
+    writeAnyValue(writer, entry.value);
+    writer.ldelim();
+    writer.ldelim();
+  }
+}
+
+function writeSpan(writer: protobuf.Writer, span: OtlpSpan): void {
+  writeId(writer, 1, span.traceId);
+  writeId(writer, 2, span.spanId);
+  writeString(writer, 3, span.traceState);
+  writeId(writer, 4, span.parentSpanId);
+  writeString(writer, 5, span.name);
+  if (span.kind) writer.uint32(tag(6, WIRE_VARINT)).int32(span.kind);
+  writer.uint32(tag(7, WIRE_FIXED64)).fixed64(bitsOf(span.startTimeUnixNano));
+  writer.uint32(tag(8, WIRE_FIXED64)).fixed64(bitsOf(span.endTimeUnixNano));
+  writeKeyValues(writer, 9, span.attributes);
+  writeCount(writer, 10, span.droppedAttributesCount);
+  for (const event of span.events) {
+    writer.uint32(tag(11, WIRE_LENGTH)).fork();
+    writer.uint32(tag(1, WIRE_FIXED64)).fixed64(bitsOf(event.timeUnixNano));
+    writeString(writer, 2, event.name);
+    writeKeyValues(writer, 3, event.attributes);
+    writeCount(writer, 4, event.droppedAttributesCount);
+    writer.ldelim();
+  }
+  writeCount(writer, 12, span.droppedEventsCount);
+  for (const link of span.links) {
+    writer.uint32(tag(13, WIRE_LENGTH)).fork();
+    writeId(writer, 1, link.traceId);
+    writeId(writer, 2, link.spanId);
+    writeString(writer, 3, link.traceState);
+    writeKeyValues(writer, 4, link.attributes);
+    writeCount(writer, 5, link.droppedAttributesCount);
+    if (link.flags) writer.uint32(tag(6, WIRE_FIXED32)).fixed32(link.flags);
+    writer.ldelim();
+  }
+  writeCount(writer, 14, span.droppedLinksCount);
+  if (span.status) {
+    writer.uint32(tag(15, WIRE_LENGTH)).fork();
+    writeString(writer, 2, span.status.message);
+    if (span.status.code) writer.uint32(tag(3, WIRE_VARINT)).int32(span.status.code);
+    writer.ldelim();
+  }
+  if (span.flags) writer.uint32(tag(16, WIRE_FIXED32)).fixed32(span.flags);
 }
 
 /** Encodes a request of the span model as protobuf. */
 export function encodeTraceRequestProto(request: OtlpTraceRequest): Uint8Array {
-  // protobufjs's fromObject takes bytes as base64 strings and fixed64 as decimal strings; only
-  // the hex ids of the JSON mapping need converting.
-  const converted = {
-    resourceSpans: request.resourceSpans.map((resourceSpans) => ({
-      ...resourceSpans,
-      scopeSpans: resourceSpans.scopeSpans.map((scopeSpans) => ({
-        ...scopeSpans,
-        spans: scopeSpans.spans.map((span) => ({
-          ...span,
-          traceId: base64OfHex(span.traceId),
-          spanId: base64OfHex(span.spanId),
-          parentSpanId: base64OfHex(span.parentSpanId),
-          links: span.links.map((link) => ({
-            ...link,
-            traceId: base64OfHex(link.traceId),
-            spanId: base64OfHex(link.spanId),
-          })),
-        })),
-      })),
-    })),
-  };
-  return requestType.encode(requestType.fromObject(converted)).finish();
+  const writer = protobuf.Writer.create();
+  for (const resourceSpans of request.resourceSpans) {
+    writer.uint32(tag(1, WIRE_LENGTH)).fork();
+    if (resourceSpans.resource) {
+      writer.uint32(tag(1, WIRE_LENGTH)).fork();
+      writeKeyValues(writer, 1, resourceSpans.resource.attributes);
+      writeCount(writer, 2, resourceSpans.resource.droppedAttributesCount);
+      writer.ldelim();
+    }
+    for (const scopeSpans of resourceSpans.scopeSpans) {
+      writer.uint32(tag(2, WIRE_LENGTH)).fork();
+      if (scopeSpans.scope) {
+        writer.uint32(tag(1, WIRE_LENGTH)).fork();
+        writeString(writer, 1, scopeSpans.scope.name);
+        writeString(writer, 2, scopeSpans.scope.version);
+        writeKeyValues(writer, 3, scopeSpans.scope.attributes);
+        writeCount(writer, 4, scopeSpans.scope.droppedAttributesCount);
+        writer.ldelim();
+      }
+      for (const span of scopeSpans.spans) {
+        writer.uint32(tag(2, WIRE_LENGTH)).fork();
+        writeSpan(writer, span);
+        writer.ldelim();
+      }
+      writeString(writer, 3, scopeSpans.schemaUrl);
+      writer.ldelim();
+    }
+    writeString(writer, 3, resourceSpans.schemaUrl);
+    writer.ldelim();
+  }
+  return writer.finish();
 }
 
 /** Decodes an `ExportTraceServiceResponse` (used by tests and the exporter's partial-success log). */

@@ -20,13 +20,19 @@ import {
   ATTR_AGENT_TURN_ID,
   ATTR_AGENT_WORKSPACE_PATH,
   ATTR_GEN_AI_CONVERSATION_ID,
+  ATTR_GEN_AI_OPERATION_NAME,
   ATTR_SESSION_ID,
   AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR,
 } from '@agent-otel/semconv';
 import type { PolicySeverity } from '@agent-otel/semconv';
 import { attributesOf, keyValuesOf, setAttributes } from './attributes.js';
-import type { OtlpResourceSpans, OtlpScopeSpans, OtlpSpan } from './otlp-model.js';
-import { roleOf, toolViewOf } from './tool-view.js';
+import type { OtlpKeyValue, OtlpResourceSpans, OtlpScopeSpans, OtlpSpan } from './otlp-model.js';
+import {
+  CLAUDE_CODE_INTERACTION_SPAN,
+  CLAUDE_CODE_TOOL_SPAN,
+  roleOf,
+  toolViewOf,
+} from './tool-view.js';
 import type { SpanRole } from './tool-view.js';
 
 const logger = diag.createComponentLogger({ namespace: '@agent-otel/collector/processor' });
@@ -76,7 +82,6 @@ const SESSION_KEYS = new Set([
 
 interface Held {
   readonly item: PipelineSpan;
-  readonly attributes: SpanAttributes;
   readonly role: SpanRole;
   /** Sort key: tool calls by start, session and turn summaries by end (after their children). */
   readonly orderKey: bigint;
@@ -91,6 +96,34 @@ interface SessionState {
   severity: PolicySeverity | undefined;
   held: Held[];
   lastSeen: number;
+}
+
+interface Evaluated extends Held {
+  readonly attributes: SpanAttributes;
+}
+
+/** The string value of one attribute of a key/value list, without converting the whole list. */
+function stringAttribute(
+  list: readonly OtlpKeyValue[] | undefined,
+  key: string,
+): string | undefined {
+  if (!list) return undefined;
+  for (const entry of list) if (entry.key === key) return entry.value.stringValue;
+  return undefined;
+}
+
+/** `roleOf` without converting the attributes of spans that cannot be tool, session or turn spans. */
+function roleOfSpan(span: OtlpSpan): SpanRole {
+  const operation = stringAttribute(span.attributes, ATTR_GEN_AI_OPERATION_NAME);
+  if (
+    operation === undefined &&
+    span.name !== CLAUDE_CODE_TOOL_SPAN &&
+    span.name !== CLAUDE_CODE_INTERACTION_SPAN &&
+    !span.name.startsWith('session ')
+  ) {
+    return 'other';
+  }
+  return roleOf(span.name, attributesOf(span.attributes));
 }
 
 function isSessionAttribute(key: string): boolean {
@@ -114,6 +147,7 @@ export class PolicyProcessor {
   /** Sessions with held spans, in the order their oldest held span arrived. */
   readonly #due: { key: string; dueAt: number }[] = [];
   #heldCount = 0;
+  #passThrough: PipelineSpan[] = [];
 
   constructor(options: ProcessorOptions) {
     this.#options = options;
@@ -152,32 +186,35 @@ export class PolicyProcessor {
 
   /** Takes spans in; they come out of `release` once their window has passed. */
   push(items: readonly PipelineSpan[], now: number): void {
-    const resourceAttributes = new Map<OtlpResourceSpans, SpanAttributes>();
+    if (!this.#options.decider) {
+      // Policy off: nothing to order or evaluate, the spans pass straight through.
+      for (const item of items) this.#passThrough.push(item);
+      return;
+    }
+    const resourceSessions = new Map<OtlpResourceSpans, string | undefined>();
     for (const item of items) {
-      let resource = resourceAttributes.get(item.resource);
-      if (!resource) {
-        resource = attributesOf(item.resource.resource?.attributes);
-        resourceAttributes.set(item.resource, resource);
+      let resourceSession = resourceSessions.get(item.resource);
+      if (!resourceSessions.has(item.resource)) {
+        const list = item.resource.resource?.attributes;
+        resourceSession =
+          stringAttribute(list, ATTR_SESSION_ID) ??
+          stringAttribute(list, ATTR_GEN_AI_CONVERSATION_ID);
+        resourceSessions.set(item.resource, resourceSession);
       }
-      const attributes = attributesOf(item.span.attributes);
+      const { span } = item;
       const sessionId =
-        attributes[ATTR_SESSION_ID] ??
-        resource[ATTR_SESSION_ID] ??
-        attributes[ATTR_GEN_AI_CONVERSATION_ID] ??
-        resource[ATTR_GEN_AI_CONVERSATION_ID];
-      const key =
-        typeof sessionId === 'string' ? `session:${sessionId}` : `trace:${item.span.traceId}`;
-      const role = roleOf(item.span.name, attributes);
+        stringAttribute(span.attributes, ATTR_SESSION_ID) ??
+        resourceSession ??
+        stringAttribute(span.attributes, ATTR_GEN_AI_CONVERSATION_ID);
+      const key = sessionId !== undefined ? `session:${sessionId}` : `trace:${span.traceId}`;
+      const role = roleOfSpan(span);
       const state = this.#session(key, now);
       if (state.held.length === 0) this.#due.push({ key, dueAt: now + this.#options.windowMs });
       state.held.push({
         item,
-        attributes,
         role,
         orderKey: BigInt(
-          role === 'session' || role === 'turn'
-            ? item.span.endTimeUnixNano
-            : item.span.startTimeUnixNano,
+          role === 'session' || role === 'turn' ? span.endTimeUnixNano : span.startTimeUnixNano,
         ),
       });
       this.#heldCount++;
@@ -189,7 +226,8 @@ export class PolicyProcessor {
    * tagged in place. Also forgets sessions past their TTL or over the bound.
    */
   release(now: number, flush = false): PipelineSpan[] {
-    const released: PipelineSpan[] = [];
+    const released: PipelineSpan[] = this.#passThrough;
+    this.#passThrough = [];
     while (this.#due.length > 0) {
       const due = this.#due[0];
       if (!due || (!flush && due.dueAt > now)) break;
@@ -221,7 +259,10 @@ export class PolicyProcessor {
     }
   }
 
-  #evaluate(state: SessionState, entry: Held): void {
+  #evaluate(state: SessionState, held: Held): void {
+    // Only tool, session and turn spans matter to policy and intent; the rest pass untouched.
+    if (held.role === 'other') return;
+    const entry: Evaluated = { ...held, attributes: attributesOf(held.item.span.attributes) };
     for (const [key, value] of Object.entries(entry.attributes)) {
       if (entry.role === 'session' ? key !== ATTR_AGENT_TURN_ID : isSessionAttribute(key)) {
         if (
@@ -248,7 +289,7 @@ export class PolicyProcessor {
     }
   }
 
-  #evaluateTool(state: SessionState, entry: Held, decider: Decider): void {
+  #evaluateTool(state: SessionState, entry: Evaluated, decider: Decider): void {
     const { span } = entry.item;
     const workspace =
       state.attributes[ATTR_AGENT_WORKSPACE_PATH] ?? entry.attributes[ATTR_AGENT_WORKSPACE_PATH];
@@ -320,7 +361,7 @@ export class PolicyProcessor {
     };
   }
 
-  #summarise(state: SessionState, entry: Held, decider: Decider): void {
+  #summarise(state: SessionState, entry: Evaluated, decider: Decider): void {
     const { span } = entry.item;
     // Claude Code's interaction span is one prompt: its intent is that turn's (its trace).
     const turnId = span.name.startsWith('session ') ? undefined : span.traceId;
@@ -342,7 +383,7 @@ export class PolicyProcessor {
     this.counters.tagged++;
   }
 
-  #tagTurnIntent(state: SessionState, entry: Held, decider: Decider): void {
+  #tagTurnIntent(state: SessionState, entry: Evaluated, decider: Decider): void {
     if (entry.attributes[ATTR_AGENT_INTENT_CATEGORY] !== undefined) return;
     const turnId = entry.attributes[ATTR_AGENT_TURN_ID];
     if (typeof turnId !== 'string') return;

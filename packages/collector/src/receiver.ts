@@ -13,6 +13,7 @@ import type { DiskQueue } from './disk-queue.js';
 import { QueueFullError } from './disk-queue.js';
 import { MalformedRequestError, decodeJsonBody, decodeProtobufBody } from './otlp-decode.js';
 import type { DecodedRequest, DecodeLimits } from './otlp-decode.js';
+import type { OtlpTraceRequest } from './otlp-model.js';
 import { encodeRpcStatusProto, encodeTraceResponseProto } from './otlp-proto.js';
 
 const logger = diag.createComponentLogger({ namespace: '@agent-otel/collector/receiver' });
@@ -30,12 +31,31 @@ export interface ReceiverCounters {
   refused: number;
 }
 
+/** First byte of a queue record: the format of the body that follows. */
+export const RECORD_PROTOBUF = 0;
+export const RECORD_JSON = 1;
+
+/** Decodes a queue record written by the receiver (after a restart, when no memo is left). */
+export function decodeQueueRecord(payload: Buffer, limits: DecodeLimits): OtlpTraceRequest {
+  const body = payload.subarray(1);
+  return payload[0] === RECORD_PROTOBUF
+    ? decodeProtobufBody(body, limits).request
+    : decodeJsonBody(body, limits).request;
+}
+
 export interface ReceiverOptions extends DecodeLimits {
   readonly maxBodyBytes: number;
   readonly maxDecompressedBytes: number;
   readonly bearerToken?: string;
   /** Seconds suggested in `Retry-After` when the queue is full. */
   readonly retryAfterSeconds: number;
+  /**
+   * Whether the decoded request of `spans` spans may ride along in memory with its queue
+   * record (bounded by the collector, so a backlog on disk does not become one in memory).
+   */
+  readonly keepDecoded: (spans: number) => boolean;
+  /** Gives back what `keepDecoded` allowed when the append failed. */
+  readonly releaseDecoded: (spans: number) => void;
 }
 
 type Format = 'json' | 'protobuf';
@@ -237,15 +257,22 @@ export class TraceReceiver {
       throw error;
     }
     if (decoded.acceptedSpans === 0) return decoded;
-    const payload = Buffer.from(JSON.stringify(decoded.request));
+    // The queue keeps the body as received (decompressed): no re-encoding on the hot path, and
+    // decoding it again after a restart gives the same spans.
+    const payload = Buffer.concat([
+      Buffer.from([format === 'json' ? RECORD_JSON : RECORD_PROTOBUF]),
+      body,
+    ]);
     const busy = () =>
       new HttpError(503, RPC_UNAVAILABLE, 'the collector queue is full; retry later', {
         'retry-after': String(options.retryAfterSeconds),
       });
     if (this.#queue.wouldOverflow(payload.length)) throw busy();
+    const keep = options.keepDecoded(decoded.acceptedSpans);
     try {
-      await this.#queue.append(payload, decoded.acceptedSpans);
+      await this.#queue.append(payload, decoded.acceptedSpans, keep ? decoded.request : undefined);
     } catch (error) {
+      if (keep) options.releaseDecoded(decoded.acceptedSpans);
       if (error instanceof QueueFullError) throw busy();
       logger.error(`cannot write to the disk queue: ${(error as Error).message}`);
       throw new HttpError(

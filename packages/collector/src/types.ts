@@ -63,7 +63,10 @@ export interface CollectorOptions {
   summaryIntervalMs?: number;
   /** Spans per export request. Default 2048. */
   exportBatchSize?: number;
-  /** Spans read from the queue but not yet exported, at most (bounds memory). Default 20000. */
+  /**
+   * Spans read from the queue but not yet exported, at most (bounds memory). Must exceed the
+   * span rate times `windowMs`, or the window caps throughput. Default 100000.
+   */
   maxInFlightSpans?: number;
   /** First retry delay of a failed export, in ms (doubles up to `retryMaxMs`). Default 500. */
   retryInitialMs?: number;

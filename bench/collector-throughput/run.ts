@@ -1,0 +1,484 @@
+/**
+ * bench/collector-throughput: spans per second through `agent-otel collector` (receive →
+ * disk queue → policy/intent → OTLP export) with the recommended ruleset and with policy off,
+ * in one run; then the collector's peak memory while a backlog of 1M spans waits on disk for
+ * a backend that is down, and while it drains.
+ *
+ * The collector runs as its own process (`agent-otel collector`, one Node main thread = one
+ * core); this process generates the load and runs the loopback sink. Throughput is measured
+ * between 10 % and 90 % of the spans arriving at the sink, so start-up and the ordering
+ * window's tail do not count, and reported two ways: spans per CPU-second of the collector
+ * process (its speed on one core, whatever else shares the machine) and spans per wall-clock
+ * second. Traffic: half sessions of Claude Code's own native spans (the real fixture, fresh
+ * ids), half sessions of agent-otel hook spans. Memory is the collector's peak RSS (VmHWM).
+ *
+ *   npm run bench:collector-throughput [-- --spans 200000 --backlog 1000000]
+ *
+ * BENCH_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=DIR" profiles the collector processes.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import protobuf from 'protobufjs';
+import { encodeTraceRequestProto } from '@agent-otel/collector';
+import type { OtlpKeyValue, OtlpSpan, OtlpTraceRequest } from '@agent-otel/collector';
+
+const CLI = fileURLToPath(new URL('../../packages/cli/bin/agent-otel.js', import.meta.url));
+const { values } = parseArgs({
+  options: {
+    spans: { type: 'string', default: '200000' },
+    backlog: { type: 'string', default: '1000000' },
+    batch: { type: 'string', default: '512' },
+    concurrency: { type: 'string', default: '4' },
+  },
+});
+const SPANS = Number(values.spans);
+const BACKLOG = Number(values.backlog);
+const BATCH = Number(values.batch);
+const CONCURRENCY = Number(values.concurrency);
+
+const str = (key: string, value: string): OtlpKeyValue => ({ key, value: { stringValue: value } });
+
+/** Tool calls of a realistic coding session: reads, edits, shell commands, fetches, MCP. */
+const TOOLS: ((index: number) => OtlpKeyValue[])[] = [
+  (index) => [
+    str('gen_ai.tool.name', 'Read'),
+    str('agent.tool.category', 'read'),
+    str('file.path', `/home/dev/app/src/module${index % 50}.ts`),
+    str('agent.tool.target', `/home/dev/app/src/module${index % 50}.ts`),
+  ],
+  (index) => [
+    str('gen_ai.tool.name', 'Edit'),
+    str('agent.tool.category', 'write'),
+    str('file.path', `/home/dev/app/src/module${index % 50}.ts`),
+  ],
+  () => [
+    str('gen_ai.tool.name', 'Bash'),
+    str('agent.tool.category', 'execute'),
+    str('agent.tool.target', 'npm test -- --runInBand'),
+  ],
+  () => [
+    str('gen_ai.tool.name', 'Bash'),
+    str('agent.tool.category', 'execute'),
+    str('agent.tool.target', 'git status --short'),
+  ],
+  () => [
+    str('gen_ai.tool.name', 'WebFetch'),
+    str('agent.tool.category', 'network'),
+    str('url.full', 'https://docs.example.com/api'),
+    str('server.address', 'docs.example.com'),
+  ],
+  () => [
+    str('gen_ai.tool.name', 'mcp__fs__list_directory'),
+    str('agent.tool.category', 'mcp'),
+    str('agent.mcp.server.name', 'fs'),
+    str('agent.mcp.tool.name', 'list_directory'),
+  ],
+  () => [
+    str('gen_ai.tool.name', 'Read'),
+    str('agent.tool.category', 'read'),
+    str('file.path', '/home/dev/app/.env'),
+    {
+      key: 'agent.data.secret.types',
+      value: { arrayValue: { values: [{ stringValue: 'aws_access_key' }] } },
+    },
+  ],
+];
+
+let sessionCounter = 0;
+
+/**
+ * Claude Code's own spans of one real session (fixtures/claude-code-native: 34 spans, 8 of
+ * them `claude_code.tool`), replayed with fresh ids and session id: the traffic of the
+ * native-telemetry source. Our hook's sessions are the other half (makeOurSession).
+ */
+const NATIVE_SESSION = (
+  JSON.parse(
+    readFileSync(
+      fileURLToPath(
+        new URL(
+          '../../../shared/fixtures/claude-code-native/session-2.1.197.otlp.jsonl',
+          import.meta.url,
+        ),
+      ),
+      'utf8',
+    ).split('\n')[0] ?? '{}',
+  ) as OtlpTraceRequest
+).resourceSpans.flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans));
+
+function makeNativeSession(session: string): OtlpSpan[] {
+  const traceId = randomBytes(16).toString('hex');
+  const ids = new Map<string, string>();
+  const idFor = (old: string) => {
+    let id = ids.get(old);
+    if (!id) {
+      id = randomBytes(8).toString('hex');
+      ids.set(old, id);
+    }
+    return id;
+  };
+  return NATIVE_SESSION.map((span) => ({
+    ...span,
+    traceId,
+    spanId: idFor(span.spanId),
+    ...(span.parentSpanId ? { parentSpanId: idFor(span.parentSpanId) } : {}),
+    attributes: span.attributes.map((entry) =>
+      entry.key === 'session.id' ? str('session.id', session) : entry,
+    ),
+  }));
+}
+
+/** One session of our hook's spans: 8 tool calls, a turn and the session root. */
+function makeOurSession(session: string): OtlpSpan[] {
+  const spans: OtlpSpan[] = [];
+  const traceId = randomBytes(16).toString('hex');
+  const rootId = randomBytes(8).toString('hex');
+  const turnId = randomBytes(8).toString('hex');
+  const start = BigInt(Date.now()) * 1_000_000n;
+  for (let index = 0; index < 8; index++) {
+    const toolAttributes = TOOLS[(sessionCounter + index) % TOOLS.length]?.(index) ?? [];
+    spans.push({
+      traceId,
+      spanId: randomBytes(8).toString('hex'),
+      parentSpanId: turnId,
+      name: `execute_tool ${toolAttributes[0]?.value.stringValue ?? ''}`,
+      kind: 1,
+      startTimeUnixNano: String(start + BigInt(index) * 1_000_000n),
+      endTimeUnixNano: String(start + BigInt(index) * 1_000_000n + 500_000n),
+      attributes: [
+        str('gen_ai.operation.name', 'execute_tool'),
+        str('session.id', session),
+        str('agent.turn.id', 'prompt-1'),
+        str('gen_ai.tool.call.id', `toolu_${index}`),
+        ...toolAttributes,
+      ],
+      events: [],
+      links: [],
+    });
+  }
+  spans.push({
+    traceId,
+    spanId: turnId,
+    parentSpanId: rootId,
+    name: 'invoke_agent claude-code',
+    kind: 1,
+    startTimeUnixNano: String(start - 500_000n),
+    endTimeUnixNano: String(start + 50_000_000n),
+    attributes: [
+      str('gen_ai.operation.name', 'invoke_agent'),
+      str('gen_ai.agent.name', 'claude-code'),
+      str('session.id', session),
+      str('agent.turn.id', 'prompt-1'),
+    ],
+    events: [],
+    links: [],
+  });
+  spans.push({
+    traceId,
+    spanId: rootId,
+    name: 'session claude-code',
+    kind: 1,
+    startTimeUnixNano: String(start - 1_000_000n),
+    endTimeUnixNano: String(start + 100_000_000n),
+    attributes: [
+      str('session.id', session),
+      str('gen_ai.agent.name', 'claude-code'),
+      str('user.id', 'dev@example.com'),
+    ],
+    events: [],
+    links: [],
+  });
+  return spans;
+}
+
+/** One request of about `size` spans: whole sessions, alternately native and ours. */
+function makeRequest(size: number): OtlpTraceRequest {
+  const spans: OtlpSpan[] = [];
+  while (spans.length < size) {
+    const session = `bench-${process.pid}-${sessionCounter++}`;
+    spans.push(
+      ...(sessionCounter % 2 === 0 ? makeNativeSession(session) : makeOurSession(session)),
+    );
+  }
+  return {
+    resourceSpans: [
+      {
+        resource: { attributes: [str('service.name', 'claude-code')] },
+        scopeSpans: [{ scope: { name: 'agent-otel' }, spans }],
+      },
+    ],
+  };
+}
+
+/**
+ * Counts the spans of an ExportTraceServiceRequest by walking the wire format (field 1
+ * resource_spans → field 2 scope_spans → field 2 spans) without decoding them, so the sink
+ * takes as little CPU as possible from the collector under test.
+ */
+function countSpans(body: Uint8Array): number {
+  const count = (reader: protobuf.Reader, end: number, path: readonly number[]): number => {
+    let total = 0;
+    while (reader.pos < end) {
+      const key = reader.uint32();
+      const field = key >>> 3;
+      if (field === path[0] && (key & 7) === 2) {
+        const length = reader.uint32();
+        if (path.length === 1) {
+          total++;
+          reader.skip(length);
+        } else {
+          total += count(reader, reader.pos + length, path.slice(1));
+        }
+      } else {
+        reader.skipType(key & 7);
+      }
+    }
+    return total;
+  };
+  const reader = protobuf.Reader.create(body);
+  return count(reader, reader.len, [1, 2, 2]);
+}
+
+interface Sink {
+  readonly url: string;
+  received: number;
+  /** Times (ms) at which the received count crossed each threshold. */
+  readonly crossings: Map<number, number>;
+  /** The collector's CPU seconds (user + system) at each crossing. */
+  readonly cpuAt: Map<number, number>;
+  /** The collector process, once started. */
+  pid: number | undefined;
+  down: boolean;
+  close(): Promise<void>;
+}
+
+async function startSink(thresholds: number[]): Promise<Sink> {
+  const sink: Sink = {
+    url: '',
+    received: 0,
+    crossings: new Map(),
+    cpuAt: new Map(),
+    pid: undefined,
+    down: false,
+    close: async () => undefined,
+  };
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      if (sink.down) {
+        response.writeHead(503, { 'retry-after': '1' }).end();
+        return;
+      }
+      let body = Buffer.concat(chunks);
+      if (request.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
+      sink.received += countSpans(body);
+      for (const threshold of thresholds) {
+        if (sink.received >= threshold && !sink.crossings.has(threshold)) {
+          sink.crossings.set(threshold, performance.now());
+          if (sink.pid !== undefined) sink.cpuAt.set(threshold, cpuSecondsOf(sink.pid));
+        }
+      }
+      response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return Object.assign(sink, {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  });
+}
+
+async function startCollector(configFile: string, port: number): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env['BENCH_NODE_OPTIONS']?.split(' ') ?? []),
+      CLI,
+      'collector',
+      '--config',
+      configFile,
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return child;
+    } catch {
+      if (Date.now() > deadline) throw new Error('the collector did not start');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/** CPU seconds (user + system) a process has used, from /proc (clock ticks of 1/100 s). */
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  // After "pid (comm) ", utime and stime are the 12th and 13th fields.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function peakRssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const match = /VmHWM:\s+(\d+) kB/u.exec(status);
+  return Number(match?.[1] ?? 0) / 1024;
+}
+
+/**
+ * Sends at least `total` spans in requests of whole sessions (new ids and session ids every
+ * time: the policy engine deduplicates repeated tool calls), `CONCURRENCY` requests in flight,
+ * retrying refusals. Returns how many spans were sent.
+ */
+async function send(url: string, total: number): Promise<number> {
+  let sent = 0;
+  const worker = async () => {
+    while (sent < total) {
+      const request = makeRequest(BATCH);
+      sent += request.resourceSpans[0]?.scopeSpans[0]?.spans.length ?? 0;
+      const body = encodeTraceRequestProto(request);
+      for (;;) {
+        const response = await fetch(`${url}/v1/traces`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-protobuf' },
+          body,
+        });
+        await response.arrayBuffer();
+        if (response.ok) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return sent;
+}
+
+async function writeConfig(
+  directory: string,
+  port: number,
+  sinkUrl: string,
+  policy: string,
+): Promise<string> {
+  const file = join(directory, `collector-${policy}.yaml`);
+  await writeFile(
+    file,
+    [
+      `state_dir: ${join(directory, `state-${policy}`)}`,
+      'receiver:',
+      `  listen: 127.0.0.1:${port}`,
+      'processor:',
+      `  policy: ${policy}`,
+      'queue:',
+      `  max_bytes: ${8 * 1024 * 1024 * 1024}`,
+      'exporters:',
+      '  otlp:',
+      `    - endpoint: ${sinkUrl}`,
+      '      compression: none',
+      '  file:',
+      "    path: ''",
+      '  terminal:',
+      '    enabled: false',
+      '  retry_initial_ms: 200',
+      '  retry_max_ms: 1000',
+    ].join('\n'),
+  );
+  return file;
+}
+
+interface Throughput {
+  /** Spans per wall-clock second. */
+  readonly wall: number;
+  /** Spans per CPU second of the collector process: its speed on one core, whatever else runs. */
+  readonly perCore: number;
+}
+
+async function throughput(directory: string, policy: string): Promise<Throughput> {
+  const low = Math.floor(SPANS * 0.1);
+  const high = Math.floor(SPANS * 0.9);
+  const sink = await startSink([low, high]);
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = await startCollector(await writeConfig(directory, port, sink.url, policy), port);
+  sink.pid = child.pid;
+  try {
+    const sent = await send(`http://127.0.0.1:${port}`, SPANS);
+    while (sink.received < sent) await new Promise((resolve) => setTimeout(resolve, 50));
+    const seconds = ((sink.crossings.get(high) ?? 0) - (sink.crossings.get(low) ?? 0)) / 1000;
+    const cpuSeconds = (sink.cpuAt.get(high) ?? 0) - (sink.cpuAt.get(low) ?? 0);
+    return { wall: (high - low) / seconds, perCore: (high - low) / cpuSeconds };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+    await sink.close();
+  }
+}
+
+async function backlogMemory(
+  directory: string,
+): Promise<{ filled: number; drained: number; seconds: number }> {
+  const sink = await startSink([]);
+  sink.down = true;
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = await startCollector(
+    await writeConfig(directory, port, sink.url, 'recommended'),
+    port,
+  );
+  try {
+    const sent = await send(`http://127.0.0.1:${port}`, BACKLOG);
+    const filled = await peakRssMiB(child.pid ?? 0);
+    const started = performance.now();
+    sink.down = false;
+    while (sink.received < sent) await new Promise((resolve) => setTimeout(resolve, 100));
+    return {
+      filled,
+      drained: await peakRssMiB(child.pid ?? 0),
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+    await sink.close();
+  }
+}
+
+const directory = await mkdtemp(join(tmpdir(), 'agent-otel-bench-'));
+try {
+  console.log(
+    `collector throughput: ${SPANS} spans (half Claude Code native sessions, half agent-otel hook sessions) ` +
+      `in requests of ~${BATCH}, ${CONCURRENCY} in flight`,
+  );
+  const withPolicy = await throughput(directory, 'recommended');
+  const withoutPolicy = await throughput(directory, 'off');
+  const line = (name: string, result: Throughput) =>
+    console.log(
+      `  ${name.padEnd(20)} ${String(Math.round(result.perCore)).padStart(7)} spans per CPU-second (one core), ` +
+        `${Math.round(result.wall)} spans/s wall clock`,
+    );
+  line('recommended ruleset', withPolicy);
+  line('policy off', withoutPolicy);
+  console.log(
+    `  policy cost: ${(withoutPolicy.perCore / withPolicy.perCore).toFixed(2)}x the CPU time per span of the pass-through path`,
+  );
+  console.log(`backlog: ${BACKLOG} spans acknowledged while the backend is down, then drained`);
+  const memory = await backlogMemory(directory);
+  console.log(`  peak RSS with the backlog on disk: ${Math.round(memory.filled)} MiB`);
+  console.log(
+    `  peak RSS after draining it:        ${Math.round(memory.drained)} MiB (drained in ${memory.seconds.toFixed(1)} s)`,
+  );
+} finally {
+  await rm(directory, { recursive: true, force: true });
+}
