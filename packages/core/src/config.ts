@@ -90,7 +90,7 @@ function parsePositiveInt(value: string | undefined): number | undefined {
 
 /** The user's state directory for agent-otel (`$XDG_STATE_HOME/agent-otel`, `~/.local/state/agent-otel`). */
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
+  const base = env.XDG_STATE_HOME || join(env.HOME || homedir(), '.local', 'state');
   return join(base, 'agent-otel');
 }
 
@@ -223,7 +223,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Resol
   const problems: string[] = [];
   const files: string[] = [];
   const projectDir = options.projectDir ?? env.CLAUDE_PROJECT_DIR ?? process.cwd();
-  const configHome = env.XDG_CONFIG_HOME || join(homedir(), '.config');
+  const configHome = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config');
 
   const layers: { layer: AgentOtelConfig; source: ConfigLayer }[] = [];
   if (options.overrides) layers.push({ layer: options.overrides, source: 'config' });
