@@ -61,21 +61,30 @@ export interface CompiledRule {
   readonly exceptionConditions: readonly CompiledCondition[];
 }
 
-/** Where the recommended ruleset lives (next to `dist/` and `src/`). */
+/** Where the recommended ruleset lives (next to `dist/` and `src/`): the source. */
 export const RECOMMENDED_POLICY_PATH = new URL('../rules/recommended.yaml', import.meta.url);
+/**
+ * The same ruleset parsed and validated at build time (`npm run generate`): loading it costs a
+ * JSON.parse, not the YAML parser's and zod's cold start, in every hook process.
+ */
+const RECOMMENDED_JSON_PATH = new URL('../rules/recommended.json', import.meta.url);
 
 let recommendedFile: PolicyFile | undefined;
 
 function recommendedPolicy(): PolicyFile {
-  recommendedFile ??= parsePolicyText(
-    readFileSync(RECOMMENDED_POLICY_PATH, 'utf8'),
-    'recommended.yaml',
-  );
+  recommendedFile ??= JSON.parse(readFileSync(RECOMMENDED_JSON_PATH, 'utf8')) as PolicyFile;
   return recommendedFile;
 }
 
+let emptyViewCache: RuleView | undefined;
+
 /** A view with every field at its empty value: rules are dry-run on it at load to catch unknown fields. */
 function emptyView(): RuleView {
+  emptyViewCache ??= buildEmptyView();
+  return emptyViewCache;
+}
+
+function buildEmptyView(): RuleView {
   return ruleView(
     {
       phase: 'pre_tool',
