@@ -18,6 +18,7 @@ import {
   ATTR_AGENT_DATA_SECRET_TYPES,
 } from '@agent-otel/semconv';
 import { PolicyError, loadPolicy, parseHookLines, replayHookEvents } from '../src/index.js';
+import { MAX_CALLS } from '../src/session-state.js';
 import { WORKSPACE, bash, hookPayloads, read } from './helpers.js';
 
 const FIXTURE = '/work/shared/fixtures/claude-code/session-2.1.197.jsonl';
@@ -305,6 +306,36 @@ describe('PolicyEngine.decide', () => {
       ],
     );
     assert.equal(session?.intent.category, 'exfiltration');
+  });
+
+  it('keeps the session state bounded and copes with huge or malformed attributes', () => {
+    const engine = loadPolicy();
+    const state: DeciderState = { data: {} };
+    for (let index = 0; index < MAX_CALLS + 50; index += 1) {
+      engine.decide(
+        request(`bulk-${index}`, {
+          [ATTR_GEN_AI_TOOL_NAME]: 'Read',
+          [ATTR_AGENT_TOOL_CATEGORY]: 'read',
+        }),
+        state,
+      );
+    }
+    const calls = (state.data['policy'] as { calls: Record<string, unknown> }).calls;
+    assert.equal(Object.keys(calls).length, MAX_CALLS);
+    assert.equal(calls['bulk-0'], undefined);
+    // A 2 MB command line whose payload is at the end, and attributes of the wrong type.
+    const huge = engine.decide(
+      request('huge', {
+        [ATTR_GEN_AI_TOOL_NAME]: 'Bash',
+        [ATTR_AGENT_TOOL_CATEGORY]: 'execute',
+        [ATTR_AGENT_TOOL_TARGET]: `echo ${'a'.repeat(2 * 1024 * 1024)} && rm -rf .git`,
+        [ATTR_AGENT_TOOL_PATHS]: 'not-a-list' as unknown as string[],
+        [ATTR_AGENT_TOOL_HOSTS]: [1, 2] as unknown as string[],
+      }),
+      state,
+    );
+    assert.equal(huge.kind, 'deny');
+    assert.ok(huge.kind === 'deny' && huge.ruleIds.includes('destroy-workspace'));
   });
 
   it('rejects bad hook lines with the line number', () => {
