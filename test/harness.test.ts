@@ -425,3 +425,32 @@ test('the stand-in drives the real Claude Code binary; hooks record every step',
     sandbox.cleanup();
   }
 });
+
+test('runClaude kills a session that outlives its timeout and says so', async () => {
+  const sandbox = createSandbox();
+  const standIn = await startAnthropicStandIn({
+    turns: [
+      [{ type: 'tool_use', name: 'Bash', input: { command: 'sleep 30', description: 'wait' } }],
+    ],
+  });
+  try {
+    const run = await runClaude({
+      prompt: 'Wait',
+      sandbox,
+      baseUrl: standIn.url,
+      allowedTools: ['Bash'],
+      timeoutMs: 4_000,
+    });
+    assert.equal(run.timedOut, true);
+    assert.equal(run.signal, 'SIGKILL');
+    assert.equal(run.result, undefined);
+    assert.ok(run.durationMs < 15_000, `took ${run.durationMs} ms`);
+    // The shell Claude Code started for the tool call died with it.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const left = spawnSync('pgrep', ['-f', sandbox.root], { encoding: 'utf8' }).stdout.trim();
+    assert.equal(left, '', `processes left: ${left}`);
+  } finally {
+    await standIn.close();
+    sandbox.cleanup();
+  }
+});

@@ -3,7 +3,15 @@
 // gets a minimal environment (never this process's), so no real key, OTEL_* variable or user
 // setting leaks in, and Claude Code does not try to reach other hosts.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -84,6 +92,39 @@ export interface ClaudeRunResult {
   readonly result: { session_id?: string; is_error?: boolean; result?: string } | undefined;
 }
 
+/** Every descendant of `pid`, from /proc (Linux); empty where /proc is not readable. */
+export function descendantPids(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // /proc/PID/stat: "pid (comm) state ppid …"; comm may hold spaces and parentheses.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(entry));
+      children.set(ppid, list);
+    } catch {
+      // the process exited while we looked
+    }
+  }
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift() as number) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
 /** The minimal environment Claude Code runs with in tests. */
 export function claudeEnvironment(
   sandbox: Sandbox,
@@ -139,7 +180,17 @@ export async function runClaude(options: ClaudeRunOptions): Promise<ClaudeRunRes
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
+    // Claude Code starts its shells in their own sessions (setsid), so killing its process
+    // group is not enough: kill every descendant, found before they are orphaned.
+    const descendants = child.pid === undefined ? [] : descendantPids(child.pid);
     child.kill('SIGKILL');
+    for (const pid of descendants) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
   }, timeoutMs);
   const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(
     (resolve, reject) => {
