@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import {
+  OtlpHttpExporter,
+  decodeProtobufBody,
+  retryAfterMsOf,
+  tracesUrlOf,
+} from '../../src/index.js';
+import type { OtlpTraceRequest } from '../../src/index.js';
+
+const REQUEST: OtlpTraceRequest = {
+  resourceSpans: [
+    {
+      scopeSpans: [
+        {
+          spans: [
+            {
+              traceId: '0af7651916cd43dd8448eb211c80319c',
+              spanId: 'b7ad6b7169203331',
+              name: 'x',
+              startTimeUnixNano: '1',
+              endTimeUnixNano: '2',
+              attributes: [],
+              events: [],
+              links: [],
+            },
+          ],
+        },
+      ],
+    },
+  ],
+};
+
+let answer: { status: number; headers?: Record<string, string> } = { status: 200 };
+const seen: { headers: Record<string, string | string[] | undefined>; body: Buffer }[] = [];
+const server = createServer((request, response) => {
+  const chunks: Buffer[] = [];
+  request.on('data', (chunk: Buffer) => chunks.push(chunk));
+  request.on('end', () => {
+    seen.push({ headers: request.headers, body: Buffer.concat(chunks) });
+    response.writeHead(answer.status, answer.headers ?? {}).end();
+  });
+});
+let base = '';
+before(async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+after(() => {
+  server.close();
+});
+
+describe('OtlpHttpExporter', () => {
+  it('posts gzipped protobuf with the configured headers to endpoint + /v1/traces', async () => {
+    answer = { status: 200 };
+    const exporter = new OtlpHttpExporter({
+      endpoint: `${base}/`,
+      headers: { 'x-honeycomb-team': 'key' },
+    });
+    assert.deepEqual(await exporter.export(REQUEST), { kind: 'success' });
+    const last = seen.at(-1);
+    assert.equal(last?.headers['content-type'], 'application/x-protobuf');
+    assert.equal(last?.headers['content-encoding'], 'gzip');
+    assert.equal(last?.headers['x-honeycomb-team'], 'key');
+    assert.deepEqual(
+      decodeProtobufBody(gunzipSync(last?.body ?? Buffer.alloc(0)), {
+        maxAttributeValueLength: 100,
+      }).request,
+      REQUEST,
+    );
+  });
+
+  it('sends plain JSON when asked', async () => {
+    const exporter = new OtlpHttpExporter({
+      endpoint: base,
+      protocol: 'http/json',
+      compression: 'none',
+    });
+    await exporter.export(REQUEST);
+    assert.deepEqual(JSON.parse(seen.at(-1)?.body.toString() ?? ''), REQUEST);
+  });
+
+  it('retries 429/502/503/504 (with Retry-After) and network errors, drops other 4xx', async () => {
+    const exporter = new OtlpHttpExporter({ endpoint: base });
+    answer = { status: 503, headers: { 'retry-after': '7' } };
+    assert.deepEqual(await exporter.export(REQUEST), {
+      kind: 'retry',
+      reason: 'HTTP 503',
+      retryAfterMs: 7000,
+    });
+    answer = { status: 429 };
+    assert.equal((await exporter.export(REQUEST)).kind, 'retry');
+    answer = { status: 400 };
+    assert.deepEqual(await exporter.export(REQUEST), { kind: 'drop', reason: 'HTTP 400' });
+    const unreachable = new OtlpHttpExporter({ endpoint: 'http://127.0.0.1:1', timeoutMs: 2000 });
+    assert.equal((await unreachable.export(REQUEST)).kind, 'retry');
+  });
+});
+
+describe('tracesUrlOf and retryAfterMsOf', () => {
+  it('appends /v1/traces to a base URL, keeps a full traces URL', () => {
+    assert.equal(
+      tracesUrlOf({ endpoint: 'https://api.honeycomb.io' }),
+      'https://api.honeycomb.io/v1/traces',
+    );
+    assert.equal(tracesUrlOf({ tracesEndpoint: 'http://h:4318/custom' }), 'http://h:4318/custom');
+  });
+
+  it('reads delay-seconds and HTTP dates', () => {
+    assert.equal(retryAfterMsOf('3'), 3000);
+    assert.equal(retryAfterMsOf(new Date(10_000).toUTCString(), 4000), 6000);
+    assert.equal(retryAfterMsOf('soon'), undefined);
+    assert.equal(retryAfterMsOf(null), undefined);
+  });
+});
