@@ -7,9 +7,8 @@
 //   npm run bench:hook-latency -- [--runs 50] [--policy off] [--json]
 //
 // Target (issue 3): p50 <= 1.3x and p95 <= 2x bare Node.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,16 +39,32 @@ const post = fixture.find(
 const start = fixture.find((event) => event.hook_event_name === 'SessionStart');
 const prompt = fixture.find((event) => event.hook_event_name === 'UserPromptSubmit');
 
-let received = 0;
-const server = createServer((request, response) => {
-  request.resume();
-  request.on('end', () => {
-    received += 1;
-    response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+// The receiver runs in its own process: this one blocks in spawnSync while it measures, and an
+// in-process server could not answer the background flusher meanwhile.
+const RECEIVER = `
+  const http = require('node:http');
+  let received = 0;
+  const server = http.createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      received += 1;
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
   });
+  server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+  process.on('SIGTERM', () => { console.log('received ' + received); process.exit(0); });
+`;
+const receiver = spawn(process.execPath, ['-e', RECEIVER], {
+  stdio: ['ignore', 'pipe', 'inherit'],
 });
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-const endpoint = `http://127.0.0.1:${server.address().port}`;
+const receiverOutput = [];
+receiver.stdout.setEncoding('utf8');
+const port = await new Promise((resolve, reject) => {
+  receiver.stdout.once('data', (line) => resolve(Number(String(line).trim())));
+  receiver.once('exit', () => reject(new Error('the OTLP receiver did not start')));
+});
+receiver.stdout.on('data', (chunk) => receiverOutput.push(chunk));
+const endpoint = `http://127.0.0.1:${port}`;
 const stateDir = mkdtempSync(join(tmpdir(), 'agent-otel-bench-'));
 const env = {
   ...process.env,
@@ -100,7 +115,7 @@ try {
     };
   }
   if (args.includes('--json')) {
-    console.log(JSON.stringify({ runs, policy, summary, ratios, exportRequests: received }, null, 2));
+    console.log(JSON.stringify({ runs, policy, summary, ratios }, null, 2));
   } else {
     console.log(`hook latency, ${runs} runs each, policy ${policy} (node ${process.version})`);
     console.log('                 p50 ms   p95 ms   p50 ratio  p95 ratio');
@@ -114,7 +129,6 @@ try {
       );
     }
     console.log('target: p50 <= 1.30x, p95 <= 2.00x');
-    console.log(`OTLP export requests received by the loopback receiver so far: ${received}`);
   }
 } finally {
   // Let the background flusher finish its last delivery before the receiver goes away.
@@ -127,6 +141,11 @@ try {
       break;
     }
   }
-  server.close();
+  const exited = new Promise((resolve) => receiver.once('exit', resolve));
+  receiver.kill('SIGTERM');
+  await exited;
+  const requests = /received (\d+)/.exec(receiverOutput.join(''))?.[1] ?? '?';
+  if (!args.includes('--json'))
+    console.log(`OTLP export requests received by the loopback receiver: ${requests}`);
   rmSync(stateDir, { recursive: true, force: true });
 }

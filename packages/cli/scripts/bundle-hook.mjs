@@ -11,21 +11,27 @@ const cliRoot = fileURLToPath(new URL('..', import.meta.url));
 
 // Our packages and zod declare no module-level side effects that matter to the hook, so unused
 // modules (the semconv registry's zod schemas, for example) are dropped from the bundle.
+const OWN_MODULES = /[\\/](packages[\\/](semconv|core|secrets|policy|claude-code)[\\/]dist|node_modules[\\/]zod)[\\/]/;
 const noSideEffects = {
   name: 'no-side-effects',
   setup(context) {
-    context.onResolve({ filter: /^(@agent-otel\/|zod)/ }, async (args) => {
-      if (args.pluginData?.skip) return undefined;
+    context.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.pluginData?.skip || args.kind === 'entry-point') return undefined;
       const resolved = await context.resolve(args.path, {
         kind: args.kind,
         resolveDir: args.resolveDir,
         importer: args.importer,
         pluginData: { skip: true },
       });
-      return resolved.errors.length > 0 ? undefined : { ...resolved, sideEffects: false };
+      if (resolved.errors.length > 0 || !OWN_MODULES.test(resolved.path)) return undefined;
+      return { ...resolved, sideEffects: false };
     });
   },
 };
+
+// Chunk names carry content hashes: start from an empty folder so old chunks do not pile up.
+const { rmSync } = await import('node:fs');
+rmSync(`${cliRoot}dist/hook-bundle`, { recursive: true, force: true });
 
 await build({
   entryPoints: { hook: `${cliRoot}dist/hook-entry.js` },

@@ -56,3 +56,4 @@ export type {
   OpenSubagentSpan,
   SessionUpdate,
 } from './session.js';
+export { writePrivateFile, ensurePrivateDir, withLock } from './files.js';
