@@ -4,59 +4,13 @@
  * recommended ruleset). Loaded lazily: the policy engine is only paid for by events that ask
  * for a decision.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { combineDeciders, configDenyDecider, writePrivateFile } from '@agent-otel/core';
+import { combineDeciders, configDenyDecider } from '@agent-otel/core';
 import type { Decider, ResolvedConfig } from '@agent-otel/core';
 
 /** A policy module as `@agent-otel/policy` exports it (the part the hook uses). */
 interface PolicyModule {
   loadPolicy(options?: { path?: string }): Decider | Promise<Decider>;
-  parsePolicyText?: (text: string, file?: string) => unknown;
-  PolicyEngine?: new (policy: never, where?: string) => Decider;
-  RECOMMENDED_POLICY_PATH?: URL;
 }
-
-/**
- * Builds the engine from a cached parse of the policy file when there is one. Every hook
- * process builds the engine anew, and parsing the YAML ruleset is a large part of that; the
- * parsed file is plain JSON, cached under the state directory keyed by a hash of the text, so
- * an edited file is parsed again. Falls back to `loadPolicy` whenever anything is unexpected.
- */
-function engineFromCache(
-  policy: PolicyModule,
-  path: string | undefined,
-  stateDir: string,
-): Decider | undefined {
-  const { parsePolicyText, PolicyEngine, RECOMMENDED_POLICY_PATH } = policy;
-  if (!parsePolicyText || !PolicyEngine || !RECOMMENDED_POLICY_PATH) return undefined;
-  const source = path ?? fileURLToPath(RECOMMENDED_POLICY_PATH);
-  const where = path ?? 'recommended.yaml';
-  const text = readFileSync(source, 'utf8');
-  const digest = createHash('sha256')
-    .update(POLICY_CACHE_VERSION)
-    .update(where)
-    .update(text)
-    .digest('hex')
-    .slice(0, 24);
-  const cacheFile = join(stateDir, 'cache', `policy-${digest}.json`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(cacheFile, 'utf8'));
-  } catch {
-    parsed = parsePolicyText(text, where);
-    try {
-      writePrivateFile(cacheFile, JSON.stringify(parsed));
-    } catch {
-      // A read-only state directory only costs the cache.
-    }
-  }
-  return new PolicyEngine(parsed as never, where);
-}
-
-const POLICY_CACHE_VERSION = '1';
 
 /** What building the decider produced, and what went wrong (for stderr). */
 export interface BuiltDecider {
