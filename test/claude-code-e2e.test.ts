@@ -170,7 +170,7 @@ async function runSession(options: {
     pluginDirs: [PLUGIN_DIR],
     allowedTools: ['Read', 'Edit', 'Bash', 'Agent', 'mcp__fs'],
     env,
-    timeoutMs: 90_000,
+    timeoutMs: 150_000,
   });
   const hooks = readFileSync(hookLog, 'utf8')
     .split('\n')

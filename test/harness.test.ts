@@ -190,6 +190,13 @@ describe('Anthropic stand-in', () => {
     );
   });
 
+  test('a body over the limit is refused and the server stays up', async () => {
+    const response = await post(standIn, Buffer.alloc(33 * 1024 * 1024, 0x20).toString());
+    assert.equal(response.status, 413);
+    const ok = await post(standIn, { model: 'm', messages: [{ role: 'user', content: 'hi' }] });
+    assert.equal(ok.status, 200);
+  });
+
   test('malformed bodies get a 400 and the server stays up', async () => {
     const broken = await post(standIn, '{"model": ');
     assert.equal(broken.status, 400);
@@ -311,6 +318,12 @@ describe('OTLP receiver', () => {
       assert.equal(response.status, 400);
     }
     assert.equal(receiver.requests.length, count);
+    const huge = await fetch(`${receiver.url}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.alloc(17 * 1024 * 1024, 0x20),
+    });
+    assert.equal(huge.status, 413);
     receiver.setStatus(503);
     const down = await fetch(`${receiver.url}/v1/traces`, { method: 'POST', body: '{}' });
     assert.equal(down.status, 503);

@@ -149,20 +149,16 @@ export function lastToolResults(request: MessagesRequest): Omit<SeenToolResult, 
     }));
 }
 
-function readBody(request: IncomingMessage): Promise<Buffer> {
+/** The body, or undefined when it is over MAX_BODY_BYTES (drained, not kept). */
+function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error(`request body over ${MAX_BODY_BYTES} bytes`));
-        request.destroy();
-        return;
-      }
-      chunks.push(chunk);
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     });
-    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('end', () => resolve(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks)));
     request.on('error', reject);
   });
 }
@@ -299,6 +295,17 @@ export async function startAnthropicStandIn(script: ModelScript): Promise<Anthro
 
   async function handleMessages(request: IncomingMessage, response: ServerResponse, path: string) {
     const raw = await readBody(request);
+    if (raw === undefined) {
+      requests.push({
+        method: 'POST',
+        path,
+        body: undefined,
+        conversation: 'auxiliary',
+        answeredToolUseIds: [],
+      });
+      sendError(response, 413, `request body over ${MAX_BODY_BYTES} bytes`);
+      return;
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw.toString('utf8'));

@@ -96,6 +96,8 @@ export interface OtlpReceiverOptions {
    * test see exactly what a sender gave the collector.
    */
   readonly forwardTo?: string;
+  /** Largest body accepted (before gunzip); larger ones get 413. Default 16 MiB. */
+  readonly maxBodyBytes?: number;
 }
 
 export interface OtlpReceiver {
@@ -253,12 +255,24 @@ async function forward(
 export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
   const requests: ReceivedRequest[] = [];
   let status = options.status ?? 200;
+  const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
   const waiters = new Set<() => void>();
 
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    let size = 0;
+    let tooLarge = false;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBodyBytes) tooLarge = true;
+      else chunks.push(chunk);
+    });
     request.on('end', () => {
+      if (tooLarge) {
+        response.writeHead(413, { 'content-type': 'text/plain' });
+        response.end(`body over ${maxBodyBytes} bytes`);
+        return;
+      }
       const url = new URL(request.url ?? '/', 'http://127.0.0.1');
       if (request.method !== 'POST' || url.pathname !== '/v1/traces') {
         response.writeHead(404).end();
@@ -274,7 +288,8 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
       let body: Buffer;
       let spans: ReceivedSpan[];
       try {
-        body = contentEncoding === 'gzip' ? gunzipSync(raw) : raw;
+        body =
+          contentEncoding === 'gzip' ? gunzipSync(raw, { maxOutputLength: 8 * maxBodyBytes }) : raw;
         spans = decodeTraceBody(body, contentType);
       } catch (error) {
         response.writeHead(400, { 'content-type': 'text/plain' });
