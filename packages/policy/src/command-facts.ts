@@ -29,6 +29,8 @@ export interface CommandView {
 /** Everything derived from one command line. */
 export interface CommandFacts {
   readonly commands: readonly CommandView[];
+  /** Adjacent stages of pipelines as `producer|consumer` programs (`curl|sh`). */
+  readonly pipes: readonly string[];
   readonly sendsData: boolean;
   readonly writtenPaths: readonly string[];
   readonly deletedPaths: readonly string[];
@@ -262,10 +264,12 @@ function identityFacts(command: CommandView): IdentityFacts {
 
 /**
  * Command lines longer than this are read as their first and last halves of it: the reader is
- * linear (≈ 0.3 s per MB on a busy machine), and padding a command cannot push a payload at
- * its end out of view.
+ * linear but not free (≈ 0.3 s per MB on a busy machine), and padding a command cannot push a
+ * payload at its end out of view. Agents' commands are far shorter; heredocs are the long ones.
  */
-const MAX_COMMAND_LENGTH = 1024 * 1024;
+const MAX_COMMAND_LENGTH = 256 * 1024;
+/** Simple commands kept (first and last halves): every rule iterates over them. */
+const MAX_COMMANDS = 1000;
 
 function boundedCommand(commandLine: string): string {
   if (commandLine.length <= MAX_COMMAND_LENGTH) return commandLine;
@@ -273,9 +277,86 @@ function boundedCommand(commandLine: string): string {
   return `${commandLine.slice(0, half)}\n${commandLine.slice(-half)}`;
 }
 
+/**
+ * Splits a command line into pipelines and their stages, honouring quotes, in one linear pass
+ * (rules must not run regular expressions across stages of a long line: `[^|]*\|` over many
+ * `curl` words is quadratic).
+ */
+function pipelineStages(commandLine: string): string[][] {
+  const pipelines: string[][] = [];
+  let stages: string[] = [];
+  let current = '';
+  let quote: string | undefined;
+  const endStage = (): void => {
+    stages.push(current);
+    current = '';
+  };
+  const endPipeline = (): void => {
+    endStage();
+    if (stages.some((stage) => stage.trim() !== '')) pipelines.push(stages);
+    stages = [];
+  };
+  for (let index = 0; index < commandLine.length; index += 1) {
+    const char = commandLine[index]!;
+    if (quote !== undefined) {
+      current += char;
+      if (char === '\\' && quote === '"') {
+        current += commandLine[index + 1] ?? '';
+        index += 1;
+      } else if (char === quote) quote = undefined;
+      continue;
+    }
+    if (char === "'" || char === '"') quote = char;
+    if (char === '\\') {
+      current += char + (commandLine[index + 1] ?? '');
+      index += 1;
+      continue;
+    }
+    const next = commandLine[index + 1];
+    const previous = commandLine[index - 1];
+    // `2>&1`, `>&2`, `&>file` are redirections, not `&` separators.
+    if (char === '&' && (previous === '>' || previous === '<' || next === '>')) {
+      current += char;
+      continue;
+    }
+    if (char === '|' && next !== '|') endStage();
+    else if ((char === '|' && next === '|') || (char === '&' && next === '&')) {
+      endPipeline();
+      index += 1;
+    } else if (char === ';' || char === '\n' || char === '&') endPipeline();
+    else current += char;
+  }
+  endPipeline();
+  return pipelines;
+}
+
+function stageProgram(stage: string): string {
+  const [first] = parseShellCommand(stage);
+  if (!first) return '';
+  const stripped = unwrapCommand(first.words);
+  const words = stripped.length === 0 ? first.words : stripped;
+  return words[0] !== undefined ? baseName(words[0]) : '';
+}
+
+/** `producer|consumer` for every two adjacent stages of every pipeline. */
+function adjacentPipes(commandLine: string): string[] {
+  const pipes: string[] = [];
+  for (const stages of pipelineStages(commandLine)) {
+    const programs = stages.map(stageProgram);
+    for (let index = 1; index < programs.length; index += 1) {
+      pipes.push(`${programs[index - 1]}|${programs[index]}`);
+    }
+  }
+  return [...new Set(pipes)];
+}
+
 /** Facts of a command line run in `cwd` (the workspace). */
 export function commandFacts(commandLine: string, cwd: string): CommandFacts {
-  const simple = parseShellCommand(boundedCommand(commandLine));
+  const parsedCommands = parseShellCommand(boundedCommand(commandLine));
+  const simple =
+    parsedCommands.length <= MAX_COMMANDS
+      ? parsedCommands
+      : [...parsedCommands.slice(0, MAX_COMMANDS / 2), ...parsedCommands.slice(-MAX_COMMANDS / 2)];
   const commands: CommandView[] = [];
   // Variables exported earlier on the line apply to the commands after them.
   const exported: string[] = [];
@@ -333,6 +414,7 @@ export function commandFacts(commandLine: string, cwd: string): CommandFacts {
   });
   return {
     commands,
+    pipes: adjacentPipes(boundedCommand(commandLine)),
     sendsData: sends,
     writtenPaths: [...new Set(written)],
     deletedPaths: [...new Set(deleted)],

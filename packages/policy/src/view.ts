@@ -63,6 +63,7 @@ export interface ToolFacts {
   readonly mcpToolsChanged: boolean;
   readonly commands: readonly CommandView[];
   readonly programs: readonly string[];
+  readonly pipes: readonly string[];
   readonly sendsData: boolean;
   readonly secretTypes: readonly string[];
   readonly credentialsUsed: readonly string[];
@@ -172,6 +173,7 @@ export function toolFacts(request: DecisionRequest, scopes: PolicyScopes): ToolF
     mcpToolsChanged,
     commands: facts?.commands ?? [],
     programs: union((facts?.commands ?? []).map((command) => command.program).filter(Boolean)),
+    pipes: facts?.pipes ?? [],
     sendsData:
       (facts?.sendsData ?? false) ||
       (category === 'network' && longQuery) ||
@@ -328,6 +330,7 @@ export function ruleView(
         line: command.line,
       })),
       programs: facts.programs,
+      pipes: facts.pipes,
       sends_data: facts.sendsData,
       secret_types: facts.secretTypes,
       credentials_used: facts.credentialsUsed,

@@ -323,7 +323,8 @@ describe('PolicyEngine.decide', () => {
     const calls = (state.data['policy'] as { calls: Record<string, unknown> }).calls;
     assert.equal(Object.keys(calls).length, MAX_CALLS);
     assert.equal(calls['bulk-0'], undefined);
-    // A 2 MB command line whose payload is at the end, and attributes of the wrong type.
+    // A 2 MB command line whose payload is at the end (read: head and tail), and attributes of
+    // the wrong type.
     const huge = engine.decide(
       request('huge', {
         [ATTR_GEN_AI_TOOL_NAME]: 'Bash',
