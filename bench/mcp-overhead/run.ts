@@ -8,7 +8,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const TRANSPORTS = ['in-memory', 'stdio'] as const;
-const VARIANTS = ['uninstrumented', 'agent-otel', 'agent-otel-client-only', 'traceloop', 'arize'];
+const VARIANTS = [
+  'uninstrumented',
+  'uninstrumented+traceparent',
+  'agent-otel',
+  'agent-otel-client-only',
+  'traceloop',
+  'arize',
+];
 // Over stdio the server is a separate, uninstrumented process for every variant, so
 // agent-otel and agent-otel-client-only would be the same run.
 const VARIANTS_OF: Record<(typeof TRANSPORTS)[number], string[]> = {

@@ -21,6 +21,7 @@ import { instrumentMcpClient, instrumentMcpServer } from '@agent-otel/mcp';
 
 export const VARIANTS = [
   'uninstrumented',
+  'uninstrumented+traceparent',
   'agent-otel',
   'agent-otel-client-only',
   'traceloop',
@@ -113,12 +114,19 @@ async function main(): Promise<void> {
     );
   }
 
+  // What any propagating instrumentation adds to each request, sent here by hand with no
+  // instrumentation: the SDK's own cost of carrying trace context in params._meta.
+  const fixedMeta = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
   const tracer = trace.getTracer('bench');
   const call = (): Promise<unknown> =>
     // Inside an active span, as an agent's tool call would be: propagation has work to do.
     tracer.startActiveSpan('agent turn', async (span) => {
       try {
-        return await client.callTool({ name: 'echo', arguments: { text: 'hello' } });
+        return await client.callTool(
+          variant === 'uninstrumented+traceparent'
+            ? { name: 'echo', arguments: { text: 'hello' }, _meta: fixedMeta }
+            : { name: 'echo', arguments: { text: 'hello' } },
+        );
       } finally {
         span.end();
       }
