@@ -218,7 +218,11 @@ function describeIssue(issue: {
   expected?: unknown;
 }): string {
   const field = issue.path.map(String).join('.') || '(payload)';
-  const expected = issue.expected !== undefined ? ` (expected ${String(issue.expected)})` : '';
+  // zod/mini alone says only "Invalid input"; with zod's English locale loaded it names the type.
+  const expected =
+    issue.expected !== undefined && !issue.message.includes('expected')
+      ? ` (expected ${String(issue.expected)})`
+      : '';
   return `${field}: ${issue.message}${expected}`;
 }
 
