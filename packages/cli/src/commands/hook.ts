@@ -21,11 +21,19 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** The command line that starts `agent-otel flush --background` with this same binary. */
+/**
+ * The command line that starts `agent-otel flush --background`: this package's own bin, found
+ * from this module (`dist/commands/` or the bundle's `dist/hook-bundle/`, both two levels
+ * below the package) — not `process.argv[1]`, which is the plugin's launcher when Claude Code
+ * runs the hook.
+ */
 function flusherCommand(): string[] {
-  const script =
-    process.argv[1] ?? fileURLToPath(new URL('../../bin/agent-otel.js', import.meta.url));
-  return [process.execPath, script, 'flush', '--background'];
+  return [
+    process.execPath,
+    fileURLToPath(new URL('../../bin/agent-otel.js', import.meta.url)),
+    'flush',
+    '--background',
+  ];
 }
 
 export const hookCommand: Command = async (args) => {
