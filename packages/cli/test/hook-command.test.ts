@@ -99,6 +99,8 @@ function box(extra: NodeJS.ProcessEnv = {}): Box {
  * Runs the CLI as its own process without blocking this process's event loop: the loopback
  * receiver lives here and must answer while the CLI exports.
  */
+const PLUGIN_LAUNCHER = join(REPO, 'packages/claude-code/plugin/bin/agent-otel-hook.mjs');
+
 function run(
   b: Box,
   args: string[],
@@ -106,7 +108,7 @@ function run(
   extra: NodeJS.ProcessEnv = {},
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, args[0] === PLUGIN_LAUNCHER ? args : [CLI, ...args], {
       env: { ...b.env, ...extra },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -313,11 +315,12 @@ describe('agent-otel flush: a collector that is down loses nothing', async () =>
     }
   });
 
-  it('the hook hands delivery to a background flusher: spans arrive without an explicit flush', async () => {
+  it('the plugin hook hands delivery to a background flusher: spans arrive without an explicit flush', async () => {
     const receiver = await startOtlpReceiver();
     try {
       const b = box({ AGENT_OTEL_ENDPOINT: receiver.url });
-      for (const line of lines) assert.equal((await hook(b, line)).status, 0);
+      // Through the plugin's launcher, exactly as hooks.json runs it.
+      for (const line of lines) assert.equal((await run(b, [PLUGIN_LAUNCHER], line)).status, 0);
       const spans = await receiver.waitFor((received) => received.length >= 12, 30_000);
       assert.deepEqual(tree(spans), EXPECTED_TREE);
       // The flusher exits by itself once the outbox is empty.
