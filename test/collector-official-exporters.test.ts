@@ -203,7 +203,7 @@ async function runScenario(
         });
       }
     }
-    assert.equal(collector.stats().exported, sent.length);
+    await waitFor(() => collector.stats().exported === sent.length, 'the export to be counted');
   } finally {
     await collector.stop();
     await backend.close();

@@ -19,6 +19,7 @@ export {
   encodeTraceRequestProto,
   decodeTraceRequestProto,
   decodeTraceResponseProto,
+  markSpanChanged,
 } from './otlp-proto.js';
 export {
   attributesOf,

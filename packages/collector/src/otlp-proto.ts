@@ -107,9 +107,23 @@ message RpcStatus {
 `;
 
 const root = protobuf.parse(OTLP_TRACE_PROTO, { keepCase: false }).root;
-const requestType = root.lookupType('otlp.ExportTraceServiceRequest');
 const responseType = root.lookupType('otlp.ExportTraceServiceResponse');
 const rpcStatusType = root.lookupType('otlp.RpcStatus');
+const resourceType = root.lookupType('otlp.Resource');
+const scopeType = root.lookupType('otlp.InstrumentationScope');
+const spanType = root.lookupType('otlp.Span');
+
+/**
+ * The bytes each span arrived as, while it is unchanged: a span the processor does not tag
+ * is exported by copying them instead of encoding it again (most spans of a trace are not
+ * tool calls). Whoever changes a span calls `markSpanChanged`.
+ */
+const RAW_SPANS = new WeakMap<OtlpSpan, Uint8Array>();
+
+/** Forgets the received bytes of a span that was changed (it is encoded from the model). */
+export function markSpanChanged(span: OtlpSpan): void {
+  RAW_SPANS.delete(span);
+}
 
 const TO_OBJECT: protobuf.IConversionOptions = {
   longs: String,
@@ -173,21 +187,96 @@ interface SpanMessage {
   status?: { message: string; code: number } | null;
 }
 interface RequestMessage {
-  resourceSpans: {
-    resource?: { attributes: KeyValueMessage[]; droppedAttributesCount: number } | null;
-    scopeSpans: {
-      scope?: {
-        name: string;
-        version: string;
-        attributes: KeyValueMessage[];
-        droppedAttributesCount: number;
-      } | null;
-      spans: SpanMessage[];
-      schemaUrl: string;
-    }[];
-    schemaUrl: string;
-  }[];
+  resourceSpans: ResourceSpansMessage[];
 }
+interface ResourceSpansMessage {
+  resource?: { attributes: KeyValueMessage[]; droppedAttributesCount: number } | null;
+  scopeSpans: ScopeSpansMessage[];
+  schemaUrl: string;
+}
+interface ScopeSpansMessage {
+  scope?: {
+    name: string;
+    version: string;
+    attributes: KeyValueMessage[];
+    droppedAttributesCount: number;
+  } | null;
+  spans: SpanMessage[];
+  /** The bytes of each span, as received. */
+  raws: Uint8Array[];
+  schemaUrl: string;
+}
+
+/*
+ * The request, resource-spans and scope-spans levels are walked by hand (field numbers of
+ * trace_service.proto / trace.proto) so each span's bytes are known; the messages inside are
+ * decoded by protobufjs.
+ */
+function endOf(reader: protobuf.Reader): number {
+  const length = reader.uint32();
+  const end = reader.pos + length;
+  if (end > reader.len) throw new RangeError(`index out of range: ${end} > ${reader.len}`);
+  return end;
+}
+
+function readScopeSpans(reader: protobuf.Reader, end: number): ScopeSpansMessage {
+  const result: ScopeSpansMessage = { scope: null, spans: [], raws: [], schemaUrl: '' };
+  while (reader.pos < end) {
+    const key = reader.uint32();
+    if (key === tag(1, WIRE_LENGTH)) {
+      const scopeEnd = endOf(reader);
+      result.scope = scopeType.decode(
+        reader,
+        scopeEnd - reader.pos,
+      ) as unknown as ScopeSpansMessage['scope'];
+    } else if (key === tag(2, WIRE_LENGTH)) {
+      const spanEnd = endOf(reader);
+      const start = reader.pos;
+      result.spans.push(spanType.decode(reader, spanEnd - start) as unknown as SpanMessage);
+      result.raws.push(reader.buf.subarray(start, spanEnd));
+    } else if (key === tag(3, WIRE_LENGTH)) {
+      result.schemaUrl = reader.string();
+    } else {
+      reader.skipType(key & 7);
+    }
+  }
+  return result;
+}
+
+function readResourceSpans(reader: protobuf.Reader, end: number): ResourceSpansMessage {
+  const result: ResourceSpansMessage = { resource: null, scopeSpans: [], schemaUrl: '' };
+  while (reader.pos < end) {
+    const key = reader.uint32();
+    if (key === tag(1, WIRE_LENGTH)) {
+      const resourceEnd = endOf(reader);
+      result.resource = resourceType.decode(
+        reader,
+        resourceEnd - reader.pos,
+      ) as unknown as ResourceSpansMessage['resource'];
+    } else if (key === tag(2, WIRE_LENGTH)) {
+      result.scopeSpans.push(readScopeSpans(reader, endOf(reader)));
+    } else if (key === tag(3, WIRE_LENGTH)) {
+      result.schemaUrl = reader.string();
+    } else {
+      reader.skipType(key & 7);
+    }
+  }
+  return result;
+}
+
+function readRequest(body: Uint8Array): RequestMessage {
+  const reader = protobuf.Reader.create(body);
+  const resourceSpans: ResourceSpansMessage[] = [];
+  while (reader.pos < reader.len) {
+    const key = reader.uint32();
+    if (key === tag(1, WIRE_LENGTH)) resourceSpans.push(readResourceSpans(reader, endOf(reader)));
+    else reader.skipType(key & 7);
+  }
+  return { resourceSpans };
+}
+
+/** Set while converting a span when one of its values was truncated (its bytes are then stale). */
+let truncatedInSpan = false;
 
 /**
  * A 64-bit value as a decimal string. long.js's own `toString` divides in a loop; BigInt is
@@ -225,7 +314,9 @@ function anyValueFromMessage(
   switch (message.value) {
     case 'stringValue': {
       const value = message.stringValue ?? '';
-      return { stringValue: value.length > maxLength ? value.slice(0, maxLength) : value };
+      if (value.length <= maxLength) return { stringValue: value };
+      truncatedInSpan = true;
+      return { stringValue: value.slice(0, maxLength) };
     }
     case 'boolValue':
       return { boolValue: message.boolValue ?? false };
@@ -323,13 +414,19 @@ export function decodeTraceRequestProto(
   body: Uint8Array,
   maxAttributeValueLength = Number.POSITIVE_INFINITY,
 ): OtlpTraceRequest {
-  const message = requestType.decode(body) as unknown as RequestMessage;
+  const message = readRequest(body);
   return {
     resourceSpans: message.resourceSpans.map((resourceSpans) => {
       const converted: OtlpResourceSpans = {
         scopeSpans: resourceSpans.scopeSpans.map((scopeSpans) => {
           const scope: OtlpScopeSpans = {
-            spans: scopeSpans.spans.map((span) => spanFromMessage(span, maxAttributeValueLength)),
+            spans: scopeSpans.spans.map((span, index) => {
+              truncatedInSpan = false;
+              const converted = spanFromMessage(span, maxAttributeValueLength);
+              const raw = scopeSpans.raws[index];
+              if (raw && !truncatedInSpan) RAW_SPANS.set(converted, raw);
+              return converted;
+            }),
           };
           if (scopeSpans.scope) {
             const { name, version, attributes, droppedAttributesCount } = scopeSpans.scope;
@@ -490,6 +587,11 @@ export function encodeTraceRequestProto(request: OtlpTraceRequest): Uint8Array {
         writer.ldelim();
       }
       for (const span of scopeSpans.spans) {
+        const raw = RAW_SPANS.get(span);
+        if (raw) {
+          writer.uint32(tag(2, WIRE_LENGTH)).bytes(raw);
+          continue;
+        }
         writer.uint32(tag(2, WIRE_LENGTH)).fork();
         writeSpan(writer, span);
         writer.ldelim();

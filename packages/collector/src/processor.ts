@@ -26,6 +26,7 @@ import {
 } from '@agent-otel/semconv';
 import type { PolicySeverity } from '@agent-otel/semconv';
 import { attributesOf, keyValuesOf, setAttributes } from './attributes.js';
+import { markSpanChanged } from './otlp-proto.js';
 import type { OtlpKeyValue, OtlpResourceSpans, OtlpScopeSpans, OtlpSpan } from './otlp-model.js';
 import {
   CLAUDE_CODE_INTERACTION_SPAN,
@@ -315,7 +316,10 @@ export class PolicyProcessor {
       },
       state.decider,
     );
-    setAttributes(span.attributes, view.derived);
+    if (Object.keys(view.derived).length > 0) {
+      setAttributes(span.attributes, view.derived);
+      markSpanChanged(span);
+    }
     this.#record(state, decision.findings);
     // A span already tagged upstream (the hook or the SDK) keeps its tags: tagging it again
     // would duplicate its violation events. Its findings still count for the session.
@@ -327,6 +331,7 @@ export class PolicyProcessor {
     }
     const tags = policyTags(decision.findings, AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR);
     setAttributes(span.attributes, tags.attributes);
+    markSpanChanged(span);
     const timeUnixNano =
       span.endTimeUnixNano !== '0' ? span.endTimeUnixNano : span.startTimeUnixNano;
     for (const event of tags.events) {
@@ -380,6 +385,7 @@ export class PolicyProcessor {
     }
     if (Object.keys(attributes).length === 0) return;
     setAttributes(span.attributes, attributes);
+    markSpanChanged(span);
     this.counters.tagged++;
   }
 
@@ -390,6 +396,7 @@ export class PolicyProcessor {
     const intent = this.#intentAttributes(decider, state, turnId);
     if (Object.keys(intent).length === 0) return;
     setAttributes(entry.item.span.attributes, intent);
+    markSpanChanged(entry.item.span);
     this.counters.tagged++;
   }
 }

@@ -5,6 +5,7 @@ import {
   decodeJsonBody,
   decodeProtobufBody,
   encodeTraceRequestProto,
+  markSpanChanged,
 } from '../src/index.js';
 import type { OtlpTraceRequest } from '../src/index.js';
 
@@ -149,6 +150,32 @@ describe('protobuf', () => {
     const scope = expected.resourceSpans[0]?.scopeSpans[0]?.scope;
     if (scope) scope.attributes = [];
     assert.deepEqual(decoded.request, expected);
+  });
+
+  it('re-encodes unchanged spans byte for byte, and changed or truncated ones from the model', () => {
+    const bytes = Buffer.from(encodeTraceRequestProto(REQUEST));
+    const unchanged = decodeProtobufBody(bytes, { maxAttributeValueLength: 1000 }).request;
+    assert.deepEqual(Buffer.from(encodeTraceRequestProto(unchanged)), bytes);
+    const changed = decodeProtobufBody(bytes, { maxAttributeValueLength: 1000 }).request;
+    const span = changed.resourceSpans[0]?.scopeSpans[0]?.spans[0];
+    assert.ok(span);
+    span.attributes.push({ key: 'added', value: { boolValue: true } });
+    markSpanChanged(span);
+    const again = decodeProtobufBody(Buffer.from(encodeTraceRequestProto(changed)), {
+      maxAttributeValueLength: 1000,
+    });
+    assert.deepEqual(again.request.resourceSpans[0]?.scopeSpans[0]?.spans[0]?.attributes.at(-1), {
+      key: 'added',
+      value: { boolValue: true },
+    });
+    const truncated = decodeProtobufBody(bytes, { maxAttributeValueLength: 2 }).request;
+    const reread = decodeProtobufBody(Buffer.from(encodeTraceRequestProto(truncated)), {
+      maxAttributeValueLength: 1000,
+    });
+    assert.deepEqual(reread.request.resourceSpans[0]?.scopeSpans[0]?.spans[0]?.attributes[0], {
+      key: 'tool_name',
+      value: { stringValue: 'Re' },
+    });
   });
 
   it('throws MalformedRequestError for a truncated body', () => {
