@@ -106,7 +106,10 @@ export class Collector {
         ...(options.bearerToken !== undefined ? { bearerToken: options.bearerToken } : {}),
         retryAfterSeconds: 5,
         keepDecoded: (spans) => {
-          if (this.#decodedInMemory + spans > (options.maxInFlightSpans ?? 100_000)) return false;
+          // A quarter of the in-flight budget: enough to spare a decode when the pipeline keeps
+          // up; with a backlog the spans wait on disk, not in memory.
+          if (this.#decodedInMemory + spans > (options.maxInFlightSpans ?? 50_000) / 4)
+            return false;
           this.#decodedInMemory += spans;
           return true;
         },
@@ -247,7 +250,7 @@ export class Collector {
 
   /** Reads queue records into the processor while fewer than `maxInFlightSpans` are in flight. */
   async #consume(): Promise<void> {
-    const maxInFlight = this.#options.maxInFlightSpans ?? 100_000;
+    const maxInFlight = this.#options.maxInFlightSpans ?? 50_000;
     while (!this.#stopping) {
       if (this.#inFlight >= maxInFlight) {
         await new Promise<void>((resolve) => (this.#wakeConsumer = resolve));

@@ -67,7 +67,7 @@ export const collectorConfigSchema = z
     queue: z
       .object({
         max_bytes: positiveInt.default(1024 * 1024 * 1024),
-        max_in_flight_spans: positiveInt.default(100_000),
+        max_in_flight_spans: positiveInt.default(50_000),
       })
       .strict()
       .prefault({}),

@@ -65,7 +65,7 @@ export interface CollectorOptions {
   exportBatchSize?: number;
   /**
    * Spans read from the queue but not yet exported, at most (bounds memory). Must exceed the
-   * span rate times `windowMs`, or the window caps throughput. Default 100000.
+   * span rate times `windowMs`, or the window caps throughput. Default 50000.
    */
   maxInFlightSpans?: number;
   /** First retry delay of a failed export, in ms (doubles up to `retryMaxMs`). Default 500. */
