@@ -7,6 +7,7 @@
  *   - decide:          engine.decide(request, state) alone (attributes already built)
  *   - decide+scan10k:  findSecrets over a 10 KB tool output, then decide (the PostToolUse path)
  *   - decideAt1000CallSession: decide for calls 900–1000 of one long session
+ *   - findSecrets10k / findSecrets1m: the secret scanner alone on 10 KB and 1 MB of output
  *   - load:            loadPolicy() of the recommended ruleset (compile every CEL rule)
  * Run: npm run bench:policy-eval [-- --iterations N]
  */
@@ -118,6 +119,21 @@ for (let iteration = 0; iteration <= iterations; iteration += 1) {
   }
 }
 
+// The secret scanner alone, on the 10 KB output and on 1 MB of it.
+const scanOnly10k: number[] = [];
+for (let index = 0; index < 500; index += 1) {
+  const start = process.hrtime.bigint();
+  findSecrets(output10k, { fingerprintKey: 'bench' });
+  scanOnly10k.push(Number(process.hrtime.bigint() - start) / 1000);
+}
+const output1m = output10k.repeat(100);
+const scanOnly1m: number[] = [];
+for (let index = 0; index < 10; index += 1) {
+  const start = process.hrtime.bigint();
+  findSecrets(output1m, { fingerprintKey: 'bench' });
+  scanOnly1m.push(Number(process.hrtime.bigint() - start) / 1000);
+}
+
 // One long session (1000 calls): the cost of a decision late in a session, where sequence
 // rules look back over every earlier call.
 const allRequests = sessions.flat();
@@ -144,6 +160,8 @@ const result = {
   decide: summary(decideSamples),
   decideWithScan10k: summary(scanSamples),
   decideAt1000CallSession: summary(longSamples),
+  findSecrets10k: summary(scanOnly10k),
+  findSecrets1m: summary(scanOnly1m),
   loadRecommended: summary(loadSamples),
 };
 mkdirSync(`${root}bench/results`, { recursive: true });
