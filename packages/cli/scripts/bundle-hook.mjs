@@ -11,7 +11,8 @@ const cliRoot = fileURLToPath(new URL('..', import.meta.url));
 
 // Our packages and zod declare no module-level side effects that matter to the hook, so unused
 // modules (the semconv registry's zod schemas, for example) are dropped from the bundle.
-const OWN_MODULES = /[\\/](packages[\\/](semconv|core|secrets|policy|claude-code)[\\/]dist|node_modules[\\/]zod)[\\/]/;
+const OWN_MODULES =
+  /[\\/](packages[\\/](semconv|core|secrets|policy|claude-code)[\\/]dist|node_modules[\\/]zod)[\\/]/;
 const noSideEffects = {
   name: 'no-side-effects',
   setup(context) {

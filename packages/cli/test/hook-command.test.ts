@@ -476,6 +476,34 @@ describe('configuration and decisions through the command', () => {
   });
 });
 
+describe('agent-otel sessions', () => {
+  it('lists the open session and the spans waiting in the outbox', async () => {
+    const b = box();
+    for (const line of lines.slice(0, 6)) assert.equal((await hook(b, line)).status, 0);
+    const result = await run(b, ['sessions', '--json']);
+    assert.equal(result.status, 0, result.stderr);
+    const listing = JSON.parse(result.stdout) as {
+      stateDir: string;
+      outboxSpans: number;
+      sessions: { sessionId: string; traceId: string; openTurns: number; openToolCalls: number }[];
+    };
+    assert.equal(listing.stateDir, b.stateDir);
+    assert.equal(listing.outboxSpans, 1);
+    assert.deepEqual(
+      listing.sessions.map(({ sessionId, traceId, openTurns, openToolCalls }) => ({
+        sessionId,
+        traceId,
+        openTurns,
+        openToolCalls,
+      })),
+      [{ sessionId: SESSION, traceId: traceIdForSession(SESSION), openTurns: 1, openToolCalls: 1 }],
+    );
+    const usage = await run(b, ['flush', '--timeout', 'soon']);
+    assert.equal(usage.status, 2);
+    assert.match(usage.stderr, /--timeout needs a positive number of seconds/);
+  });
+});
+
 describe('agent-otel demo', () => {
   it('replays the bundled recording to a local OTLP JSON file when no endpoint is set', async () => {
     const b = box();
