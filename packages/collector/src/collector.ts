@@ -182,10 +182,14 @@ export class Collector {
     const windowMs = options.windowMs ?? 2000;
     collector.#ticker = setInterval(() => collector.#tick(), Math.max(20, Math.min(windowMs, 200)));
     if (options.terminal ?? true) {
-      collector.#summary = setInterval(
-        () => (options.terminalOutput ?? process.stdout).write(`${collector.summaryLine()}\n`),
-        options.summaryIntervalMs ?? 10_000,
-      );
+      // A line when something changed since the last one: quiet when idle.
+      let last = '';
+      collector.#summary = setInterval(() => {
+        const line = collector.summaryLine();
+        if (line === last) return;
+        last = line;
+        (options.terminalOutput ?? process.stdout).write(`${line}\n`);
+      }, options.summaryIntervalMs ?? 10_000);
       collector.#summary.unref();
     }
     return collector;
