@@ -51,7 +51,10 @@ export const hookCommand: Command = async (args) => {
     return 0;
   }
   const { runHook } = await import('@agent-otel/claude-code/hook');
-  const result = await runHook({ stdin, flusherCommand: flusherCommand() });
+  // Hook payloads carry no timestamp: the event happened just before Claude Code started this
+  // process, so the process start time is closer to it than the time after loading the code.
+  const startedAt = performance.timeOrigin;
+  const result = await runHook({ stdin, flusherCommand: flusherCommand(), now: () => startedAt });
   if (result.stdout) process.stdout.write(`${result.stdout}\n`);
   for (const line of result.stderr) process.stderr.write(`${line}\n`);
   return result.exitCode;
