@@ -48,9 +48,8 @@ export class PolicySpanProcessor implements SpanProcessor {
   private readonly sessions = new Map<string, SessionEntry>();
   private failures = 0;
 
-  /** `engine` defaults to the recommended ruleset (`loadPolicy()`). */
-  constructor(engine?: PolicyEngine, options: PolicySpanProcessorOptions = {}) {
-    this.engine = engine ?? loadPolicy();
+  constructor(options: PolicySpanProcessorOptions = {}) {
+    this.engine = options.engine ?? loadPolicy();
     this.options = options;
   }
 

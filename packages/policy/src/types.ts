@@ -1,3 +1,5 @@
+import type { PolicyEngine } from './engine.js';
+
 /** Options of `loadPolicy`. */
 export interface LoadPolicyOptions {
   /** A policy file (YAML) to load. Default: none (the recommended ruleset, or `text`). */
@@ -10,6 +12,8 @@ export interface LoadPolicyOptions {
 
 /** Options of `PolicySpanProcessor`. */
 export interface PolicySpanProcessorOptions {
+  /** The engine to evaluate. Default: `loadPolicy()`, the recommended ruleset. */
+  engine?: PolicyEngine;
   /** Secret scanning key and options for span attributes the processor scans. Default: a random per-process key. */
   fingerprintKey?: string | Uint8Array;
   /**

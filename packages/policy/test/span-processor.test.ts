@@ -44,7 +44,7 @@ function setup(): { provider: BasicTracerProvider; exporter: InMemorySpanExporte
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({
     spanProcessors: [
-      new PolicySpanProcessor(loadPolicy(), { fingerprintKey: 'k' }),
+      new PolicySpanProcessor({ engine: loadPolicy(), fingerprintKey: 'k' }),
       new SimpleSpanProcessor(exporter),
     ],
   });
