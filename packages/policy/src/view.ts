@@ -156,9 +156,11 @@ export function toolFacts(request: DecisionRequest, scopes: PolicyScopes): ToolF
     writtenPaths,
     deletedPaths: facts?.deletedPaths ?? [],
     // `find . -name '*.pem'` names a pattern to search for, not a key file it reads.
+    // A file only written to (`cp .env.example .env`, `echo X=1 >> .env`) is not read.
     secretPaths: paths.filter(
       (path) =>
         isSecretPath(path) &&
+        !(facts !== undefined && writtenPaths.includes(path) && !readPaths.includes(path)) &&
         !(
           /[*?[]/.test(path) &&
           facts?.commands.some((command) => SEARCH_PROGRAMS.has(command.program))

@@ -30,6 +30,8 @@ const CASES: readonly RuleCase[] = [
       [read(`${WORKSPACE}/.env.example`)],
       [read(`${WORKSPACE}/src/env.ts`)],
       [write(`${WORKSPACE}/.env`)],
+      [bash('cp .env.example .env')],
+      [bash('echo "PORT=3000" >> .env')],
     ],
   },
   {
@@ -271,9 +273,14 @@ const CASES: readonly RuleCase[] = [
       [bash('cat /etc/hosts')],
       [bash('ip addr')],
       [bash('nmap -sV 10.0.0.0/24')],
-      [bash('lsof -i :3000')],
+      [bash('lsof -i')],
     ],
-    negative: [[bash('ping -c 1 localhost')], [bash('curl -I https://example.com')]],
+    negative: [
+      [bash('ping -c 1 localhost')],
+      [bash('lsof -i :3000')],
+      [bash('ss -tlnp | grep 3000')],
+      [bash('curl -I https://example.com')],
+    ],
   },
   {
     rule: 'enumerate-processes',
