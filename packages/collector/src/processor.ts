@@ -51,7 +51,10 @@ export interface PipelineSpan {
 export interface ProcessorOptions {
   /** The policy engine; undefined turns policy off (spans pass through untouched). */
   readonly decider?: Decider;
-  /** How long spans are held to put a session's spans in order. */
+  /**
+   * How long a session must be quiet before its held spans are evaluated in order (spans
+   * arriving within it of each other are ordered together; at most 4 windows in all).
+   */
   readonly windowMs: number;
   /** A session unseen for this long is forgotten. */
   readonly sessionTtlMs: number;
@@ -96,6 +99,9 @@ interface SessionState {
   violationCount: number;
   severity: PolicySeverity | undefined;
   held: Held[];
+  /** When the oldest held span arrived. */
+  heldSince: number;
+  /** When the last span arrived. */
   lastSeen: number;
 }
 
@@ -130,6 +136,9 @@ function roleOfSpan(span: OtlpSpan): SpanRole {
 function isSessionAttribute(key: string): boolean {
   return SESSION_KEYS.has(key) || SESSION_KEY_PREFIXES.some((prefix) => key.startsWith(prefix));
 }
+
+/** The longest a session's spans are held, in windows, when spans keep arriving. */
+const MAX_HOLD_WINDOWS = 4;
 
 function timeMsOf(nanos: string): number {
   return Number(BigInt(nanos) / 1_000_000n);
@@ -177,6 +186,7 @@ export class PolicyProcessor {
         violationCount: 0,
         severity: undefined,
         held: [],
+        heldSince: now,
         lastSeen: now,
       };
     }
@@ -210,7 +220,10 @@ export class PolicyProcessor {
       const key = sessionId !== undefined ? `session:${sessionId}` : `trace:${span.traceId}`;
       const role = roleOfSpan(span);
       const state = this.#session(key, now);
-      if (state.held.length === 0) this.#due.push({ key, dueAt: now + this.#options.windowMs });
+      if (state.held.length === 0) {
+        state.heldSince = now;
+        this.#insertDue({ key, dueAt: now + this.#options.windowMs });
+      }
       state.held.push({
         item,
         role,
@@ -235,6 +248,16 @@ export class PolicyProcessor {
       this.#due.shift();
       const state = this.#sessions.get(due.key);
       if (!state || state.held.length === 0) continue;
+      // A session still receiving spans waits until it has been quiet for the window, so a
+      // burst is ordered as a whole; never longer than MAX_HOLD_WINDOWS windows.
+      const dueAt = Math.min(
+        state.lastSeen + this.#options.windowMs,
+        state.heldSince + MAX_HOLD_WINDOWS * this.#options.windowMs,
+      );
+      if (!flush && dueAt > now) {
+        this.#insertDue({ key: due.key, dueAt });
+        continue;
+      }
       const held = state.held.sort((a, b) =>
         a.orderKey < b.orderKey ? -1 : a.orderKey > b.orderKey ? 1 : 0,
       );
@@ -247,6 +270,18 @@ export class PolicyProcessor {
     }
     this.#evict(now);
     return released;
+  }
+
+  /** Keeps `#due` sorted by `dueAt`. */
+  #insertDue(entry: { key: string; dueAt: number }): void {
+    let low = 0;
+    let high = this.#due.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((this.#due[middle]?.dueAt ?? 0) <= entry.dueAt) low = middle + 1;
+      else high = middle;
+    }
+    this.#due.splice(low, 0, entry);
   }
 
   #evict(now: number): void {

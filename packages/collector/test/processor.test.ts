@@ -120,8 +120,10 @@ describe('PolicyProcessor', () => {
     const read = tool('s1', 'Read', 'read', { [ATTR_FILE_PATH]: '/w/.env' }, 1000);
     processor.push([post], 0);
     processor.push([read], 500);
-    assert.deepEqual(processor.release(999), []);
-    const released = processor.release(1000);
+    // Held until the session has been quiet for the window (1000 ms after the last arrival).
+    assert.deepEqual(processor.release(1000), []);
+    assert.deepEqual(processor.release(1499), []);
+    const released = processor.release(1500);
     assert.deepEqual(released, [read, post]);
     assert.deepEqual(attributesOf(post.span.attributes), {
       [ATTR_GEN_AI_OPERATION_NAME]: 'execute_tool',
@@ -140,6 +142,16 @@ describe('PolicyProcessor', () => {
       ['agent.policy.violation'],
     );
     assert.equal(read.span.events.length, 0);
+  });
+
+  it('holds a busy session at most four windows', () => {
+    const processor = new PolicyProcessor(OPTIONS);
+    for (let time = 0; time <= 5000; time += 500) {
+      processor.push([tool('s1', 'Read', 'read', {}, time)], time);
+      const released = processor.release(time);
+      if (time < 4000) assert.equal(released.length, 0, `released at ${time}`);
+      if (time === 4000) assert.equal(released.length, 9);
+    }
   });
 
   it('evaluates in arrival order what arrives after the window (the window is what orders)', () => {
