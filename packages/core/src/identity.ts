@@ -359,7 +359,12 @@ export function credentialsUsedByCommand(options: {
         use('github_token', options.defaults.github_token, false);
     }
   }
-  for (const finding of findSecrets(options.command, {
+  // A huge command is scanned by its head and tail, like the rest of the command analysis.
+  const scanned =
+    options.command.length > 262_144
+      ? `${options.command.slice(0, 131_072)}\n${options.command.slice(-131_072)}`
+      : options.command;
+  for (const finding of findSecrets(scanned, {
     fingerprintKey: options.key,
     entropy: false,
   })) {

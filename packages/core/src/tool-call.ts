@@ -515,6 +515,28 @@ function scpHost(word: string): string | undefined {
   return host.toLowerCase();
 }
 
+/**
+ * Bounds on what is analysed of one command line. A multi-megabyte command (generated code,
+ * padding meant to hide a payload) must not stall the hook: the analysis reads the head and the
+ * tail — where a trailing payload would sit — and `agent.tool.target` keeps the first
+ * `MAX_TARGET_LENGTH` characters with a marker.
+ */
+const MAX_SHELL_TEXT = 256 * 1024;
+const MAX_COMMANDS = 2048;
+const MAX_WORDS = 4096;
+const MAX_TARGET_LENGTH = 8192;
+
+function headAndTail<T>(items: readonly T[], limit: number): readonly T[] {
+  if (items.length <= limit) return items;
+  return [...items.slice(0, limit / 2), ...items.slice(-limit / 2)];
+}
+
+function truncateTarget(target: string, originalLength = target.length): string {
+  if (target.length <= MAX_TARGET_LENGTH && originalLength <= target.length) return target;
+  const marker = `…[truncated ${originalLength} chars]`;
+  return target.slice(0, MAX_TARGET_LENGTH - marker.length) + marker;
+}
+
 /** A path the way the agent meant it: `~` expanded, relative to `cwd`, normalized. */
 export function normalizePath(path: string, cwd: string): string {
   let value = path;
@@ -608,7 +630,7 @@ function examineCommand(findings: Findings, simple: SimpleCommand, cwd: string):
   }
   for (const assignment of simple.assignments)
     examineWord(findings, assignment.slice(assignment.indexOf('=') + 1), cwd);
-  const words = unwrapCommand(simple.words);
+  const words = headAndTail(unwrapCommand(simple.words), MAX_WORDS);
   const program = words[0];
   if (program === undefined) return words;
   const name = program.split('/').pop() ?? program;
@@ -804,8 +826,15 @@ export function describeToolCall(
     category = AGENT_TOOL_CATEGORY_VALUE_EXECUTE;
     const command = stringField(toolInput, 'command');
     if (command !== undefined) {
-      target = redact(command);
-      for (const simple of parseShellCommand(command)) {
+      // Redact only what is kept (plus a margin longer than any secret), then cut.
+      const kept =
+        command.length > MAX_TARGET_LENGTH * 2 ? command.slice(0, MAX_TARGET_LENGTH * 2) : command;
+      target = truncateTarget(redact(kept), command.length);
+      const text =
+        command.length > MAX_SHELL_TEXT
+          ? `${command.slice(0, MAX_SHELL_TEXT / 2)}\n${command.slice(-MAX_SHELL_TEXT / 2)}`
+          : command;
+      for (const simple of headAndTail(parseShellCommand(text), MAX_COMMANDS)) {
         const words = examineCommand(findings, simple, cwd);
         if (words.length > 0) commands.push(words);
       }
