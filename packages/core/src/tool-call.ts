@@ -868,9 +868,12 @@ export function describeToolCall(
     [ATTR_GEN_AI_TOOL_TYPE]: toolType,
     [ATTR_AGENT_TOOL_CATEGORY]: category,
   };
-  if (target !== undefined) attributes[ATTR_AGENT_TOOL_TARGET] = target;
+  if (target !== undefined) {
+    target = truncateTarget(target);
+    attributes[ATTR_AGENT_TOOL_TARGET] = target;
+  }
   if (filePath !== undefined) attributes[ATTR_FILE_PATH] = filePath;
-  if (singleUrl) attributes[ATTR_URL_FULL] = singleUrl.full;
+  if (singleUrl) attributes[ATTR_URL_FULL] = truncateTarget(singleUrl.full);
   if (singleHost !== undefined) attributes[ATTR_SERVER_ADDRESS] = singleHost;
   if (serverPort !== undefined) attributes[ATTR_SERVER_PORT] = serverPort;
   if (findings.hosts.length > 0) attributes[ATTR_AGENT_TOOL_HOSTS] = [...findings.hosts];
@@ -884,7 +887,7 @@ export function describeToolCall(
     toolType,
     ...(target !== undefined ? { target } : {}),
     ...(filePath !== undefined ? { filePath } : {}),
-    ...(singleUrl ? { url: singleUrl.full } : {}),
+    ...(singleUrl ? { url: attributes[ATTR_URL_FULL] as string } : {}),
     ...(singleHost !== undefined ? { serverAddress: singleHost } : {}),
     ...(serverPort !== undefined ? { serverPort } : {}),
     hosts: findings.hosts,
