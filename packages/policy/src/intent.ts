@@ -323,6 +323,16 @@ export function classifyIntent(calls: readonly CallRecord[]): IntentVerdict {
     scores.set('refactor', (scores.get('refactor') ?? 0) + (sourceEdits + testEdits) * 1.5 + 2);
     labels.get('refactor')?.set('edit:existing-files', editedFiles.length);
   }
+  // Reading is how every task starts: once the calls change something, reads are preparation
+  // for that change, not exploration for its own sake.
+  const changes = [...labels.values()].some((byLabel) =>
+    [...byLabel.keys()].some((label) => /^(write:|edit:|move$|run:install$|clean:)/.test(label)),
+  );
+  if (changes) scores.set('explore', (scores.get('explore') ?? 0) * 0.3);
+  // Reading around a diff or a pull request, changing nothing, is reviewing it.
+  else if ((labels.get('review')?.get('git:review') ?? 0) > 0) {
+    scores.set('review', (scores.get('review') ?? 0) + (scores.get('explore') ?? 0) * 0.5);
+  }
   // Markers carry no weight and explain nothing on their own.
   for (const byLabel of labels.values()) {
     for (const label of [...byLabel.keys()]) if (label.startsWith('edited:')) byLabel.delete(label);
