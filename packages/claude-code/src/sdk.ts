@@ -78,7 +78,8 @@ export function createAgentOtelHooks(options: AgentOtelHooksOptions = {}): Agent
       if (!config.tracesUrl && !config.outputFile) return 0;
       const { deliverOutbox } = await import('@agent-otel/core/delivery');
       const result = await deliverOutbox(config);
-      if (result.error) report(new Error(`${result.remaining} span(s) not delivered: ${result.error.message}`));
+      if (result.error)
+        report(new Error(`${result.remaining} span(s) not delivered: ${result.error.message}`));
       return result.remaining;
     });
     return delivery;
