@@ -77,6 +77,7 @@ export const SECURITY_RULE_CATEGORIES = [
   'outside_workspace',
   'defense_evasion',
   'reconnaissance',
+  'privilege_escalation',
 ] as const;
 
 /** The span kinds of the convention. */

@@ -743,6 +743,8 @@ export const SECURITY_RULE_CATEGORY_VALUE_OUTSIDE_WORKSPACE = 'outside_workspace
 export const SECURITY_RULE_CATEGORY_VALUE_DEFENSE_EVASION = 'defense_evasion' as const;
 /** `security_rule.category` = `reconnaissance`. */
 export const SECURITY_RULE_CATEGORY_VALUE_RECONNAISSANCE = 'reconnaissance' as const;
+/** `security_rule.category` = `privilege_escalation`. */
+export const SECURITY_RULE_CATEGORY_VALUE_PRIVILEGE_ESCALATION = 'privilege_escalation' as const;
 
 /** `agent.session.source` = `startup`. */
 export const AGENT_SESSION_SOURCE_VALUE_STARTUP = 'startup' as const;
