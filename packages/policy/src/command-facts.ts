@@ -157,8 +157,21 @@ function writtenAndDeleted(
     }
     case 'find':
       if (command.args.includes('-delete') || /-exec\s+rm\b/.test(command.args.join(' '))) {
-        const roots = operands.filter((operand) => !operand.startsWith('(')).slice(0, 1);
-        deleted.push(...(roots.length > 0 ? roots : ['.']).map(path));
+        const root = path(
+          command.args.find((arg) => !arg.startsWith('-') && !arg.startsWith('(')) ?? '.',
+        );
+        // `find . -name '*.log' -delete` deletes what matches, not the folder it searches.
+        const names = command.args.flatMap((arg, index) =>
+          ['-name', '-iname', '-path', '-ipath', '-regex'].includes(arg) &&
+          command.args[index + 1] !== undefined
+            ? [command.args[index + 1]!]
+            : [],
+        );
+        if (names.length === 0) deleted.push(root);
+        else
+          deleted.push(
+            ...names.map((name) => `${root}/**/${name.replace(/^\.\//, '').replace(/^\*\//, '')}`),
+          );
       }
       break;
   }

@@ -71,9 +71,14 @@ const BUILD_SEGMENTS = new Set([
   '.tsbuildinfo',
 ]);
 
-/** Whether a path is (inside) a build output or cache folder, or a temporary directory. */
+/** Files a build, a test run or an editor leaves behind (`*.log`, `*.pyc`, `.DS_Store`…). */
+const GENERATED_FILE =
+  /^(\*|[\w.-]*)\.(log|pyc|pyo|tmp|temp|o|obj|class|tsbuildinfo|swp|swo|bak|orig|rej)$|^\.DS_Store$|^Thumbs\.db$/;
+
+/** Whether a path is (inside) a build output or cache folder, a temporary directory, or a generated file. */
 export function isBuildPath(path: string): boolean {
   if (isNeutralPath(path)) return true;
+  if (GENERATED_FILE.test(path.split('/').pop() ?? '')) return true;
   return path
     .split('/')
     .some((segment) => BUILD_SEGMENTS.has(segment) || segment.endsWith('.tsbuildinfo'));

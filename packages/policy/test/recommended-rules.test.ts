@@ -126,6 +126,7 @@ const CASES: readonly RuleCase[] = [
     negative: [
       [bash('rm -rf node_modules')],
       [bash('rm -rf build dist .next')],
+      [bash('find . -name "*.pyc" -delete')],
       [bash('rm -rf /tmp/scratch')],
     ],
   },
@@ -149,6 +150,8 @@ const CASES: readonly RuleCase[] = [
     negative: [
       [bash('rm -rf node_modules/.cache coverage')],
       [bash('rm src/a.ts')],
+      [bash('find . -type f -name "*.log" -delete')],
+      [bash('find . -name "__pycache__" -type d -exec rm -rf {} +')],
       [bash('find . -name "*.ts"')],
     ],
   },
@@ -171,6 +174,7 @@ const CASES: readonly RuleCase[] = [
       [bash('psql -c "DROP TABLE users"')],
       [bash('terraform destroy -auto-approve')],
       [bash('redis-cli FLUSHALL')],
+      [bash('npx prisma migrate reset --force')],
       [bash('mysql -e "DELETE FROM orders;"')],
     ],
     negative: [
