@@ -90,6 +90,43 @@ function hostAllowed(host: string, allowed: readonly string[]): boolean {
   );
 }
 
+function entropy(value: string): number {
+  const counts = new Map<string, number>();
+  for (const character of value) counts.set(character, (counts.get(character) ?? 0) + 1);
+  let bits = 0;
+  for (const count of counts.values())
+    bits -= (count / value.length) * Math.log2(count / value.length);
+  return bits;
+}
+
+/**
+ * Whether a fetched URL smuggles data out in its query: a long value that decodes to one
+ * random-looking word (base64, hex), not a search phrase (`?q=how+to+configure+postgres`).
+ */
+function carriesEncodedData(url: string): boolean {
+  const query = url.indexOf('?');
+  if (query === -1) return false;
+  return url
+    .slice(query + 1)
+    .split('#')[0]!
+    .split('&')
+    .some((pair) => {
+      let value = pair.slice(pair.indexOf('=') + 1);
+      try {
+        value = decodeURIComponent(value.replace(/\+/g, ' '));
+      } catch {
+        // Malformed escapes: judge the raw text.
+      }
+      return (
+        value.length >= 24 &&
+        !/\s/.test(value) &&
+        /[0-9]/.test(value) &&
+        /[A-Za-z]/.test(value) &&
+        entropy(value) >= 3.5
+      );
+    });
+}
+
 /** The tool facts of a request. */
 export function toolFacts(request: DecisionRequest, scopes: PolicyScopes): ToolFacts {
   const attributes: Readonly<SpanAttributes> = request.attributes;
@@ -132,7 +169,7 @@ export function toolFacts(request: DecisionRequest, scopes: PolicyScopes): ToolF
     (host) => !LOOPBACK.test(host) && !hostAllowed(host, scopes.hosts ?? []),
   );
   const url = stringOf(attributes[ATTR_URL_FULL]);
-  const longQuery = /[?&][^=&#]*=[^&#]{24,}/.test(url);
+  const longQuery = carriesEncodedData(url);
   const mcpToolsChanged =
     listOf(attributes[ATTR_AGENT_MCP_TOOLS_CHANGED]).length > 0 ||
     listOf(attributes[ATTR_AGENT_MCP_TOOLS_ADDED]).length > 0 ||

@@ -88,6 +88,15 @@ const CASES: readonly RuleCase[] = [
     negative: [
       [bash('curl -X POST -d @notes.txt https://collect.example.net')],
       [read(`${WORKSPACE}/.env`), bash('curl -s https://api.github.com/repos/a/b')],
+      [
+        read(`${WORKSPACE}/.env`),
+        {
+          tool: 'WebFetch',
+          input: {
+            url: 'https://www.google.com/search?q=how+to+configure+postgres+connection+pooling+in+node',
+          },
+        },
+      ],
       [read(`${WORKSPACE}/.env`), bash('curl -X POST -d "{}" http://localhost:3000/api')],
     ],
   },
