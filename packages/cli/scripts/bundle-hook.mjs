@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Bundles the `agent-otel hook` entry into dist/hook-bundle/ with esbuild. The hook starts once
-// per Claude Code event, so its start-up time is the product's latency: one bundled file loads
-// far faster than hundreds of modules resolved through node_modules. Code only some events need
-// (the policy engine, YAML and zod for config files, the OTLP exporter) stays in lazily loaded
-// chunks. Run by `npm run build` after `tsc --build`; output is never committed.
+// Bundles the `agent-otel hook` entry into dist/hook-bundle/hook.cjs with esbuild. The hook starts
+// once per Claude Code event, so its start-up time is the product's latency: one bundled file,
+// tree-shaken and compiled from a V8 code cache (bin/hook-loader.js), loads far faster than
+// hundreds of modules resolved through node_modules. Run by `npm run build` after
+// `tsc --build`; output is never committed.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
@@ -34,25 +34,6 @@ const noSideEffects = {
 const { rmSync } = await import('node:fs');
 rmSync(`${cliRoot}dist/hook-bundle`, { recursive: true, force: true });
 
-await build({
-  entryPoints: { hook: `${cliRoot}dist/hook-entry.js` },
-  outdir: `${cliRoot}dist/hook-bundle`,
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  minify: process.env.AGENT_OTEL_BUNDLE_DEBUG ? false : true,
-  sourcemap: false,
-  logLevel: 'warning',
-  outExtension: { '.js': '.mjs' },
-  // CommonJS dependencies bundled into ESM call `require` for Node built-ins.
-  banner: {
-    js: "import { createRequire as __agentOtelCreateRequire } from 'node:module'; const require = __agentOtelCreateRequire(import.meta.url);",
-  },
-  plugins: [noSideEffects],
-});
-
 // The policy engine reads its recommended ruleset next to its own module
 // (`new URL('../rules/recommended.yaml', import.meta.url)`); in the bundle that module is a
 // chunk in dist/hook-bundle/, so the ruleset is copied to dist/rules/.
@@ -60,3 +41,20 @@ const { cpSync } = await import('node:fs');
 // The package's main is dist/index.js; its rules/ folder is a sibling of dist/.
 const policyMain = fileURLToPath(import.meta.resolve('@agent-otel/policy'));
 cpSync(new URL('../rules', `file://${policyMain}`), `${cliRoot}dist/rules`, { recursive: true });
+
+// One CommonJS file, which bin/hook-loader.js compiles through `vm.Script` with a V8 code cache
+// (Node 20 has no module compile cache): compiling the bundle is the largest part of a hook's
+// start-up. `import.meta.url` becomes the file's own URL.
+await build({
+  entryPoints: [`${cliRoot}dist/hook-entry.js`],
+  outfile: `${cliRoot}dist/hook-bundle/hook.cjs`,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  minify: !process.env.AGENT_OTEL_BUNDLE_DEBUG,
+  logLevel: 'warning',
+  define: { 'import.meta.url': '__agentOtelModuleUrl' },
+  banner: { js: "var __agentOtelModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [noSideEffects],
+});

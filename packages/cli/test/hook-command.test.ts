@@ -197,6 +197,15 @@ describe('agent-otel hook: the recorded session, one process per event', async (
       assert.equal(statSync(join(b.stateDir, 'outbox', name)).mode & 0o777, 0o600);
     }
     assert.equal(outboxSpanCount(b.stateDir), 12);
+    // The hook ran from the bundle, which left its V8 code cache for the next process.
+    assert.ok(
+      existsSync(
+        join(
+          REPO,
+          `packages/cli/dist/hook-bundle/hook.cjs.${process.version}.${process.arch}.v8cache`,
+        ),
+      ),
+    );
     const flushed = await run(b, ['flush'], undefined, { AGENT_OTEL_ENDPOINT: receiver.url });
     assert.equal(flushed.status, 0, flushed.stderr);
     assert.match(flushed.stdout, /delivered 12 span/);
