@@ -61,15 +61,35 @@ const SECRET_FLAG =
  * Letters-only values are secrets only when their case flips often (`GfWCADoCiLmm…`), unlike
  * identifiers (`generateRandomToken`), whose case flips once per word.
  */
-function hasRandomCase(value: string): boolean {
-  if (value.length < 16 || !/^[A-Za-z]+$/.test(value)) return false;
+function caseFlipRatio(value: string): number {
+  const letters = value.replace(/[^A-Za-z]/g, '');
+  if (letters.length < 2) return 0;
   let flips = 0;
-  for (let index = 1; index < value.length; index++) {
-    const previous = value.charAt(index - 1);
-    const current = value.charAt(index);
+  for (let index = 1; index < letters.length; index++) {
+    const previous = letters.charAt(index - 1);
+    const current = letters.charAt(index);
     if ((previous === previous.toUpperCase()) !== (current === current.toUpperCase())) flips++;
   }
-  return flips / value.length >= 0.3;
+  return flips / letters.length;
+}
+
+function hasRandomCase(value: string): boolean {
+  return value.length >= 16 && /^[A-Za-z]+$/.test(value) && caseFlipRatio(value) >= 0.3;
+}
+
+/**
+ * A code identifier with a digit or two (`Uint8Array`, `base64Url`, `sha256Digest`), not a
+ * value: its letters form words of three or more (`Uint`, `Array`), where a random token's
+ * case changes every letter or two.
+ */
+function isIdentifier(value: string): boolean {
+  if (!/^[A-Za-z_$][\w$]*$/.test(value) || (value.match(/[0-9]/g)?.length ?? 0) > 2) return false;
+  const words = value.match(/[A-Z]?[a-z]+|[A-Z]+(?![a-z])/g) ?? [];
+  const letters = words.reduce((sum, word) => sum + word.length, 0);
+  const inWords = words
+    .filter((word) => word.length >= 3)
+    .reduce((sum, word) => sum + word.length, 0);
+  return letters > 0 && inWords / letters >= 0.75;
 }
 
 function looksLikeRandomValue(value: string, minEntropy: number): boolean {
@@ -78,6 +98,7 @@ function looksLikeRandomValue(value: string, minEntropy: number): boolean {
   if (!/[0-9]/.test(value) && !hasRandomCase(value)) return false;
   // A dotted property path or a call (`process.env.API_KEY2`) is code, not a value.
   if (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(value)) return false;
+  if (isIdentifier(value)) return false;
   if (isPlaceholder(value)) return false;
   return shannonEntropy(value) >= minEntropy;
 }

@@ -94,6 +94,8 @@ describe('findSecrets', () => {
       'function hashPassword(password: string): string { return bcrypt(password, 10); }',
       "const PASSWORD_MIN_LENGTH = 12; // 'characters'",
       'for (let i = 0; i < tokens.length; i++) total += tokens[i].length;',
+      'export declare function pbkdf2(password: Uint8Array, salt: Uint8Array): Uint8Array;',
+      'const secret: Base64String = encode(secretBytes);',
     ].join('\n');
     assert.deepEqual(findSecrets(code), []);
   });
