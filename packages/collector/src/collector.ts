@@ -255,8 +255,10 @@ export class Collector {
   /** Reads queue records into the processor while fewer than `maxInFlightSpans` are in flight. */
   async #consume(): Promise<void> {
     const maxInFlight = this.#options.maxInFlightSpans ?? 50_000;
+    const maxReady = 2 * (this.#options.exportBatchSize ?? 2048);
     while (!this.#stopping) {
-      if (this.#inFlight >= maxInFlight) {
+      // Read no further while the exporters fall behind (an outage): the backlog stays on disk.
+      if (this.#inFlight >= maxInFlight || this.#ready.length >= maxReady) {
         await new Promise<void>((resolve) => (this.#wakeConsumer = resolve));
         continue;
       }
