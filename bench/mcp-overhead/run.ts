@@ -1,102 +1,138 @@
-// bench:mcp-overhead — per-call latency and CPU of `tools/call` over the in-memory transport and
-// over stdio: uninstrumented, agent-otel, @traceloop/instrumentation-mcp and
-// @arizeai/openinference-instrumentation-mcp, measured in the same run. Each variant runs in a
-// fresh process; rounds alternate the variants' order to spread machine noise; the figure of a
-// variant is its median over rounds. Usage: npm run bench:mcp-overhead [-- --rounds 3 --calls 3000]
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+// bench:mcp-overhead — CPU and latency of `tools/call` over the in-memory transport and over
+// stdio: uninstrumented, agent-otel, @traceloop/instrumentation-mcp and
+// @arizeai/openinference-instrumentation-mcp, all in ONE process. Every variant is warmed up,
+// then rounds interleave the variants (the order rotates each round) so that the load of a shared
+// machine falls on all of them alike. A round of a variant is `--calls` calls plus the export of
+// the spans they made; its CPU is process.cpuUsage (user+system) over the round. Figures are
+// medians over rounds; "vs uninstrumented" is the median of the per-round ratios to the
+// uninstrumented round next to it, with the spread (min–max of those ratios).
+// Usage: npm run bench:mcp-overhead [-- --rounds 21 --calls 1000 --stdio-calls 300 --transport in-memory]
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { parseArgs } from 'node:util';
-
-const TRANSPORTS = ['in-memory', 'stdio'] as const;
-const VARIANTS = [
-  'uninstrumented',
-  'uninstrumented+traceparent',
-  'agent-otel',
-  'agent-otel-client-only',
-  'traceloop',
-  'arize',
-];
-// Over stdio the server is a separate, uninstrumented process for every variant, so
-// agent-otel and agent-otel-client-only would be the same run.
-const VARIANTS_OF: Record<(typeof TRANSPORTS)[number], string[]> = {
-  'in-memory': VARIANTS,
-  stdio: VARIANTS.filter((variant) => variant !== 'agent-otel-client-only'),
-};
-
-interface Result {
-  variant: string;
-  transport: string;
-  calls: number;
-  warmup: number;
-  meanUs: number;
-  p50Us: number;
-  p99Us: number;
-  cpuUsPerCall: number;
-  spansExported: number;
-}
+import { context, propagation } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  CompositePropagator,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { metrics } from '@opentelemetry/api';
+import { VARIANTS, createVariant } from './variants.js';
+import type { TransportName, Variant, VariantName } from './variants.js';
 
 const { values } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '5' },
-    calls: { type: 'string', default: '5000' },
-    'stdio-calls': { type: 'string', default: '1500' },
+    rounds: { type: 'string', default: '21' },
+    calls: { type: 'string', default: '1000' },
+    'stdio-calls': { type: 'string', default: '300' },
+    warmup: { type: 'string', default: '1000' },
+    transport: { type: 'string', default: 'both' },
+    variants: { type: 'string' },
   },
 });
 const rounds = Number(values.rounds);
-const variantScript = fileURLToPath(new URL('./variant.ts', import.meta.url));
+const transports: TransportName[] =
+  values.transport === 'both' ? ['in-memory', 'stdio'] : [values.transport as TransportName];
+const selected = values.variants ? (values.variants.split(',') as VariantName[]) : [...VARIANTS];
+
+// A full GC before each round (outside the measured time), so that no round pays for the
+// garbage of the variant that ran before it.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+propagation.setGlobalPropagator(
+  new CompositePropagator({
+    propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+  }),
+);
+// A real MeterProvider (as NodeSDK registers), so that recording the duration histograms costs
+// what it costs in an app. It is never collected during the run.
+metrics.setGlobalMeterProvider(new MeterProvider());
+
+interface Round {
+  cpuUsPerCall: number;
+  p50Us: number;
+}
 
 function median(numbers: number[]): number {
   const sorted = [...numbers].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+  const middle = sorted.length / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[Math.floor(middle)] ?? NaN)
+    : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2;
 }
 
-const results = new Map<string, Result[]>();
-for (let round = 0; round < rounds; round++) {
-  for (const transport of TRANSPORTS) {
-    const variants = VARIANTS_OF[transport];
-    for (const variant of round % 2 === 0 ? variants : [...variants].reverse()) {
-      const calls = transport === 'stdio' ? values['stdio-calls'] : values.calls;
-      const run = spawnSync(
-        process.execPath,
-        ['--import', 'tsx', variantScript, variant, transport, String(calls)],
-        { encoding: 'utf8', timeout: 300_000 },
-      );
-      if (run.status !== 0) {
-        process.stderr.write(`${variant} over ${transport} failed:\n${run.stderr}\n`);
-        process.exit(1);
-      }
-      const result = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as Result;
-      const key = `${transport}\t${variant}`;
-      results.set(key, [...(results.get(key) ?? []), result]);
-    }
+async function measure(variant: Variant, calls: number): Promise<Round> {
+  gc();
+  const latencies = new Float64Array(calls);
+  const cpuStart = process.cpuUsage();
+  for (let i = 0; i < calls; i++) {
+    const start = performance.now();
+    await variant.call();
+    latencies[i] = performance.now() - start;
   }
+  await variant.flush();
+  const cpu = process.cpuUsage(cpuStart);
+  latencies.sort();
+  return {
+    cpuUsPerCall: (cpu.user + cpu.system) / calls,
+    p50Us: (latencies[Math.floor(calls / 2)] ?? NaN) * 1000,
+  };
 }
 
-const rows: string[] = [];
-rows.push(
-  '| transport | variant | p50 µs/call | mean µs | p99 µs | CPU µs/call | p50 vs uninstrumented | CPU vs uninstrumented | spans/call |',
-);
-rows.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-for (const transport of TRANSPORTS) {
-  const base = results.get(`${transport}\tuninstrumented`) ?? [];
-  const baseP50 = median(base.map((r) => r.p50Us));
-  const baseCpu = median(base.map((r) => r.cpuUsPerCall));
-  for (const variant of VARIANTS_OF[transport]) {
-    const runs = results.get(`${transport}\t${variant}`) ?? [];
-    const p50 = median(runs.map((r) => r.p50Us));
-    const cpu = median(runs.map((r) => r.cpuUsPerCall));
-    const spans = median(runs.map((r) => r.spansExported / (r.calls + r.warmup)));
-    const pct = (value: number, reference: number): string =>
-      `${value >= reference ? '+' : ''}${(((value - reference) / reference) * 100).toFixed(1)}%`;
+const pct = (ratio: number): string => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
+
+const rows: string[] = [
+  '| transport | variant | CPU µs/call | CPU vs uninstrumented (spread) | min CPU µs/call | min vs uninstrumented | p50 µs/call | p50 vs uninstrumented | spans/call |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+];
+for (const transport of transports) {
+  const calls = Number(transport === 'stdio' ? values['stdio-calls'] : values.calls);
+  // Over stdio the server is a separate, uninstrumented process for every variant: agent-otel
+  // and agent-otel-client-only would be the same run.
+  const names = selected.filter((name) => transport === 'in-memory' || name !== 'agent-otel');
+  const variants: Variant[] = [];
+  for (const name of names) variants.push(await createVariant(name, transport));
+  const warmup = Number(values.warmup);
+  for (const variant of variants) {
+    for (let i = 0; i < warmup; i++) await variant.call();
+    await variant.flush();
+  }
+  const spansBefore = variants.map((variant) => variant.spansExported());
+  const results = variants.map((): Round[] => []);
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < variants.length; k++) {
+      const index = (k + round) % variants.length;
+      results[index]?.push(await measure(variants[index] as Variant, calls));
+    }
+    process.stderr.write(`${transport}: round ${round + 1}/${rounds}\r`);
+  }
+  const base = results[names.indexOf('uninstrumented')];
+  for (const [index, variant] of variants.entries()) {
+    const runs = results[index] ?? [];
+    const cpuRatios = base
+      ? runs.map((run, r) => run.cpuUsPerCall / (base[r]?.cpuUsPerCall ?? NaN))
+      : [];
+    const p50Ratios = base ? runs.map((run, r) => run.p50Us / (base[r]?.p50Us ?? NaN)) : [];
+    const spans = (variant.spansExported() - (spansBefore[index] ?? 0)) / (rounds * calls);
     rows.push(
-      `| ${transport} | ${variant} | ${p50.toFixed(1)} | ${median(runs.map((r) => r.meanUs)).toFixed(1)} | ${median(runs.map((r) => r.p99Us)).toFixed(1)} | ${cpu.toFixed(1)} | ${pct(p50, baseP50)} | ${pct(cpu, baseCpu)} | ${spans.toFixed(2)} |`,
+      `| ${transport} | ${variant.name} | ${median(runs.map((run) => run.cpuUsPerCall)).toFixed(1)} | ` +
+        `${base ? `${pct(median(cpuRatios))} (${pct(Math.min(...cpuRatios))} … ${pct(Math.max(...cpuRatios))})` : '-'} | ` +
+        `${Math.min(...runs.map((run) => run.cpuUsPerCall)).toFixed(1)} | ` +
+        `${base ? pct(Math.min(...runs.map((run) => run.cpuUsPerCall)) / Math.min(...base.map((run) => run.cpuUsPerCall))) : '-'} | ` +
+        `${median(runs.map((run) => run.p50Us)).toFixed(1)} | ${base ? pct(median(p50Ratios)) : '-'} | ${spans.toFixed(2)} |`,
     );
   }
+  for (const variant of variants) await variant.close();
 }
 process.stdout.write(
-  `MCP tools/call overhead — ${rounds} rounds, medians; Node ${process.version}\n\n${rows.join('\n')}\n\n` +
-    'Figures are medians over rounds. p50 and CPU (user+system of the client process, per call)\n' +
-    'are the robust figures on a shared machine; the mean and p99 move with GC and other load.\n' +
-    'spans/call counts every exported span per call, with the one "agent turn" span the benchmark\n' +
-    'wraps each call in: 1.00 means the instrumentation made none.\n',
+  `MCP tools/call overhead — one process, ${rounds} interleaved rounds of ${values.calls} ` +
+    `(stdio ${values['stdio-calls']}) calls per variant; Node ${process.version}\n\n${rows.join('\n')}\n\n` +
+    'CPU is user+system of the whole process per call (in memory: client and server), medians\n' +
+    'over rounds; "vs uninstrumented" is the median of per-round ratios (min … max in brackets).\n' +
+    'spans/call counts every exported span with the "agent turn" span each call runs in: 1.00\n' +
+    'means the instrumentation made none.\n',
 );

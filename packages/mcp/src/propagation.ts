@@ -3,9 +3,13 @@ import type { Context, TextMapGetter, TextMapSetter } from '@opentelemetry/api';
 
 type Carrier = Record<string, unknown>;
 
+/** Counts what the propagators wrote, so that a message they add nothing to is not copied. */
+let written = 0;
+
 const setter: TextMapSetter<Carrier> = {
   set(carrier, key, value) {
     carrier[key] = value;
+    written++;
   },
 };
 
@@ -22,16 +26,6 @@ const getter: TextMapGetter<Carrier> = {
   },
 };
 
-/**
- * The fields the configured propagators write for `context` (W3C: `traceparent`, `tracestate`,
- * `baggage`), unprefixed as SEP-414 and the OTel MCP convention ask.
- */
-export function propagationFields(context: Context): Carrier {
-  const carrier: Carrier = {};
-  propagation.inject(context, carrier, setter);
-  return carrier;
-}
-
 /** The context the configured propagators read from a `params._meta` bag, on top of `base`. */
 export function contextFromMeta(base: Context, meta: Carrier | undefined): Context {
   if (!meta) return base;
@@ -39,19 +33,21 @@ export function contextFromMeta(base: Context, meta: Carrier | undefined): Conte
 }
 
 /**
- * A copy of a JSON-RPC message with the propagation fields merged into `params._meta`. The
- * caller's objects are never mutated: the app may reuse them.
+ * A copy of a JSON-RPC message with the propagation fields of `context` merged into
+ * `params._meta` (over any the app put there), or the message itself when the propagators write
+ * nothing. The caller's objects are never mutated: the app may reuse them. The propagators write
+ * straight into the new `_meta`, so a call copies three small objects and no more.
  */
-export function withPropagationFields<T extends { params?: unknown }>(
-  message: T,
-  fields: Carrier,
-): T {
-  if (Object.keys(fields).length === 0) return message;
+export function withPropagation<T extends { params?: unknown }>(message: T, context: Context): T {
   const params =
     message.params && typeof message.params === 'object'
       ? (message.params as Record<string, unknown>)
-      : {};
-  const meta =
-    params._meta && typeof params._meta === 'object' ? (params._meta as Carrier) : undefined;
-  return { ...message, params: { ...params, _meta: { ...meta, ...fields } } };
+      : undefined;
+  const previous = params?._meta;
+  const meta: Carrier =
+    previous && typeof previous === 'object' ? { ...(previous as Carrier) } : {};
+  const before = written;
+  propagation.inject(context, meta, setter);
+  if (written === before) return message;
+  return { ...message, params: { ...params, _meta: meta } };
 }

@@ -53,8 +53,13 @@ function wrapRequest(source: TelemetrySource, original: AnyFunction): AnyFunctio
       logger.error('starting an MCP request span failed; the call goes on uninstrumented', error);
     }
     if (!operation) return original.call(this, request, ...rest);
-    const result = context.with(operation.context, () =>
-      original.call(this, operation.message, ...rest),
+    // context.with passes `this` and the arguments itself: no closure per call.
+    const result = context.with(
+      operation.context,
+      original,
+      this,
+      operation.message,
+      ...rest,
     ) as Promise<unknown>;
     return result.then(
       (value) => {
@@ -78,8 +83,12 @@ function wrapNotification(source: TelemetrySource, original: AnyFunction): AnyFu
     if (!operation) return original.call(this, notification, ...rest);
     let sent: Promise<unknown>;
     try {
-      sent = context.with(operation.context, () =>
-        original.call(this, operation.message, ...rest),
+      sent = context.with(
+        operation.context,
+        original,
+        this,
+        operation.message,
+        ...rest,
       ) as Promise<unknown>;
     } catch (error) {
       operation.endWithError(error);
@@ -102,6 +111,10 @@ function handlerMap(value: unknown): Map<string, Handler> | undefined {
   return value instanceof Map ? (value as Map<string, Handler>) : undefined;
 }
 
+function isAborted(signal: unknown): boolean {
+  return signal instanceof AbortSignal && signal.aborted;
+}
+
 /**
  * Runs `dispatch` (the SDK's own `_onrequest` / `_onnotification`) with the handler for
  * `method` swapped for one that ends `operation` when the handler settles. The SDK looks the
@@ -119,23 +132,22 @@ function dispatchWithHandler(
   const timed: Handler = (message, extra) => {
     // A request the peer cancelled gets no response from the SDK; say so on the span.
     const signal = (extra as { signal?: unknown } | undefined)?.signal;
-    const cancelled = (): boolean => signal instanceof AbortSignal && signal.aborted;
     let pending: unknown;
     try {
       pending = handler(message, extra);
     } catch (error) {
-      if (cancelled()) operation.endCancelled();
+      if (isAborted(signal)) operation.endCancelled();
       else operation.endWithError(error);
       throw error;
     }
     return Promise.resolve(pending).then(
       (value) => {
-        if (cancelled()) operation.endCancelled();
+        if (isAborted(signal)) operation.endCancelled();
         else operation.endWithResult(value);
         return value;
       },
       (error: unknown) => {
-        if (cancelled()) operation.endCancelled();
+        if (isAborted(signal)) operation.endCancelled();
         else operation.endWithError(error);
         throw error;
       },

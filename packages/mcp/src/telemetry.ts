@@ -36,15 +36,16 @@ import { capturedContent, statusMessage } from './content.js';
 import { diffToolLists, toolListFingerprint } from './fingerprint.js';
 import type { ToolDefinition, ToolListFingerprint } from './fingerprint.js';
 import {
-  CallToolResultView,
   ErrorView,
   ImplementationView,
   InitializeResultView,
   ListToolsResultView,
-  MessageView,
-  ParamsView,
+  isToolError,
+  readMethod,
+  readParams,
 } from './messages.js';
-import { contextFromMeta, propagationFields, withPropagationFields } from './propagation.js';
+import type { ParamsView } from './messages.js';
+import { contextFromMeta, withPropagation } from './propagation.js';
 import { transportAttributes } from './transport.js';
 import type { Direction, ProtocolLike, TelemetrySource } from './internal-types.js';
 
@@ -65,6 +66,15 @@ interface SessionState {
   identity?: Attributes;
   tools?: ToolListFingerprint;
   toolPages?: ToolDefinition[];
+  /**
+   * The attributes every span of the session starts with (transport, server identity, protocol
+   * version, session id), built once per side instead of per message; dropped when one of them
+   * changes. The server side's has no `server.*`: there it would name ourselves.
+   */
+  outgoingBase?: Attributes;
+  incomingBase?: Attributes;
+  /** The session id the bases were built with. */
+  baseSessionId?: string;
 }
 
 // Keyed by the transport object: a Protocol that reconnects starts a new session.
@@ -226,6 +236,7 @@ export class Operation {
     if (this.method === MCP_METHOD_NAME_VALUE_INITIALIZE) {
       const view = InitializeResultView.parse(result);
       if (view.protocolVersion) this.session.protocolVersion = view.protocolVersion;
+      forgetBases(this.session);
       this.set(ATTR_MCP_PROTOCOL_VERSION, view.protocolVersion);
       // On the client, the result names the peer; on the server it is our own serverInfo.
       if (this.direction === 'outgoing' && view.serverInfo) {
@@ -243,7 +254,7 @@ export class Operation {
           capturedContent(result, this.source.maxContentLength()),
         );
       }
-      if (CallToolResultView.parse(result).isError === true) {
+      if (isToolError(result)) {
         // The call went through but the tool failed: the convention's `tool_error`.
         this.set(ATTR_ERROR_TYPE, 'tool_error');
         this.span.setStatus({ code: SpanStatusCode.ERROR });
@@ -313,6 +324,43 @@ function identityOf(instance: ProtocolLike, session: SessionState): Attributes {
   return attributes;
 }
 
+function forgetBases(session: SessionState): void {
+  session.outgoingBase = undefined;
+  session.incomingBase = undefined;
+}
+
+/** The session's attributes common to every span of one side (see SessionState). */
+function baseAttributes(
+  instance: ProtocolLike,
+  session: SessionState,
+  direction: Direction,
+): Attributes {
+  const sessionId = sessionIdOf(instance);
+  if (session.baseSessionId !== sessionId) {
+    forgetBases(session);
+    session.baseSessionId = sessionId;
+  }
+  const cached = direction === 'outgoing' ? session.outgoingBase : session.incomingBase;
+  if (cached) return cached;
+  const base: Attributes = {};
+  for (const key in session.transport) {
+    // server.* names the peer on the client side only; on a server it would name ourselves.
+    if (direction === 'incoming' && (key === ATTR_SERVER_ADDRESS || key === ATTR_SERVER_PORT)) {
+      continue;
+    }
+    base[key] = session.transport[key];
+  }
+  Object.assign(base, identityOf(instance, session));
+  if (session.protocolVersion) base[ATTR_MCP_PROTOCOL_VERSION] = session.protocolVersion;
+  if (sessionId) base[ATTR_MCP_SESSION_ID] = sessionId;
+  // Until the server's identity is known (a client before initialize) it is looked up again.
+  if (session.identity) {
+    if (direction === 'outgoing') session.outgoingBase = base;
+    else session.incomingBase = base;
+  }
+  return base;
+}
+
 function messageAttributes(
   source: TelemetrySource,
   method: string,
@@ -368,10 +416,7 @@ export function startOutgoing(
   const params = outgoingParams(rawParams);
   const session = sessionOf(instance);
   const { attributes, target } = messageAttributes(source, method, params);
-  Object.assign(attributes, session.transport, identityOf(instance, session));
-  if (session.protocolVersion) attributes[ATTR_MCP_PROTOCOL_VERSION] = session.protocolVersion;
-  const sessionId = sessionIdOf(instance);
-  if (sessionId) attributes[ATTR_MCP_SESSION_ID] = sessionId;
+  Object.assign(attributes, baseAttributes(instance, session, 'outgoing'));
   // The SDK numbers requests itself, synchronously, from this counter.
   if (isRequest && typeof instance._requestMessageId === 'number') {
     attributes[ATTR_JSONRPC_REQUEST_ID] = String(instance._requestMessageId);
@@ -403,10 +448,7 @@ export function startOutgoing(
     message,
   });
   if (isRequest || !isDebounced(instance, method, rawParams)) {
-    operation.message = withPropagationFields(
-      message as { params?: unknown },
-      propagationFields(operation.context),
-    );
+    operation.message = withPropagation(message as { params?: unknown }, operation.context);
   }
   return operation;
 }
@@ -421,17 +463,12 @@ export function startIncoming(
   message: unknown,
   requestId: unknown,
 ): Operation {
-  const { method, params: rawParams } = MessageView.parse(message);
-  const params = ParamsView.parse(rawParams ?? {});
+  // The peer's message, read by the fast path of the MessageView / ParamsView schemas.
+  const method = readMethod(message);
+  const params = readParams((message as { params?: unknown } | undefined)?.params);
   const session = sessionOf(instance);
   const { attributes, target } = messageAttributes(source, method, params);
-  Object.assign(attributes, session.transport, identityOf(instance, session));
-  // server.* names the peer on the client side only; on a server it would name ourselves.
-  delete attributes[ATTR_SERVER_ADDRESS];
-  delete attributes[ATTR_SERVER_PORT];
-  if (session.protocolVersion) attributes[ATTR_MCP_PROTOCOL_VERSION] = session.protocolVersion;
-  const sessionId = sessionIdOf(instance);
-  if (sessionId) attributes[ATTR_MCP_SESSION_ID] = sessionId;
+  Object.assign(attributes, baseAttributes(instance, session, 'incoming'));
   if (typeof requestId === 'string' || typeof requestId === 'number') {
     attributes[ATTR_JSONRPC_REQUEST_ID] = String(requestId);
   }

@@ -1,0 +1,142 @@
+// The variants of bench:mcp-overhead, all built in ONE process so that rounds of every variant
+// can be interleaved: each variant has its own Client (and, in memory, its own McpServer), its own
+// TracerProvider with a counting exporter, and peers' patches are confined to subclasses made for
+// that variant, so no variant's patches reach another.
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type * as clientStdio from '@modelcontextprotocol/sdk/client/stdio.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { Tracer } from '@opentelemetry/api';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { MCPInstrumentation as ArizeMcpInstrumentation } from '@arizeai/openinference-instrumentation-mcp';
+import { McpInstrumentation as TraceloopMcpInstrumentation } from '@traceloop/instrumentation-mcp';
+import { z } from 'zod';
+import { instrumentMcpClient, instrumentMcpServer } from '@agent-otel/mcp';
+
+export const VARIANTS = [
+  'uninstrumented',
+  'uninstrumented+traceparent',
+  'agent-otel-client-only',
+  'traceloop',
+  'arize',
+  'agent-otel',
+] as const;
+export type VariantName = (typeof VARIANTS)[number];
+export type TransportName = 'in-memory' | 'stdio';
+
+/** Counts exported spans and drops them: export cost without I/O. */
+class CountingExporter implements SpanExporter {
+  spans = 0;
+  export(spans: ReadableSpan[], done: (result: { code: number }) => void): void {
+    this.spans += spans.length;
+    done({ code: 0 });
+  }
+  async shutdown(): Promise<void> {}
+}
+
+export interface Variant {
+  readonly name: VariantName;
+  /** One `tools/call` inside an active "agent turn" span, as an agent's tool call would be. */
+  call(): Promise<unknown>;
+  /** Exports the spans still queued (their cost belongs to the round that made them). */
+  flush(): Promise<void>;
+  spansExported(): number;
+  close(): Promise<void>;
+}
+
+function echoServer(): McpServer {
+  const server = new McpServer({ name: 'bench-echo', version: '1.0.0' });
+  server.registerTool(
+    'echo',
+    { description: 'Echoes its text', inputSchema: { text: z.string() } },
+    async ({ text }) => ({ content: [{ type: 'text' as const, text }] }),
+  );
+  return server;
+}
+
+/** A linked in-memory pair of `Transport` (a subclass, for Arize), as createLinkedPair makes. */
+function linkedPair(TransportClass: typeof InMemoryTransport): [Transport, Transport] {
+  const client = new TransportClass() as InMemoryTransport & { _otherTransport?: unknown };
+  const server = new TransportClass() as InMemoryTransport & { _otherTransport?: unknown };
+  client._otherTransport = server;
+  server._otherTransport = client;
+  return [client, server];
+}
+
+// What any propagating instrumentation adds to each request, sent here by hand with no
+// instrumentation: the SDK's own cost of carrying trace context in params._meta.
+const FIXED_META = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
+const ECHO_SERVER = fileURLToPath(new URL('./echo-server.mjs', import.meta.url));
+
+export async function createVariant(name: VariantName, transport: TransportName): Promise<Variant> {
+  const exporter = new CountingExporter();
+  const provider = new BasicTracerProvider({
+    spanProcessors: [new BatchSpanProcessor(exporter, { maxQueueSize: 100_000 })],
+  });
+  // Each variant gets its own subclasses, so a peer's prototype patches stay with its variant.
+  const ClientClass = class extends Client {};
+  const InMemoryClass = class extends InMemoryTransport {};
+  const StdioClass = class extends StdioClientTransport {};
+  const client = new ClientClass({ name: 'bench', version: '1.0.0' });
+  const server = transport === 'in-memory' ? echoServer() : undefined;
+
+  if (name === 'agent-otel' || name === 'agent-otel-client-only') {
+    instrumentMcpClient(client, { tracerProvider: provider });
+    // Over stdio the server is a separate, uninstrumented process for every variant.
+    if (server && name === 'agent-otel') instrumentMcpServer(server, { tracerProvider: provider });
+  } else if (name === 'traceloop') {
+    const instrumentation = new TraceloopMcpInstrumentation();
+    instrumentation.setTracerProvider(provider);
+    instrumentation.manuallyInstrument({ Client: ClientClass });
+  } else if (name === 'arize') {
+    const instrumentation = new ArizeMcpInstrumentation();
+    instrumentation.setTracerProvider(provider);
+    // Arize patches transport classes only (stdio, SSE, Streamable HTTP). In memory it is handed
+    // the in-memory transport class under the stdio names, so that it wraps send/start there
+    // (both sides, as it would on stdio client and server) exactly as on a stdio transport.
+    instrumentation.manuallyInstrument({
+      clientStdioModule: {
+        StdioClientTransport: transport === 'stdio' ? StdioClass : InMemoryClass,
+        StdioServerTransport: InMemoryClass,
+      } as unknown as typeof clientStdio,
+    });
+  }
+
+  if (server) {
+    const [clientTransport, serverTransport] = linkedPair(InMemoryClass);
+    await server.connect(serverTransport);
+    await client.connect(clientTransport);
+  } else {
+    await client.connect(
+      new StdioClass({ command: process.execPath, args: [ECHO_SERVER], stderr: 'ignore' }),
+    );
+  }
+
+  const tracer: Tracer = provider.getTracer('bench');
+  const request =
+    name === 'uninstrumented+traceparent'
+      ? () => ({ name: 'echo', arguments: { text: 'hello' }, _meta: FIXED_META })
+      : () => ({ name: 'echo', arguments: { text: 'hello' } });
+  return {
+    name,
+    call: () =>
+      tracer.startActiveSpan('agent turn', async (span) => {
+        try {
+          return await client.callTool(request());
+        } finally {
+          span.end();
+        }
+      }),
+    flush: () => provider.forceFlush(),
+    spansExported: () => exporter.spans,
+    close: async () => {
+      await client.close();
+      await server?.close();
+      await provider.shutdown();
+    },
+  };
+}
