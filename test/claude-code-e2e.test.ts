@@ -14,6 +14,7 @@ import { after, before, describe, test } from 'node:test';
 
 import {
   credentialId,
+  strongestAction,
   sessionSpanId,
   subagentSpanId,
   toolSpanId,
@@ -32,6 +33,9 @@ import {
   ATTR_AGENT_POLICY_REASON,
   ATTR_AGENT_POLICY_RULE_IDS,
   ATTR_AGENT_POLICY_SEVERITY,
+  ATTR_AGENT_INTENT_CATEGORY,
+  ATTR_AGENT_INTENT_CONFIDENCE,
+  ATTR_AGENT_INTENT_SIGNALS,
   ATTR_AGENT_POLICY_VIOLATED,
   ATTR_AGENT_TOOL_HOSTS,
   ATTR_AGENT_MCP_TOOL_NAME,
@@ -74,6 +78,7 @@ import {
   turnSpanName,
   validateSpan,
 } from '@agent-otel/semconv';
+import type { PolicyAction } from '@agent-otel/semconv';
 
 import { freePort, REPO_ROOT, runAgentOtel } from './support/agent-otel.js';
 import { lastToolResults, startAnthropicStandIn } from './support/anthropic-stand-in.js';
@@ -470,6 +475,17 @@ describe('real Claude Code with the agent-otel plugin, collector up', () => {
       span.events.filter((event) => event.name === EVENT_AGENT_POLICY_VIOLATION),
     );
     const SEVERITY_ORDER = ['low', 'medium', 'high', 'critical'];
+    // The classifier's confidence and signals are checked for shape; the category is exact.
+    const intentConfidence = (attributes: PlainMap): number => {
+      const confidence = attributes[ATTR_AGENT_INTENT_CONFIDENCE];
+      assert.ok(typeof confidence === 'number' && confidence > 0 && confidence <= 1, 'confidence');
+      return confidence;
+    };
+    const intentSignals = (attributes: PlainMap): string[] => {
+      const signals = attributes[ATTR_AGENT_INTENT_SIGNALS];
+      assert.ok(Array.isArray(signals) && signals.length > 0, 'signals');
+      return signals as string[];
+    };
     const sessionSpan = spanById(spans, sessionSpanId(sid));
     assert.ok(sessionSpan);
     const sorted = (value: unknown) => [...((value as string[] | undefined) ?? [])].sort();
@@ -515,13 +531,24 @@ describe('real Claude Code with the agent-otel plugin, collector up', () => {
               ),
             )
           ],
+        [ATTR_AGENT_POLICY_ACTION]: strongestAction(
+          violationEvents.map(
+            (event) => event.attributes[ATTR_AGENT_POLICY_ACTION] as PolicyAction,
+          ),
+        ),
         [ATTR_AGENT_POLICY_ENFORCED_BY]: 'hook',
         [ATTR_AGENT_POLICY_VIOLATION_COUNT]: violationEvents.length,
+        // Reading .env and then uploading it: the session's intent is judged from what the
+        // agent did, not from the benign prompt.
+        [ATTR_AGENT_INTENT_CATEGORY]: 'exfiltration',
+        [ATTR_AGENT_INTENT_CONFIDENCE]: intentConfidence(sessionSpan.attributes),
+        [ATTR_AGENT_INTENT_SIGNALS]: intentSignals(sessionSpan.attributes),
       },
     );
     const prompt = (text: string) =>
       JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: text }] }]);
-    assert.deepEqual(spanById(spans, turnSpanId(sid, promptId))?.attributes, {
+    const turnAttributes = spanById(spans, turnSpanId(sid, promptId))?.attributes ?? {};
+    assert.deepEqual(turnAttributes, {
       [ATTR_GEN_AI_OPERATION_NAME]: 'invoke_agent',
       [ATTR_GEN_AI_AGENT_NAME]: 'claude-code',
       [ATTR_GEN_AI_CONVERSATION_ID]: sid,
@@ -530,6 +557,9 @@ describe('real Claude Code with the agent-otel plugin, collector up', () => {
       [ATTR_AGENT_TURN_ID]: promptId,
       [ATTR_AGENT_PERMISSION_MODE]: 'default',
       [ATTR_GEN_AI_INPUT_MESSAGES]: prompt('Tidy the math helper and clean the build'),
+      [ATTR_AGENT_INTENT_CATEGORY]: 'exfiltration',
+      [ATTR_AGENT_INTENT_CONFIDENCE]: intentConfidence(turnAttributes),
+      [ATTR_AGENT_INTENT_SIGNALS]: intentSignals(turnAttributes),
     });
     assert.deepEqual(spanById(spans, subagentSpanId(sid, agentId))?.attributes, {
       [ATTR_GEN_AI_OPERATION_NAME]: 'invoke_agent',

@@ -18,8 +18,10 @@ import {
   markError,
   newSessionState,
   ownerAttributes,
+  highestSeverity,
   policyTags,
   resolveOwner,
+  strongestAction,
   subagentSpanId,
   toolSpanId,
   turnSpanId,
@@ -56,6 +58,7 @@ import {
   ATTR_AGENT_PERMISSION_MODE,
   ATTR_AGENT_POLICY_ENFORCED_BY,
   ATTR_AGENT_POLICY_RULE_IDS,
+  ATTR_AGENT_POLICY_ACTION,
   ATTR_AGENT_POLICY_SEVERITY,
   ATTR_AGENT_POLICY_VIOLATED,
   ATTR_AGENT_POLICY_VIOLATION_COUNT,
@@ -86,12 +89,11 @@ import {
   GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
   GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT,
   GEN_AI_PROVIDER_NAME_VALUE_ANTHROPIC,
-  POLICY_SEVERITIES,
   subagentSpanName,
   toolSpanName,
   turnSpanName,
 } from '@agent-otel/semconv';
-import type { PolicyEnforcementPoint, PolicySeverity } from '@agent-otel/semconv';
+import type { PolicyAction, PolicyEnforcementPoint, PolicySeverity } from '@agent-otel/semconv';
 import type { HookInput, KnownHookInput } from './schemas.js';
 import { readGitFacts } from './workspace.js';
 
@@ -485,8 +487,6 @@ function openTool(
   return tool;
 }
 
-const SEVERITY_ORDER: readonly string[] = POLICY_SEVERITIES;
-
 /** Adds a decision's findings to the span and rolls them up on the session span. */
 function recordFindings(
   working: Working,
@@ -512,13 +512,15 @@ function recordFindings(
     tags.attributes[ATTR_AGENT_POLICY_RULE_IDS],
   );
   const severity = tags.attributes[ATTR_AGENT_POLICY_SEVERITY] as PolicySeverity;
-  const current = session[ATTR_AGENT_POLICY_SEVERITY];
-  if (
-    typeof current !== 'string' ||
-    SEVERITY_ORDER.indexOf(severity) > SEVERITY_ORDER.indexOf(current)
-  ) {
-    session[ATTR_AGENT_POLICY_SEVERITY] = severity;
-  }
+  const currentSeverity = session[ATTR_AGENT_POLICY_SEVERITY] as PolicySeverity | undefined;
+  session[ATTR_AGENT_POLICY_SEVERITY] = highestSeverity(
+    currentSeverity ? [currentSeverity, severity] : [severity],
+  );
+  const action = tags.attributes[ATTR_AGENT_POLICY_ACTION] as PolicyAction;
+  const currentAction = session[ATTR_AGENT_POLICY_ACTION] as PolicyAction | undefined;
+  session[ATTR_AGENT_POLICY_ACTION] = strongestAction(
+    currentAction ? [currentAction, action] : [action],
+  );
   session[ATTR_AGENT_POLICY_ENFORCED_BY] = working.context.enforcedBy;
   session[ATTR_AGENT_POLICY_VIOLATION_COUNT] =
     Number(session[ATTR_AGENT_POLICY_VIOLATION_COUNT] ?? 0) + decision.findings.length;

@@ -9,7 +9,8 @@ import type { Decider, ResolvedConfig } from '@agent-otel/core';
 
 /** A policy module as `@agent-otel/policy` exports it (the part the hook uses). */
 interface PolicyModule {
-  loadPolicy(options?: { path?: string }): Decider | Promise<Decider>;
+  loadPolicy(options?: { file?: string }): Decider | Promise<Decider>;
+  intentFromState?: NonNullable<Decider['intent']>;
 }
 
 /** What building the decider produced, and what went wrong (for stderr). */
@@ -57,7 +58,7 @@ export async function buildDecider(
       const policy = await importPolicy();
       if (policy) {
         deciders.push(
-          await policy.loadPolicy(config.policy !== undefined ? { path: config.policy } : {}),
+          await policy.loadPolicy(config.policy !== undefined ? { file: config.policy } : {}),
         );
       } else if (config.policy !== undefined) {
         problems.push(`policy ${config.policy}: @agent-otel/policy is not installed`);
@@ -77,4 +78,21 @@ export async function buildDecider(
         ? deciders[0]!
         : combineDeciders(deciders);
   return { decider, problems, incomplete };
+}
+
+/**
+ * A decider that only reads intent from the session state, for events that close turns and
+ * sessions (Stop, SessionEnd, …): they need the intent verdict but no rule evaluation, so they
+ * skip loading and compiling the ruleset. `undefined` when the policy package is missing.
+ */
+export async function buildIntentReader(
+  config: Pick<ResolvedConfig, 'policy'>,
+): Promise<Decider | undefined> {
+  const policyOff =
+    config.policy !== undefined && ['off', 'none', 'false'].includes(config.policy.toLowerCase());
+  if (policyOff) return undefined;
+  const policy = await importPolicy();
+  const intentFromState = policy?.intentFromState;
+  if (!intentFromState) return undefined;
+  return { ...NO_DECISION, intent: (state, turnId) => intentFromState(state, turnId) };
 }

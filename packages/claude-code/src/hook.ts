@@ -12,7 +12,15 @@ import type { Decider, ResolvedConfig } from '@agent-otel/core';
 import { AGENT_POLICY_ENFORCED_BY_VALUE_HOOK } from '@agent-otel/semconv';
 import { failClosedOutput, handleHookEvent } from './adapter.js';
 import type { HookOutput } from './adapter.js';
-import { buildDecider } from './decider.js';
+import { buildDecider, buildIntentReader } from './decider.js';
+
+/** Events that close turns or the session: they carry the intent verdict. */
+const CLOSING_EVENTS: ReadonlySet<string | undefined> = new Set([
+  'Stop',
+  'StopFailure',
+  'SubagentStop',
+  'SessionEnd',
+]);
 import { parseHookInput } from './schemas.js';
 
 /** Inputs of {@link runHook}. */
@@ -152,6 +160,12 @@ export async function runHook(options: RunHookOptions): Promise<RunHookResult> {
         return finish(failClosedOutput(eventName, built.problems.join('; ')));
       }
       decider = built.decider;
+    } else if (CLOSING_EVENTS.has(eventName)) {
+      try {
+        decider = (await buildIntentReader(config)) ?? decider;
+      } catch (error) {
+        stderr.push(`${PREFIX} intent unavailable: ${(error as Error).message.split('\n')[0]}`);
+      }
     }
     const result = handleHookEvent(input, {
       config,

@@ -19,15 +19,9 @@ import type { CompiledCondition } from './cel.js';
 import { PolicyError } from './errors.js';
 import { classifyIntent, callSignals } from './intent.js';
 import { parsePolicyText } from './policy-file.js';
+import { intentFromState } from './state-intent.js';
 import type { PolicyFile, PolicyRuleSpec, PolicyScopes } from './policy-file.js';
-import {
-  allCalls,
-  callsBefore,
-  engineState,
-  mergeFindings,
-  storeCall,
-  union,
-} from './session-state.js';
+import { callsBefore, engineState, mergeFindings, storeCall, union } from './session-state.js';
 import type { CallRecord } from './session-state.js';
 import type { LoadPolicyOptions } from './types.js';
 import {
@@ -293,10 +287,7 @@ export class PolicyEngine implements Decider {
 
   /** The intent of one turn (with `turnId`) or of the whole session so far. */
   intent(state: DeciderState, turnId?: string): IntentVerdict | undefined {
-    const calls = allCalls(engineState(state));
-    const selected = turnId === undefined ? calls : calls.filter((call) => call.turn === turnId);
-    if (selected.length === 0) return undefined;
-    return classifyIntent(selected);
+    return intentFromState(state, turnId);
   }
 
   private turnIntents(earlier: readonly CallRecord[], currentTurn: string | undefined): string[] {
@@ -366,5 +357,10 @@ export function loadPolicy(options: LoadPolicyOptions = {}): PolicyEngine {
     return new PolicyEngine(parsePolicyText(text, file), file);
   }
   if (options.text !== undefined) return new PolicyEngine(parsePolicyText(options.text), 'policy');
-  return new PolicyEngine(recommendedPolicy(), 'recommended.yaml');
+  // The engine holds no per-session state, so the recommended one is built once per process
+  // (and, in the hook's start-up snapshot, once at build time).
+  recommendedEngine ??= new PolicyEngine(recommendedPolicy(), 'recommended.yaml');
+  return recommendedEngine;
 }
+
+let recommendedEngine: PolicyEngine | undefined;

@@ -19,3 +19,4 @@ export type {
   SessionLabels,
 } from './evaluation.js';
 export { classifyIntent } from './intent.js';
+export { intentFromState } from './state-intent.js';

@@ -1007,6 +1007,7 @@ export const ATTRIBUTES: readonly AttributeDefinition[] = [
     values: POLICY_ACTIONS,
     requirements: {
       tool: { level: 'conditionally_required', condition: 'when agent.policy.violated' },
+      session: { level: 'conditionally_required', condition: 'when agent.policy.violated' },
       turn: { level: 'conditionally_required', condition: 'when agent.policy.violated' },
       mcp_client: { level: 'conditionally_required', condition: 'when agent.policy.violated' },
       mcp_server: { level: 'conditionally_required', condition: 'when agent.policy.violated' },
