@@ -45,9 +45,7 @@ cpSync(new URL('../rules', `file://${policyMain}`), `${cliRoot}dist/rules`, { re
 // One CommonJS file, which bin/hook-loader.js compiles through `vm.Script` with a V8 code cache
 // (Node 20 has no module compile cache): compiling the bundle is the largest part of a hook's
 // start-up. `import.meta.url` becomes the file's own URL.
-await build({
-  entryPoints: [`${cliRoot}dist/hook-entry.js`],
-  outfile: `${cliRoot}dist/hook-bundle/hook.cjs`,
+const bundleOptions = {
   bundle: true,
   format: 'cjs',
   platform: 'node',
@@ -57,4 +55,45 @@ await build({
   define: { 'import.meta.url': '__agentOtelModuleUrl' },
   banner: { js: "var __agentOtelModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   plugins: [noSideEffects],
+};
+await build({
+  ...bundleOptions,
+  entryPoints: [`${cliRoot}dist/hook-entry.js`],
+  outfile: `${cliRoot}dist/hook-bundle/hook.cjs`,
 });
+
+// The start-up snapshot (scripts/hook-snapshot-entry.cjs): the same code, loaded and with the
+// recommended policy compiled, serialised by `node --build-snapshot` into hook.blob, which the
+// plugin's hook command starts from (`node --snapshot-blob …/hook.blob`). A blob only works with
+// the Node binary that built it (node refuses any other, and the plugin command falls back to
+// the launcher), so it is built here with the Node that runs the build and never committed.
+// Node 20 snapshots one CommonJS file that requires only built-in modules: hence the bundle.
+await build({
+  ...bundleOptions,
+  entryPoints: [`${cliRoot}scripts/hook-snapshot-entry.cjs`],
+  outfile: `${cliRoot}dist/hook-bundle/hook-snapshot.cjs`,
+});
+const { spawnSync } = await import('node:child_process');
+const { renameSync } = await import('node:fs');
+const blob = `${cliRoot}dist/hook-bundle/hook.blob`;
+const temporary = `${blob}.${process.pid}.tmp`;
+const snapshot = spawnSync(
+  process.execPath,
+  [
+    '--snapshot-blob',
+    temporary,
+    '--build-snapshot',
+    `${cliRoot}dist/hook-bundle/hook-snapshot.cjs`,
+  ],
+  { stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' },
+);
+if (snapshot.status === 0 && !snapshot.stderr.includes('agent-otel hook snapshot:')) {
+  // Renamed into place whole: a hook never starts from a half-written blob.
+  renameSync(temporary, blob);
+} else {
+  // The hook still works without a snapshot (the plugin command falls back to the launcher).
+  rmSync(temporary, { force: true });
+  process.stderr.write(
+    `bundle-hook: the hook start-up snapshot was not built (exit ${snapshot.status}); hooks use the code-cache path\n${snapshot.stderr}`,
+  );
+}

@@ -30,9 +30,12 @@ export function writePrivateFile(path: string, data: string | Uint8Array): void 
   renameSync(temporary, path);
 }
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
+// Created on first use: the hook's start-up snapshot (packages/cli/scripts/bundle-hook.mjs) loads
+// this module while `node --build-snapshot` runs, where SharedArrayBuffer does not exist.
+let sleeper: Int32Array | undefined;
 
 function sleepSync(milliseconds: number): void {
+  sleeper ??= new Int32Array(new SharedArrayBuffer(4));
   Atomics.wait(sleeper, 0, 0, milliseconds);
 }
 
