@@ -77,6 +77,10 @@ const { spawnSync } = await import('node:child_process');
 const { renameSync } = await import('node:fs');
 const blob = `${cliRoot}dist/hook-bundle/hook.blob`;
 const temporary = `${blob}.${process.pid}.tmp`;
+const { mkdtempSync } = await import('node:fs');
+const { tmpdir } = await import('node:os');
+// A throw-away state directory for the warm-up session the entry runs (see prepareHookSnapshot).
+const warmDir = mkdtempSync(`${tmpdir()}/agent-otel-snapshot-`);
 const snapshot = spawnSync(
   process.execPath,
   [
@@ -85,8 +89,13 @@ const snapshot = spawnSync(
     '--build-snapshot',
     `${cliRoot}dist/hook-bundle/hook-snapshot.cjs`,
   ],
-  { stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' },
+  {
+    stdio: ['ignore', 'inherit', 'pipe'],
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, AGENT_OTEL_SNAPSHOT_WARM_DIR: warmDir },
+  },
 );
+rmSync(warmDir, { recursive: true, force: true });
 if (snapshot.status === 0 && !snapshot.stderr.includes('agent-otel hook snapshot:')) {
   // Renamed into place whole: a hook never starts from a half-written blob.
   renameSync(temporary, blob);

@@ -47,7 +47,8 @@ async function main() {
 }
 
 if (startupSnapshot.isBuildingSnapshot()) {
-  prepareHookSnapshot().catch((error) => {
+  // scripts/bundle-hook.mjs passes a throw-away state directory for the warm-up session.
+  prepareHookSnapshot(process.env.AGENT_OTEL_SNAPSHOT_WARM_DIR).catch((error) => {
     // A snapshot without the compiled policy still starts faster than no snapshot.
     process.stderr.write(
       `agent-otel hook snapshot: could not prepare the policy: ${error.message}\n`,
