@@ -312,6 +312,10 @@ test('the secret-file read and the upload leave tagged with their violations', a
     [ATTR_AGENT_TOOL_PATHS]: [source],
   });
   assert.deepEqual(violations(benign), []);
+  // Native spans carry no cwd: `@.env` stays relative rather than becoming `/.env`.
+  const curl = toolSpan(out, CURL_POST);
+  assert.ok(curl);
+  assert.deepEqual(curl.attributes[ATTR_AGENT_TOOL_PATHS], ['.env']);
 });
 
 test('the interaction span carries the intent: exfiltration, and the violation summary', async () => {
@@ -324,6 +328,8 @@ test('the interaction span carries the intent: exfiltration, and the violation s
     .flatMap((span) => span.events.filter((event) => event.name === EVENT_AGENT_POLICY_VIOLATION));
   assert.equal(interaction.attributes[ATTR_AGENT_POLICY_VIOLATED], true);
   assert.equal(interaction.attributes[ATTR_AGENT_POLICY_VIOLATION_COUNT], toolEvents.length);
+  // The strongest action of the session: the upload after the secret read is a deny.
+  assert.equal(interaction.attributes[ATTR_AGENT_POLICY_ACTION], 'deny');
   assert.deepEqual(
     [
       ...((interaction.attributes[ATTR_AGENT_POLICY_RULE_IDS] as string[] | undefined) ?? []),

@@ -18,13 +18,14 @@ import {
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { Collector, attributesOf } from '@agent-otel/collector';
 import type { OtlpSpan } from '@agent-otel/collector';
-import { describeToolCall, policyTags } from '@agent-otel/core';
+import { describeToolCall, policyTags, strongestAction } from '@agent-otel/core';
 import type { DeciderState, SpanAttributes } from '@agent-otel/core';
 import { loadPolicy } from '@agent-otel/policy';
 import {
   ATTR_AGENT_INTENT_CATEGORY,
   ATTR_AGENT_INTENT_CONFIDENCE,
   ATTR_AGENT_INTENT_SIGNALS,
+  ATTR_AGENT_POLICY_ACTION,
   ATTR_AGENT_POLICY_ENFORCED_BY,
   ATTR_AGENT_POLICY_RULE_IDS,
   ATTR_AGENT_POLICY_SEVERITY,
@@ -135,7 +136,8 @@ async function runScenario(
     {
       listen: '127.0.0.1:0',
       stateDir: state.path,
-      windowMs: 200,
+      // Wide enough that a loaded machine does not split the session across windows.
+      windowMs: 1000,
       otlpExporters: [{ endpoint: backend.url, protocol: exportProtocol }],
       exportFile: null,
       terminal: false,
@@ -198,6 +200,7 @@ async function runScenario(
           [ATTR_AGENT_POLICY_SEVERITY]: policyTags(all, 'collector').attributes[
             ATTR_AGENT_POLICY_SEVERITY
           ],
+          [ATTR_AGENT_POLICY_ACTION]: strongestAction(all.map((finding) => finding.action)),
           [ATTR_AGENT_POLICY_VIOLATION_COUNT]: all.length,
           [ATTR_AGENT_POLICY_ENFORCED_BY]: 'collector',
         });

@@ -124,7 +124,7 @@ export class Collector {
       windowMs: options.windowMs ?? 2000,
       sessionTtlMs: options.sessionTtlMs ?? 3_600_000,
       maxSessions: options.maxSessions ?? 10_000,
-      defaultCwd: options.defaultCwd ?? '/',
+      ...(options.defaultCwd !== undefined ? { defaultCwd: options.defaultCwd } : {}),
     });
   }
 

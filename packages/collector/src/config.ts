@@ -60,7 +60,8 @@ export const collectorConfigSchema = z
         window_ms: z.number().int().nonnegative().default(2000),
         session_ttl_ms: positiveInt.default(3_600_000),
         max_sessions: positiveInt.default(10_000),
-        default_cwd: z.string().min(1).default('/'),
+        /** Unset: relative paths of sessions without a known workspace stay relative. */
+        default_cwd: z.string().min(1).optional(),
       })
       .strict()
       .prefault({}),

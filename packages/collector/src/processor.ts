@@ -6,12 +6,13 @@
  * "a secret was read, then data left" right. Session state has a TTL and a size bound.
  */
 import { diag } from '@opentelemetry/api';
-import { highestSeverity, policyTags } from '@agent-otel/core';
+import { highestSeverity, policyTags, strongestAction } from '@agent-otel/core';
 import type { Decider, DeciderState, PolicyFinding, SpanAttributes } from '@agent-otel/core';
 import {
   ATTR_AGENT_INTENT_CATEGORY,
   ATTR_AGENT_INTENT_CONFIDENCE,
   ATTR_AGENT_INTENT_SIGNALS,
+  ATTR_AGENT_POLICY_ACTION,
   ATTR_AGENT_POLICY_ENFORCED_BY,
   ATTR_AGENT_POLICY_RULE_IDS,
   ATTR_AGENT_POLICY_SEVERITY,
@@ -24,7 +25,7 @@ import {
   ATTR_SESSION_ID,
   AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR,
 } from '@agent-otel/semconv';
-import type { PolicySeverity } from '@agent-otel/semconv';
+import type { PolicyAction, PolicySeverity } from '@agent-otel/semconv';
 import { attributesOf, keyValuesOf, setAttributes } from './attributes.js';
 import { markSpanChanged } from './otlp-proto.js';
 import type { OtlpKeyValue, OtlpResourceSpans, OtlpScopeSpans, OtlpSpan } from './otlp-model.js';
@@ -60,8 +61,11 @@ export interface ProcessorOptions {
   readonly sessionTtlMs: number;
   /** At most this many sessions are kept; the least recently seen goes first. */
   readonly maxSessions: number;
-  /** Resolves relative paths of tool calls when the session's workspace is unknown. */
-  readonly defaultCwd: string;
+  /**
+   * Resolves relative paths of tool calls when the session's workspace is unknown; unset, such
+   * paths stay relative.
+   */
+  readonly defaultCwd?: string;
 }
 
 /** What the processor did, for self-telemetry. */
@@ -84,6 +88,26 @@ const SESSION_KEYS = new Set([
   'agent.permission_mode',
 ]);
 
+/**
+ * Attributes that name a session's workspace, strongest first: the convention's (our session,
+ * turn and tool spans), then a `cwd` on a span or its resource (native spans of agents that
+ * report one). Paths of earlier file tools are not a workspace and are never used as one.
+ */
+const WORKSPACE_KEYS = [ATTR_AGENT_WORKSPACE_PATH, 'cwd'] as const;
+
+/** The strongest workspace a key/value list names: its rank in WORKSPACE_KEYS and the path. */
+function workspaceIn(
+  list: readonly OtlpKeyValue[] | undefined,
+  below: number,
+): { rank: number; path: string } | undefined {
+  if (!list) return undefined;
+  for (let rank = 0; rank < below; rank++) {
+    const path = stringAttribute(list, WORKSPACE_KEYS[rank]!);
+    if (path !== undefined && path.startsWith('/')) return { rank, path };
+  }
+  return undefined;
+}
+
 interface Held {
   readonly item: PipelineSpan;
   readonly role: SpanRole;
@@ -96,8 +120,13 @@ interface SessionState {
   readonly decider: DeciderState;
   readonly attributes: SpanAttributes;
   readonly ruleIds: Set<string>;
+  /** The session's workspace (any of its spans so far, held ones included), and its rank. */
+  workspace: string | undefined;
+  workspaceRank: number;
   violationCount: number;
   severity: PolicySeverity | undefined;
+  /** The strongest action among the session's findings. */
+  action: PolicyAction | undefined;
   held: Held[];
   /** When the oldest held span arrived. */
   heldSince: number;
@@ -183,8 +212,11 @@ export class PolicyProcessor {
         decider: { data: {} },
         attributes: {},
         ruleIds: new Set(),
+        workspace: undefined,
+        workspaceRank: WORKSPACE_KEYS.length,
         violationCount: 0,
         severity: undefined,
+        action: undefined,
         held: [],
         heldSince: now,
         lastSeen: now,
@@ -220,6 +252,17 @@ export class PolicyProcessor {
       const key = sessionId !== undefined ? `session:${sessionId}` : `trace:${span.traceId}`;
       const role = roleOfSpan(span);
       const state = this.#session(key, now);
+      if (state.workspaceRank > 0) {
+        // Found on any span of the session — the session span that names it ends (and is
+        // evaluated) after the tool calls it contains.
+        const found =
+          workspaceIn(span.attributes, state.workspaceRank) ??
+          workspaceIn(item.resource.resource?.attributes, state.workspaceRank);
+        if (found) {
+          state.workspace = found.path;
+          state.workspaceRank = found.rank;
+        }
+      }
       if (state.held.length === 0) {
         state.heldSince = now;
         this.#insertDue({ key, dueAt: now + this.#options.windowMs });
@@ -327,14 +370,12 @@ export class PolicyProcessor {
 
   #evaluateTool(state: SessionState, entry: Evaluated, decider: Decider): void {
     const { span } = entry.item;
-    const workspace =
-      state.attributes[ATTR_AGENT_WORKSPACE_PATH] ?? entry.attributes[ATTR_AGENT_WORKSPACE_PATH];
     const view = toolViewOf(
       span.name,
       span.spanId,
       span.traceId,
       entry.attributes,
-      typeof workspace === 'string' ? workspace : this.#options.defaultCwd,
+      state.workspace ?? this.#options.defaultCwd,
     );
     if (!view) return;
     const sessionId = state.attributes[ATTR_SESSION_ID];
@@ -387,6 +428,9 @@ export class PolicyProcessor {
     const severities = findings.map((finding) => finding.severity);
     if (state.severity) severities.push(state.severity);
     state.severity = highestSeverity(severities);
+    const actions = findings.map((finding) => finding.action);
+    if (state.action) actions.push(state.action);
+    state.action = strongestAction(actions);
   }
 
   #intentAttributes(decider: Decider, state: SessionState, turnId?: string): SpanAttributes {
@@ -415,6 +459,7 @@ export class PolicyProcessor {
       attributes[ATTR_AGENT_POLICY_VIOLATED] = true;
       attributes[ATTR_AGENT_POLICY_RULE_IDS] = [...state.ruleIds];
       attributes[ATTR_AGENT_POLICY_SEVERITY] = state.severity;
+      if (state.action) attributes[ATTR_AGENT_POLICY_ACTION] = state.action;
       attributes[ATTR_AGENT_POLICY_VIOLATION_COUNT] = state.violationCount;
       attributes[ATTR_AGENT_POLICY_ENFORCED_BY] = AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR;
     }

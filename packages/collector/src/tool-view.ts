@@ -4,6 +4,7 @@
  * they are on our spans, derived with `describeToolCall` from GenAI `execute_tool` spans of
  * other instrumentations and from Claude Code's native `claude_code.tool` spans.
  */
+import { posix } from 'node:path';
 import { describeToolCall } from '@agent-otel/core';
 import type { SpanAttributes } from '@agent-otel/core';
 import {
@@ -94,6 +95,42 @@ export function roleOf(name: string, attributes: SpanAttributes): SpanRole {
   return 'other';
 }
 
+/**
+ * `describeToolCall` resolves relative paths against its `cwd`. When the session's workspace
+ * is unknown, resolving against `/` would invent paths (`@.env` is not `/.env`), so the call is
+ * described against this placeholder directory — deep enough that `../` stays under it — and
+ * the paths that come back under it are turned back into relative ones.
+ */
+const UNKNOWN_CWD_ROOT = '/.agent-otel-unknown-cwd-5f0c9e';
+const UNKNOWN_CWD = UNKNOWN_CWD_ROOT + '/_'.repeat(64);
+
+function relativeToUnknownCwd(value: string): string {
+  if (value !== UNKNOWN_CWD_ROOT && !value.startsWith(UNKNOWN_CWD_ROOT + '/')) return value;
+  return posix.relative(UNKNOWN_CWD, value) || '.';
+}
+
+/** Attributes with paths resolved against `UNKNOWN_CWD` made relative again. */
+function withRelativePaths(attributes: SpanAttributes): SpanAttributes {
+  const result: SpanAttributes = {};
+  for (const [key, value] of Object.entries(attributes)) {
+    if (typeof value === 'string') result[key] = relativeToUnknownCwd(value);
+    else if (Array.isArray(value) && value.some((item) => typeof item === 'string'))
+      result[key] = (value as readonly string[]).map(relativeToUnknownCwd);
+    else result[key] = value;
+  }
+  return result;
+}
+
+/** `describeToolCall`'s attributes; relative paths stay relative when `cwd` is unknown. */
+function describedAttributes(
+  toolName: string,
+  input: Record<string, unknown>,
+  cwd: string | undefined,
+): SpanAttributes {
+  if (cwd !== undefined && cwd !== '') return describeToolCall(toolName, input, cwd).attributes;
+  return withRelativePaths(describeToolCall(toolName, input, UNKNOWN_CWD).attributes);
+}
+
 function withoutUndefined(attributes: SpanAttributes): SpanAttributes {
   const result: SpanAttributes = {};
   for (const [key, value] of Object.entries(attributes))
@@ -111,14 +148,15 @@ function derivedOnly(derived: SpanAttributes, existing: SpanAttributes): SpanAtt
 
 /**
  * The tool view of a tool span (`roleOf` = `tool`), or undefined when the span names no tool.
- * `cwd` resolves relative paths (the session's workspace when known).
+ * `cwd` resolves relative paths (the session's workspace); when it is unknown (undefined)
+ * relative paths stay relative — never resolved against `/`.
  */
 export function toolViewOf(
   name: string,
   spanId: string,
   traceId: string,
   attributes: SpanAttributes,
-  cwd: string,
+  cwd: string | undefined,
 ): ToolView | undefined {
   if (name === CLAUDE_CODE_TOOL_SPAN) {
     const toolName = attributes['tool_name'];
@@ -130,11 +168,11 @@ export function toolViewOf(
       if (json) input = { ...json, ...input };
       else input[CLAUDE_CODE_INPUT_RENAMES[key] ?? key] = value;
     }
-    const description = describeToolCall(toolName, input, cwd);
+    const described = describedAttributes(toolName, input, cwd);
     const toolCallId = attributes[ATTR_GEN_AI_TOOL_CALL_ID] ?? attributes['tool_use_id'] ?? spanId;
     const agentId = attributes['agent_id'];
     const derived = withoutUndefined({
-      ...description.attributes,
+      ...described,
       [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
       [ATTR_GEN_AI_TOOL_CALL_ID]: String(toolCallId),
       [ATTR_GEN_AI_AGENT_ID]: typeof agentId === 'string' ? agentId : undefined,
@@ -159,8 +197,7 @@ export function toolViewOf(
     return { toolCallId, ...(turnId ? { turnId } : {}), attributes, derived: {} };
   }
   const input = parseJsonObject(attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]) ?? {};
-  const description = describeToolCall(toolName, input, cwd);
-  const derived = derivedOnly(description.attributes, attributes);
+  const derived = derivedOnly(describedAttributes(toolName, input, cwd), attributes);
   return {
     toolCallId,
     ...(turnId ? { turnId } : {}),

@@ -45,7 +45,10 @@ export interface CollectorOptions {
   sessionTtlMs?: number;
   /** Most sessions kept in memory; the least recently seen is forgotten first. Default 10000. */
   maxSessions?: number;
-  /** Resolves relative paths in tool calls when a session's workspace is unknown. Default `/`. */
+  /**
+   * Resolves relative paths in tool calls when a session's workspace is unknown. Default none:
+   * such paths stay relative (resolving them against `/` would name files that were not used).
+   */
   defaultCwd?: string;
   /** Directory of the disk queue and the default file store. Default `.agent-otel/collector`. */
   stateDir?: string;
