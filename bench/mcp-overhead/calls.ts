@@ -4,26 +4,12 @@
 // Usage: tsx calls.ts <variant> <warmup> <calls>; it says "ready" and waits for a line on stdin
 // before the calls, says "done" and waits for a line again before it exits.
 import { createInterface } from 'node:readline';
-import { context, metrics, propagation } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import {
-  CompositePropagator,
-  W3CBaggagePropagator,
-  W3CTraceContextPropagator,
-} from '@opentelemetry/core';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { createVariant } from './variants.js';
+import { createVariant, installGlobals } from './variants.js';
 import type { VariantName } from './variants.js';
 
 const [name, warmupArg, callsArg] = process.argv.slice(2) as [VariantName, string, string];
 const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
-context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-propagation.setGlobalPropagator(
-  new CompositePropagator({
-    propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
-  }),
-);
-metrics.setGlobalMeterProvider(new MeterProvider());
+installGlobals();
 const variant = await createVariant(name, 'in-memory');
 for (let i = 0; i < Number(warmupArg); i++) await variant.call();
 await variant.flush();

@@ -1,9 +1,10 @@
 // bench:mcp-overhead, the stable figure: instructions per `tools/call` over the in-memory
 // transport, counted by valgrind's callgrind over N warmed-up calls of each variant (client and
-// server in one process). Unlike CPU time, an instruction count does not move with the load of a
-// shared machine (it does not see cache misses or GC threads' timing, so it complements the CPU
-// figures of run.ts rather than replacing them). Needs valgrind.
-// Usage: tsx bench/mcp-overhead/count.ts [--calls 300 --warmup 1000 --variants a,b]
+// server in one process), on the main thread only: the JS of the call, the instrumentation and
+// the scavenges they cause, without V8's background compiler and concurrent marking, whose share
+// depends on timing. Unlike CPU time, the count does not move with the load of a shared machine
+// (nor does it see cache misses: it complements the CPU figures of run.ts). Needs valgrind.
+// Usage: tsx bench/mcp-overhead/count.ts [--calls 300 --warmup 3000 --variants a,b]
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,7 @@ import { VARIANTS } from './variants.js';
 const { values } = parseArgs({
   options: {
     calls: { type: 'string', default: '300' },
-    warmup: { type: 'string', default: '1000' },
+    warmup: { type: 'string', default: '3000' },
     variants: { type: 'string' },
   },
 });
@@ -32,6 +33,7 @@ async function count(variant: string): Promise<number> {
     [
       '--tool=callgrind',
       '--instr-atstart=no',
+      '--separate-threads=yes',
       `--callgrind-out-file=${out}`,
       // V8 writes the machine code it runs.
       '--smc-check=all-non-file',
@@ -57,7 +59,8 @@ async function count(variant: string): Promise<number> {
     }
   }
   if ((await exited) !== 0) throw new Error(`${variant} failed under valgrind`);
-  const totals = /^totals:\s+(\d+)/m.exec(readFileSync(out, 'utf8'));
+  // With --separate-threads, thread 1 (the main thread) is written to <out>-01.
+  const totals = /^totals:\s+(\d+)/m.exec(readFileSync(`${out}-01`, 'utf8'));
   if (!totals?.[1]) throw new Error(`no instruction count for ${variant}`);
   return Number(totals[1]) / calls;
 }

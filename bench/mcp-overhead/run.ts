@@ -10,16 +10,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parseArgs } from 'node:util';
-import { context, propagation } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import {
-  CompositePropagator,
-  W3CBaggagePropagator,
-  W3CTraceContextPropagator,
-} from '@opentelemetry/core';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { metrics } from '@opentelemetry/api';
-import { VARIANTS, createVariant } from './variants.js';
+import { VARIANTS, createVariant, installGlobals } from './variants.js';
 import type { TransportName, Variant, VariantName } from './variants.js';
 
 const { values } = parseArgs({
@@ -42,15 +33,7 @@ const selected = values.variants ? (values.variants.split(',') as VariantName[])
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-propagation.setGlobalPropagator(
-  new CompositePropagator({
-    propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
-  }),
-);
-// A real MeterProvider (as NodeSDK registers), so that recording the duration histograms costs
-// what it costs in an app. It is never collected during the run.
-metrics.setGlobalMeterProvider(new MeterProvider());
+installGlobals();
 
 interface Round {
   cpuUsPerCall: number;

@@ -9,7 +9,15 @@ import type * as clientStdio from '@modelcontextprotocol/sdk/client/stdio.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { context, metrics, propagation } from '@opentelemetry/api';
 import type { Tracer } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  CompositePropagator,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core';
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { MCPInstrumentation as ArizeMcpInstrumentation } from '@arizeai/openinference-instrumentation-mcp';
@@ -27,6 +35,27 @@ export const VARIANTS = [
 ] as const;
 export type VariantName = (typeof VARIANTS)[number];
 export type TransportName = 'in-memory' | 'stdio';
+
+/** A reader that is never collected: instruments record into real storage, as in an app. */
+class IdleReader extends MetricReader {
+  protected async onForceFlush(): Promise<void> {}
+  protected async onShutdown(): Promise<void> {}
+}
+
+/**
+ * What an app with the OTel SDK has: the async-hooks context manager, W3C trace context and
+ * baggage propagators, and a MeterProvider with a reader, so that recording the duration
+ * histograms costs what it costs in an app.
+ */
+export function installGlobals(): void {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(
+    new CompositePropagator({
+      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+    }),
+  );
+  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [new IdleReader()] }));
+}
 
 /** Counts exported spans and drops them: export cost without I/O. */
 class CountingExporter implements SpanExporter {
@@ -60,10 +89,11 @@ function echoServer(): McpServer {
 
 /** A linked in-memory pair of `Transport` (a subclass, for Arize), as createLinkedPair makes. */
 function linkedPair(TransportClass: typeof InMemoryTransport): [Transport, Transport] {
-  const client = new TransportClass() as InMemoryTransport & { _otherTransport?: unknown };
-  const server = new TransportClass() as InMemoryTransport & { _otherTransport?: unknown };
-  client._otherTransport = server;
-  server._otherTransport = client;
+  const client = new TransportClass();
+  const server = new TransportClass();
+  // `_otherTransport` is private to the SDK class: set it as createLinkedPair does.
+  (client as unknown as { _otherTransport: unknown })._otherTransport = server;
+  (server as unknown as { _otherTransport: unknown })._otherTransport = client;
   return [client, server];
 }
 
