@@ -53,13 +53,9 @@ function wrapRequest(source: TelemetrySource, original: AnyFunction): AnyFunctio
       logger.error('starting an MCP request span failed; the call goes on uninstrumented', error);
     }
     if (!operation) return original.call(this, request, ...rest);
-    // context.with passes `this` and the arguments itself: no closure per call.
-    const result = context.with(
-      operation.context,
-      original,
-      this,
-      operation.message,
-      ...rest,
+    // A closure, not context.with's thisArg/args: those cost a bind and three rest-array copies.
+    const result = context.with(operation.context, () =>
+      original.call(this, operation.message, ...rest),
     ) as Promise<unknown>;
     return result.then(
       (value) => {
@@ -83,12 +79,8 @@ function wrapNotification(source: TelemetrySource, original: AnyFunction): AnyFu
     if (!operation) return original.call(this, notification, ...rest);
     let sent: Promise<unknown>;
     try {
-      sent = context.with(
-        operation.context,
-        original,
-        this,
-        operation.message,
-        ...rest,
+      sent = context.with(operation.context, () =>
+        original.call(this, operation.message, ...rest),
       ) as Promise<unknown>;
     } catch (error) {
       operation.endWithError(error);
