@@ -11,8 +11,12 @@
  * process (its speed on one core, whatever else shares the machine) and spans per wall-clock
  * second. Traffic: half sessions of Claude Code's own native spans (the real fixture, fresh
  * ids), half sessions of agent-otel hook spans. Memory is the collector's peak RSS (VmHWM).
+ * The two paths are measured in alternating order for `--rounds` rounds (each a fresh
+ * collector process), and reported as the median with the range; the policy cost is the ratio
+ * within each round, so a change of load between rounds moves both sides of it.
  *
- *   npm run bench:collector-throughput [-- --spans 200000 --backlog 1000000]
+ *   npm run bench:collector-throughput [-- --spans 200000 --rounds 3 --backlog 1000000]
+ *   (--backlog 0 skips the memory part)
  *
  * BENCH_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=DIR" profiles the collector processes.
  */
@@ -23,7 +27,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -39,8 +43,10 @@ const { values } = parseArgs({
     backlog: { type: 'string', default: '1000000' },
     batch: { type: 'string', default: '512' },
     concurrency: { type: 'string', default: '4' },
+    rounds: { type: 'string', default: '3' },
   },
 });
+const ROUNDS = Math.max(1, Number(values.rounds));
 const SPANS = Number(values.spans);
 const BACKLOG = Number(values.backlog);
 const BATCH = Number(values.batch);
@@ -461,24 +467,59 @@ try {
     `collector throughput: ${SPANS} spans (half Claude Code native sessions, half agent-otel hook sessions) ` +
       `in requests of ~${BATCH}, ${CONCURRENCY} in flight`,
   );
-  const withPolicy = await throughput(directory, 'recommended');
-  const withoutPolicy = await throughput(directory, 'off');
-  const line = (name: string, result: Throughput) =>
+  const withPolicy: Throughput[] = [];
+  const withoutPolicy: Throughput[] = [];
+  const load = [loadavg()[0] ?? 0];
+  for (let round = 0; round < ROUNDS; round++) {
+    // Alternate which path goes first, so neither always gets the quieter moment.
+    if (round % 2 === 0) {
+      withPolicy.push(await throughput(directory, 'recommended'));
+      withoutPolicy.push(await throughput(directory, 'off'));
+    } else {
+      withoutPolicy.push(await throughput(directory, 'off'));
+      withPolicy.push(await throughput(directory, 'recommended'));
+    }
+    load.push(loadavg()[0] ?? 0);
     console.log(
-      `  ${name.padEnd(20)} ${String(Math.round(result.perCore)).padStart(7)} spans per CPU-second (one core), ` +
-        `${Math.round(result.wall)} spans/s wall clock`,
+      `  round ${round + 1}: recommended ${Math.round(withPolicy[round]!.perCore)}, ` +
+        `off ${Math.round(withoutPolicy[round]!.perCore)} spans per CPU-second`,
     );
+  }
+  const median = (list: number[]): number => {
+    const sorted = [...list].sort((a, b) => a - b);
+    const middle = sorted.length >> 1;
+    return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  };
+  const spread = (list: number[], digits = 0): string =>
+    `${median(list).toFixed(digits)} (range ${Math.min(...list).toFixed(digits)}–${Math.max(...list).toFixed(digits)})`;
+  const line = (name: string, results: Throughput[]) =>
+    console.log(
+      `  ${name.padEnd(20)} ${spread(results.map((result) => result.perCore))} spans per CPU-second (one core), ` +
+        `${spread(results.map((result) => result.wall))} spans/s wall clock`,
+    );
+  console.log(`median of ${ROUNDS} rounds:`);
   line('recommended ruleset', withPolicy);
   line('policy off', withoutPolicy);
   console.log(
-    `  policy cost: ${(withoutPolicy.perCore / withPolicy.perCore).toFixed(2)}x the CPU time per span of the pass-through path`,
+    `  policy cost: ${spread(
+      withPolicy.map((result, index) => withoutPolicy[index]!.perCore / result.perCore),
+      2,
+    )}x the CPU time per span of the pass-through path (ratio within each round)`,
   );
-  console.log(`backlog: ${BACKLOG} spans acknowledged while the backend is down, then drained`);
-  const memory = await backlogMemory(directory);
-  console.log(`  peak RSS with the backlog on disk: ${Math.round(memory.filled)} MiB`);
   console.log(
-    `  peak RSS after draining it:        ${Math.round(memory.drained)} MiB (drained in ${memory.seconds.toFixed(1)} s)`,
+    `  load average (1 min) during the rounds: ${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)} on ${cpus().length} cores`,
   );
+  if (BACKLOG <= 0) {
+    console.log('backlog: skipped (--backlog 0)');
+  }
+  if (BACKLOG > 0) {
+    console.log(`backlog: ${BACKLOG} spans acknowledged while the backend is down, then drained`);
+    const memory = await backlogMemory(directory);
+    console.log(`  peak RSS with the backlog on disk: ${Math.round(memory.filled)} MiB`);
+    console.log(
+      `  peak RSS after draining it:        ${Math.round(memory.drained)} MiB (drained in ${memory.seconds.toFixed(1)} s)`,
+    );
+  }
 } finally {
   await rm(directory, { recursive: true, force: true });
 }

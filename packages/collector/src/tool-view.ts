@@ -121,14 +121,40 @@ function withRelativePaths(attributes: SpanAttributes): SpanAttributes {
   return result;
 }
 
+/**
+ * Descriptions of recent tool calls by (tool, cwd, input): agents repeat calls (`git status`,
+ * the same file read again, every session of a fleet running the same task), and parsing a
+ * shell command is a large part of a native span's cost. Entries are shared: never mutated.
+ */
+const DESCRIPTION_CACHE_SIZE = 1024;
+const descriptionCache = new Map<string, SpanAttributes>();
+
 /** `describeToolCall`'s attributes; relative paths stay relative when `cwd` is unknown. */
 function describedAttributes(
   toolName: string,
   input: Record<string, unknown>,
   cwd: string | undefined,
 ): SpanAttributes {
-  if (cwd !== undefined && cwd !== '') return describeToolCall(toolName, input, cwd).attributes;
-  return withRelativePaths(describeToolCall(toolName, input, UNKNOWN_CWD).attributes);
+  let key: string | undefined;
+  try {
+    key = `${toolName}\u0000${cwd ?? ''}\u0000${JSON.stringify(input)}`;
+  } catch {
+    // Not serialisable (cannot come from OTLP attributes): describe it uncached.
+  }
+  const cached = key !== undefined ? descriptionCache.get(key) : undefined;
+  if (cached) return cached;
+  const attributes =
+    cwd !== undefined && cwd !== ''
+      ? describeToolCall(toolName, input, cwd).attributes
+      : withRelativePaths(describeToolCall(toolName, input, UNKNOWN_CWD).attributes);
+  if (key !== undefined) {
+    if (descriptionCache.size >= DESCRIPTION_CACHE_SIZE) {
+      const oldest = descriptionCache.keys().next().value;
+      if (oldest !== undefined) descriptionCache.delete(oldest);
+    }
+    descriptionCache.set(key, attributes);
+  }
+  return attributes;
 }
 
 function withoutUndefined(attributes: SpanAttributes): SpanAttributes {

@@ -21,7 +21,14 @@ import { classifyIntent, callSignals } from './intent.js';
 import { parsePolicyText } from './policy-file.js';
 import { intentFromState } from './state-intent.js';
 import type { PolicyFile, PolicyRuleSpec, PolicyScopes } from './policy-file.js';
-import { callsBefore, engineState, mergeFindings, storeCall, union } from './session-state.js';
+import {
+  aggregatesBefore,
+  callsBefore,
+  engineState,
+  mergeFindings,
+  storeCall,
+  union,
+} from './session-state.js';
 import type { CallRecord } from './session-state.js';
 import type { LoadPolicyOptions } from './types.js';
 import {
@@ -53,6 +60,58 @@ export interface CompiledRule {
   readonly rulesetVersion: string;
   readonly condition: CompiledCondition;
   readonly exceptionConditions: readonly CompiledCondition[];
+}
+
+/**
+ * The view fields (`tool.x`, `session.y`, `scope.z`, `phase`) a rule's conditions read, or
+ * undefined when one of them uses a variable other than through a plain field (`tool[…]`,
+ * `tool.?x`, `tool` as a whole, a comprehension variable named like one). Over-approximates:
+ * a name inside a string literal counts as read, which only makes the rule evaluated more often.
+ */
+export function fieldsRead(sources: readonly string[]): string[] | undefined {
+  const fields = new Set<string>();
+  for (const source of sources) {
+    if (/\b(tool|session|scope)\b(?!\s*\.\s*[A-Za-z_])/.test(source)) return undefined;
+    for (const match of source.matchAll(/\b(tool|session|scope)\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)/g))
+      fields.add(`${match[1]}.${match[2]}`);
+    if (/\bphase\b/.test(source)) fields.add('phase');
+  }
+  return [...fields];
+}
+
+/** One view field a skippable rule reads: its variable, key, and value in the baseline view. */
+interface FieldRef {
+  readonly index: number;
+  readonly variable: 'tool' | 'session' | 'scope' | 'phase';
+  readonly key: string;
+  readonly baseline: unknown;
+}
+
+/**
+ * A rule's outcome is a function of the view fields it reads (the CEL helpers are pure). When
+ * every one of them has its value in the baseline view (a call with nothing: no commands, no
+ * paths, no session history), the outcome is the one computed once on that view at load —
+ * so most rules cost a few comparisons instead of a CEL evaluation (a `git` rule on a `Read`).
+ */
+interface Shortcut {
+  readonly fields: readonly FieldRef[];
+  /** The rule's outcome (condition and no exception) on the baseline view. */
+  readonly outcome: boolean;
+}
+
+/** Whether a view value equals the baseline's (empty lists and maps count as equal). */
+function sameAsBaseline(value: unknown, baseline: unknown): boolean {
+  if (value === baseline) return true;
+  if (Array.isArray(baseline)) {
+    return baseline.length === 0 && Array.isArray(value) && value.length === 0;
+  }
+  if (typeof baseline === 'object' && baseline !== null) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+    for (const key in baseline) if (Object.hasOwn(baseline, key)) return false;
+    for (const key in value) if (Object.hasOwn(value, key)) return false;
+    return true;
+  }
+  return false;
 }
 
 /** Where the recommended ruleset lives (next to `dist/` and `src/`): the source. */
@@ -178,6 +237,10 @@ export class PolicyEngine implements Decider {
   readonly scopes: PolicyScopes;
   private readonly failingRules = new Set<string>();
   private readonly usesIntents: boolean;
+  /** Per rule (same index), how to skip its evaluation; undefined: always evaluated. */
+  private readonly shortcuts: readonly (Shortcut | undefined)[];
+  /** How many distinct fields the shortcuts read (size of the per-call comparison cache). */
+  private fieldCount = 0;
 
   constructor(policy: PolicyFile, where = 'policy') {
     const environment = policyEnvironment();
@@ -220,6 +283,7 @@ export class PolicyEngine implements Decider {
     }
     this.rules = rules;
     this.scopes = policy.scopes;
+    this.shortcuts = this.buildShortcuts(rules);
     this.usesIntents = rules.some(
       (rule) =>
         rule.when.includes('intents') ||
@@ -227,24 +291,95 @@ export class PolicyEngine implements Decider {
     );
   }
 
+  private buildShortcuts(rules: readonly CompiledRule[]): (Shortcut | undefined)[] {
+    const request: DecisionRequest = {
+      phase: 'pre_tool',
+      sessionId: '',
+      toolCallId: '',
+      attributes: {},
+      sessionAttributes: {},
+      enforcedBy: 'hook',
+      timeMs: 0,
+    };
+    const facts = toolFacts(request, this.scopes);
+    const baseline = ruleView(request, facts, sessionAggregates([]), false, [], this.scopes);
+    const indexes = new Map<string, number>();
+    return rules.map((rule) => {
+      const fields = fieldsRead([rule.when, ...rule.exceptions]);
+      if (!fields) return undefined;
+      let outcome: boolean;
+      try {
+        outcome =
+          rule.condition(baseline) === true &&
+          !rule.exceptionConditions.some((exception) => exception(baseline) === true);
+      } catch {
+        // Errors depend on the data: such a rule is always evaluated.
+        return undefined;
+      }
+      const refs: FieldRef[] = [];
+      for (const field of fields) {
+        const [variable, key = ''] = field.split('.') as [FieldRef['variable'], string?];
+        const value = variable === 'phase' ? baseline.phase : baseline[variable][key];
+        // A field the view does not have: leave the rule to CEL (and its error handling).
+        if (variable !== 'phase' && !(key in baseline[variable])) return undefined;
+        let index = indexes.get(field);
+        if (index === undefined) {
+          index = indexes.size;
+          indexes.set(field, index);
+        }
+        refs.push({ index, variable, key, baseline: value });
+      }
+      this.fieldCount = indexes.size;
+      return { fields: refs, outcome };
+    });
+  }
+
+  /** Whether the shortcut applies: every field the rule reads has its baseline value. */
+  private atBaseline(shortcut: Shortcut, view: RuleView, known: Uint8Array): boolean {
+    for (const field of shortcut.fields) {
+      let state = known[field.index];
+      if (state === 0) {
+        const value = field.variable === 'phase' ? view.phase : view[field.variable][field.key];
+        state = sameAsBaseline(value, field.baseline) ? 1 : 2;
+        known[field.index] = state;
+      }
+      if (state === 2) return false;
+    }
+    return true;
+  }
+
   /** Decides on one tool call and records it in the session state. Never throws for ordinary input. */
   decide(request: DecisionRequest, state: DeciderState): Decision {
     const engine = engineState(state);
     const existing = engine.calls[request.toolCallId];
     const seq = existing?.seq ?? engine.nextSeq++;
-    const earlier = callsBefore(engine, seq);
+    // A new call comes after every recorded one: the session's running aggregates are its
+    // "before". A call seen again (pre then post) is placed back at its first position.
+    const running = existing ? undefined : aggregatesBefore(engine, seq, sessionAggregates);
+    const earlier = running ? undefined : callsBefore(engine, seq);
     const facts = toolFacts(request, this.scopes);
-    const aggregates = sessionAggregates(earlier);
+    const aggregates = running ?? sessionAggregates(earlier ?? []);
     const switched = identitySwitched(facts, union(aggregates.identities));
     // Earlier turns' intents cost a classification each: only rules that read them pay for it.
-    const intents = this.usesIntents ? this.turnIntents(earlier, request.turnId) : [];
+    const intents = this.usesIntents
+      ? this.turnIntents(earlier ?? callsBefore(engine, seq), request.turnId)
+      : [];
     const view = ruleView(request, facts, aggregates, switched, intents, this.scopes);
 
     const matched: PolicyFinding[] = [];
-    for (const rule of this.rules) {
+    // Per field: 0 not compared yet, 1 at its baseline value, 2 not.
+    const known = new Uint8Array(this.fieldCount);
+    for (let index = 0; index < this.rules.length; index++) {
+      const rule = this.rules[index]!;
       if (!rule.enabled || !rule.phases.includes(request.phase)) continue;
-      if (!this.holds(rule, rule.condition, view)) continue;
-      if (rule.exceptionConditions.some((exception) => this.holds(rule, exception, view))) continue;
+      const shortcut = this.shortcuts[index];
+      if (shortcut && this.atBaseline(shortcut, view, known)) {
+        if (!shortcut.outcome) continue;
+      } else {
+        if (!this.holds(rule, rule.condition, view)) continue;
+        if (rule.exceptionConditions.some((exception) => this.holds(rule, exception, view)))
+          continue;
+      }
       matched.push({
         ruleId: rule.id,
         ruleName: rule.name,

@@ -98,13 +98,69 @@ export function allCalls(state: EngineState): CallRecord[] {
   return Object.values(state.calls).sort((a, b) => a.seq - b.seq);
 }
 
+/**
+ * What this process knows about a state beyond its JSON (never persisted): how many records it
+ * holds, and the aggregates of all of them while records are only appended — kept up to date
+ * by `storeCall`, dropped when a record is replaced or evicted (then rebuilt in one pass).
+ */
+interface Running<T> {
+  count: number;
+  aggregates: T | undefined;
+  /** The highest seq folded into `aggregates`. */
+  maxSeq: number;
+}
+
+const running = new WeakMap<EngineState, Running<unknown>>();
+
+function runningOf(state: EngineState): Running<unknown> {
+  let entry = running.get(state);
+  if (!entry) {
+    entry = { count: Object.keys(state.calls).length, aggregates: undefined, maxSeq: -Infinity };
+    running.set(state, entry);
+  }
+  return entry;
+}
+
+/**
+ * The aggregates of the records before `seq` when that is every record (a new call), built with
+ * `build` the first time (and after a record was replaced or evicted) and then kept up to date
+ * by `storeCall`; undefined when some record comes at or after `seq`.
+ */
+export function aggregatesBefore<T extends { add(call: CallRecord): void }>(
+  state: EngineState,
+  seq: number,
+  build: (calls: readonly CallRecord[]) => T,
+): T | undefined {
+  const entry = runningOf(state);
+  if (entry.aggregates === undefined) {
+    const calls = allCalls(state);
+    entry.aggregates = build(calls);
+    entry.maxSeq = calls.at(-1)?.seq ?? -Infinity;
+  }
+  return entry.maxSeq < seq ? (entry.aggregates as T) : undefined;
+}
+
 /** Stores a call's record, merging with what an earlier view of the same call recorded. */
 export function storeCall(state: EngineState, callId: string, record: CallRecord): void {
+  const entry = runningOf(state);
+  const replaced = state.calls[callId] !== undefined;
   state.calls[callId] = record;
-  const ids = Object.keys(state.calls);
-  if (ids.length > MAX_CALLS) {
+  if (replaced) {
+    entry.aggregates = undefined;
+  } else {
+    entry.count++;
+    if (entry.aggregates !== undefined && record.seq > entry.maxSeq) {
+      // A new call comes after every stored one (its seq is the next): fold it in.
+      (entry.aggregates as { add(call: CallRecord): void }).add(record);
+      entry.maxSeq = record.seq;
+    } else entry.aggregates = undefined;
+  }
+  if (entry.count > MAX_CALLS) {
+    const ids = Object.keys(state.calls);
     const oldest = ids.reduce((a, b) => (state.calls[a]!.seq <= state.calls[b]!.seq ? a : b));
     delete state.calls[oldest];
+    entry.count--;
+    entry.aggregates = undefined;
   }
 }
 

@@ -30,7 +30,7 @@ import {
   ATTR_USER_ID,
 } from '@agent-otel/semconv';
 import { commandFacts } from './command-facts.js';
-import type { CommandView } from './command-facts.js';
+import type { CommandFacts, CommandView } from './command-facts.js';
 import { isNeutralPath, isSecretPath, isUnder } from './paths.js';
 import type { PolicyScopes } from './policy-file.js';
 import type { CallRecord } from './session-state.js';
@@ -127,6 +127,25 @@ function carriesEncodedData(url: string): boolean {
     });
 }
 
+/** Recently parsed command lines, per workspace (commands repeat: `git status`, `npm test`). */
+const COMMAND_CACHE_SIZE = 512;
+const commandCache = new Map<string, CommandFacts>();
+
+/** `commandFacts`, remembered for the last COMMAND_CACHE_SIZE distinct (command, cwd); it is pure. */
+function cachedCommandFacts(command: string, cwd: string): CommandFacts {
+  const key = `${cwd}\u0000${command}`;
+  let facts = commandCache.get(key);
+  if (facts === undefined) {
+    facts = commandFacts(command, cwd);
+    if (commandCache.size >= COMMAND_CACHE_SIZE) {
+      const oldest = commandCache.keys().next().value;
+      if (oldest !== undefined) commandCache.delete(oldest);
+    }
+    commandCache.set(key, facts);
+  }
+  return facts;
+}
+
 /** The tool facts of a request. */
 export function toolFacts(request: DecisionRequest, scopes: PolicyScopes): ToolFacts {
   const attributes: Readonly<SpanAttributes> = request.attributes;
@@ -145,7 +164,9 @@ export function toolFacts(request: DecisionRequest, scopes: PolicyScopes): ToolF
   const mcpTool = stringOf(attributes[ATTR_AGENT_MCP_TOOL_NAME]);
   const name = stringOf(attributes[ATTR_GEN_AI_TOOL_NAME]);
   const facts =
-    category === 'execute' && target !== '' ? commandFacts(target, workspace || '/') : undefined;
+    category === 'execute' && target !== ''
+      ? cachedCommandFacts(target, workspace || '/')
+      : undefined;
 
   let writtenPaths: string[] = [];
   let readPaths: string[] = [];
@@ -271,10 +292,23 @@ export interface SessionAggregates {
   readonly callCount: number;
 }
 
-/** What the session did before the current call (one pass over the earlier calls). */
-export function sessionAggregates(calls: readonly CallRecord[]): SessionAggregates {
-  const fingerprints: Record<string, string> = {};
-  const sets = {
+/**
+ * Session aggregates that grow one call at a time: the same lists, in the same first-seen
+ * order, as one pass over the calls — so the engine folds in each new call once instead of
+ * re-reading the whole session on every call.
+ */
+export class RunningAggregates implements SessionAggregates {
+  readonly secretTypes: string[] = [];
+  readonly secretPaths: string[] = [];
+  readonly readPaths: string[] = [];
+  readonly outsideReads: string[] = [];
+  readonly hosts: string[] = [];
+  readonly externalHosts: string[] = [];
+  readonly mcpServers: string[] = [];
+  readonly mcpToolsFingerprints: Record<string, string> = {};
+  readonly identities: string[] = [];
+  callCount = 0;
+  readonly #seen = {
     secretTypes: new Set<string>(),
     secretPaths: new Set<string>(),
     readPaths: new Set<string>(),
@@ -284,34 +318,39 @@ export function sessionAggregates(calls: readonly CallRecord[]): SessionAggregat
     mcpServers: new Set<string>(),
     identities: new Set<string>(),
   };
-  const add = (set: Set<string>, values: readonly string[]): void => {
-    for (const value of values) set.add(value);
-  };
-  for (const call of calls) {
-    add(sets.secretTypes, call.secretTypes);
-    add(sets.secretPaths, call.secretPaths);
-    add(sets.readPaths, call.readPaths);
-    add(sets.outsideReads, call.outsideReads);
-    add(sets.hosts, call.hosts);
-    add(sets.externalHosts, call.externalHosts);
-    add(sets.identities, call.identities);
+
+  /** Folds in the next call (calls must come in `seq` order). */
+  add(call: CallRecord): void {
+    const seen = this.#seen;
+    addNew(seen.secretTypes, this.secretTypes, call.secretTypes);
+    addNew(seen.secretPaths, this.secretPaths, call.secretPaths);
+    addNew(seen.readPaths, this.readPaths, call.readPaths);
+    addNew(seen.outsideReads, this.outsideReads, call.outsideReads);
+    addNew(seen.hosts, this.hosts, call.hosts);
+    addNew(seen.externalHosts, this.externalHosts, call.externalHosts);
+    addNew(seen.identities, this.identities, call.identities);
     if (call.mcpServer) {
-      sets.mcpServers.add(call.mcpServer);
-      if (call.mcpToolsFingerprint) fingerprints[call.mcpServer] = call.mcpToolsFingerprint;
+      addNew(seen.mcpServers, this.mcpServers, [call.mcpServer]);
+      if (call.mcpToolsFingerprint)
+        this.mcpToolsFingerprints[call.mcpServer] = call.mcpToolsFingerprint;
     }
+    this.callCount++;
   }
-  return {
-    secretTypes: [...sets.secretTypes],
-    secretPaths: [...sets.secretPaths],
-    readPaths: [...sets.readPaths],
-    outsideReads: [...sets.outsideReads],
-    hosts: [...sets.hosts],
-    externalHosts: [...sets.externalHosts],
-    mcpServers: [...sets.mcpServers],
-    mcpToolsFingerprints: fingerprints,
-    identities: [...sets.identities],
-    callCount: calls.length,
-  };
+}
+
+function addNew(seen: Set<string>, list: string[], values: readonly string[]): void {
+  for (const value of values) {
+    if (seen.has(value)) continue;
+    seen.add(value);
+    list.push(value);
+  }
+}
+
+/** What the session did before the current call (one pass over the earlier calls). */
+export function sessionAggregates(calls: readonly CallRecord[]): RunningAggregates {
+  const aggregates = new RunningAggregates();
+  for (const call of calls) aggregates.add(call);
+  return aggregates;
 }
 
 /** The CEL variables of one evaluation. Integers are bigint (CEL `int`). */
