@@ -47,7 +47,7 @@ describe('withPropagation', () => {
   });
 
   it('gives a message without params (a notification) params holding only _meta', () => {
-    const message = { method: 'notifications/initialized' };
+    const message: { method: string; params?: unknown } = { method: 'notifications/initialized' };
     assert.deepStrictEqual(withPropagation(message, active), {
       method: 'notifications/initialized',
       params: { _meta: { traceparent: TRACEPARENT } },
