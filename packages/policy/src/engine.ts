@@ -38,7 +38,7 @@ import {
   sessionAggregates,
   toolFacts,
 } from './view.js';
-import type { RuleView } from './view.js';
+import type { RuleView, ToolFacts } from './view.js';
 
 const logger = diag.createComponentLogger({ namespace: '@agent-otel/policy' });
 
@@ -97,7 +97,18 @@ interface Shortcut {
   readonly fields: readonly FieldRef[];
   /** The rule's outcome (condition and no exception) on the baseline view. */
   readonly outcome: boolean;
+  /**
+   * The rule reads only fields that are functions of the call's `ToolFacts` (and the policy's
+   * scopes): its outcome is remembered per distinct facts.
+   */
+  readonly toolOnly: boolean;
 }
+
+/** `tool.*` fields of the view that do not come from the call's `ToolFacts`. */
+const NOT_FROM_FACTS = new Set(['tool.attributes', 'tool.identity_switched']);
+
+/** Distinct tool calls whose rule outcomes are remembered (per engine). */
+const OUTCOME_CACHE_SIZE = 1024;
 
 /** Whether a view value equals the baseline's (empty lists and maps count as equal). */
 function sameAsBaseline(value: unknown, baseline: unknown): boolean {
@@ -241,6 +252,8 @@ export class PolicyEngine implements Decider {
   private readonly shortcuts: readonly (Shortcut | undefined)[];
   /** How many distinct fields the shortcuts read (size of the per-call comparison cache). */
   private fieldCount = 0;
+  /** Outcomes of tool-only rules per distinct `ToolFacts` (JSON): -1 unknown, 0 no, 1 match. */
+  private readonly outcomes = new Map<string, Int8Array>();
 
   constructor(policy: PolicyFile, where = 'policy') {
     const environment = policyEnvironment();
@@ -330,7 +343,11 @@ export class PolicyEngine implements Decider {
         refs.push({ index, variable, key, baseline: value });
       }
       this.fieldCount = indexes.size;
-      return { fields: refs, outcome };
+      const toolOnly = fields.every(
+        (field) =>
+          field.startsWith('scope.') || (field.startsWith('tool.') && !NOT_FROM_FACTS.has(field)),
+      );
+      return { fields: refs, outcome, toolOnly };
     });
   }
 
@@ -369,17 +386,18 @@ export class PolicyEngine implements Decider {
     const matched: PolicyFinding[] = [];
     // Per field: 0 not compared yet, 1 at its baseline value, 2 not.
     const known = new Uint8Array(this.fieldCount);
+    let remembered: Int8Array | undefined;
     for (let index = 0; index < this.rules.length; index++) {
       const rule = this.rules[index]!;
       if (!rule.enabled || !rule.phases.includes(request.phase)) continue;
       const shortcut = this.shortcuts[index];
       if (shortcut && this.atBaseline(shortcut, view, known)) {
         if (!shortcut.outcome) continue;
-      } else {
-        if (!this.holds(rule, rule.condition, view)) continue;
-        if (rule.exceptionConditions.some((exception) => this.holds(rule, exception, view)))
-          continue;
-      }
+      } else if (shortcut?.toolOnly) {
+        remembered ??= this.rememberedOutcomes(facts);
+        if (remembered[index] === -1) remembered[index] = this.matches(rule, view) ? 1 : 0;
+        if (remembered[index] !== 1) continue;
+      } else if (!this.matches(rule, view)) continue;
       matched.push({
         ruleId: rule.id,
         ruleName: rule.name,
@@ -434,6 +452,29 @@ export class PolicyEngine implements Decider {
       turns.set(call.turn, list);
     }
     return [...turns.values()].map((calls) => classifyIntent(calls).category);
+  }
+
+  /** The rule's condition holds and none of its exceptions does. */
+  private matches(rule: CompiledRule, view: RuleView): boolean {
+    return (
+      this.holds(rule, rule.condition, view) &&
+      !rule.exceptionConditions.some((exception) => this.holds(rule, exception, view))
+    );
+  }
+
+  /** The remembered outcomes of tool-only rules for calls with these facts. */
+  private rememberedOutcomes(facts: ToolFacts): Int8Array {
+    const key = JSON.stringify(facts);
+    let outcomes = this.outcomes.get(key);
+    if (outcomes === undefined) {
+      outcomes = new Int8Array(this.rules.length).fill(-1);
+      if (this.outcomes.size >= OUTCOME_CACHE_SIZE) {
+        const oldest = this.outcomes.keys().next().value;
+        if (oldest !== undefined) this.outcomes.delete(oldest);
+      }
+      this.outcomes.set(key, outcomes);
+    }
+    return outcomes;
   }
 
   private holds(rule: CompiledRule, condition: CompiledCondition, view: RuleView): boolean {
