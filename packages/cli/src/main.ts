@@ -31,7 +31,8 @@ const COMMANDS: Record<string, CommandEntry> = {
     load: async () => (await import('./commands/sessions.js')).sessionsCommand,
   },
   policy: {
-    summary: 'policy check|test|eval: validate a policy, replay sessions through it, score it on a corpus',
+    summary:
+      'policy check|test|eval: validate a policy, replay sessions through it, score it on a corpus',
     load: async () => (await import('./commands/policy.js')).policyCommand,
   },
   semconv: {
