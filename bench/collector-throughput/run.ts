@@ -16,7 +16,7 @@
  * within each round, so a change of load between rounds moves both sides of it.
  *
  *   npm run bench:collector-throughput [-- --spans 200000 --rounds 3 --backlog 1000000]
- *   (--backlog 0 skips the memory part)
+ *   (--backlog 0 skips the memory part; --unique makes every tool call new to the caches)
  *
  * BENCH_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=DIR" profiles the collector processes.
  */
@@ -44,8 +44,11 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '512' },
     concurrency: { type: 'string', default: '4' },
     rounds: { type: 'string', default: '3' },
+    /** Make every tool call's path and command unique, so no remembered result is reused. */
+    unique: { type: 'boolean', default: false },
   },
 });
+const UNIQUE = values.unique;
 const ROUNDS = Math.max(1, Number(values.rounds));
 const SPANS = Number(values.spans);
 const BACKLOG = Number(values.backlog);
@@ -103,6 +106,27 @@ const TOOLS: ((index: number) => OtlpKeyValue[])[] = [
 let sessionCounter = 0;
 
 /**
+ * With `--unique`, the call's paths move to a directory of their own and its command gets a
+ * comment, so every call is new to the collector's caches (same rules match: a `.env` stays
+ * a `.env`); without it, the attributes as they are.
+ */
+function uniqueCall(attributes: OtlpKeyValue[], tag: string): OtlpKeyValue[] {
+  if (!UNIQUE) return attributes;
+  return attributes.map((entry) => {
+    const value = entry.value.stringValue;
+    if (value === undefined) return entry;
+    if (
+      ['file_path', 'file.path'].includes(entry.key) ||
+      (entry.key === 'agent.tool.target' && value.startsWith('/'))
+    )
+      return str(entry.key, value.replace(/\/([^/]*)$/, `/u${tag}/$1`));
+    if (entry.key === 'full_command' || entry.key === 'agent.tool.target')
+      return str(entry.key, `${value} # ${tag}`);
+    return entry;
+  });
+}
+
+/**
  * Claude Code's own spans of one real session (fixtures/claude-code-native: 34 spans, 8 of
  * them `claude_code.tool`), replayed with fresh ids and session id: the traffic of the
  * native-telemetry source. Our hook's sessions are the other half (makeOurSession).
@@ -137,8 +161,11 @@ function makeNativeSession(session: string): OtlpSpan[] {
     traceId,
     spanId: idFor(span.spanId),
     ...(span.parentSpanId ? { parentSpanId: idFor(span.parentSpanId) } : {}),
-    attributes: span.attributes.map((entry) =>
-      entry.key === 'session.id' ? str('session.id', session) : entry,
+    attributes: uniqueCall(
+      span.attributes.map((entry) =>
+        entry.key === 'session.id' ? str('session.id', session) : entry,
+      ),
+      `${session}-${span.spanId}`,
     ),
   }));
 }
@@ -151,7 +178,10 @@ function makeOurSession(session: string): OtlpSpan[] {
   const turnId = randomBytes(8).toString('hex');
   const start = BigInt(Date.now()) * 1_000_000n;
   for (let index = 0; index < 8; index++) {
-    const toolAttributes = TOOLS[(sessionCounter + index) % TOOLS.length]?.(index) ?? [];
+    const toolAttributes = uniqueCall(
+      TOOLS[(sessionCounter + index) % TOOLS.length]?.(index) ?? [],
+      `${sessionCounter}-${index}`,
+    );
     spans.push({
       traceId,
       spanId: randomBytes(8).toString('hex'),
@@ -464,7 +494,7 @@ async function backlogMemory(
 const directory = await mkdtemp(join(tmpdir(), 'agent-otel-bench-'));
 try {
   console.log(
-    `collector throughput: ${SPANS} spans (half Claude Code native sessions, half agent-otel hook sessions) ` +
+    `collector throughput${UNIQUE ? ' (every tool call unique)' : ''}: ${SPANS} spans (half Claude Code native sessions, half agent-otel hook sessions) ` +
       `in requests of ~${BATCH}, ${CONCURRENCY} in flight`,
   );
   const withPolicy: Throughput[] = [];
