@@ -30,7 +30,7 @@ import {
 import { startBackend, tempDir, waitFor } from './collector-helpers.js';
 
 const FIXTURE = fileURLToPath(
-  new URL('../../shared/fixtures/claude-code-native/session-2.1.197.otlp.jsonl', import.meta.url),
+  new URL('./fixtures/claude-code-native/session-2.1.197.otlp.jsonl', import.meta.url),
 );
 const BODY = readFileSync(FIXTURE, 'utf8').split('\n')[0] ?? '';
 

@@ -18,7 +18,7 @@ import { ATTR_AGENT_POLICY_VIOLATED } from '@agent-otel/semconv';
 import { startBackend, tempDir, waitFor } from './collector-helpers.js';
 
 const FIXTURE = fileURLToPath(
-  new URL('../../shared/fixtures/claude-code-native/session-2.1.197.otlp.jsonl', import.meta.url),
+  new URL('./fixtures/claude-code-native/session-2.1.197.otlp.jsonl', import.meta.url),
 );
 const NATIVE = (
   JSON.parse(readFileSync(FIXTURE, 'utf8').split('\n')[0] ?? '{}') as OtlpTraceRequest

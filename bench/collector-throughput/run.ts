@@ -136,7 +136,7 @@ const NATIVE_SESSION = (
     readFileSync(
       fileURLToPath(
         new URL(
-          '../../../shared/fixtures/claude-code-native/session-2.1.197.otlp.jsonl',
+          '../../test/fixtures/claude-code-native/session-2.1.197.otlp.jsonl',
           import.meta.url,
         ),
       ),

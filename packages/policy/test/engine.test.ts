@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import type { DeciderState, DecisionRequest } from '@agent-otel/core';
 import {
   ATTR_AGENT_MCP_SERVER_NAME,
@@ -21,7 +22,9 @@ import { PolicyError, loadPolicy, parseHookLines, replayHookEvents } from '../sr
 import { MAX_CALLS } from '../src/session-state.js';
 import { WORKSPACE, bash, hookPayloads, read } from './helpers.js';
 
-const FIXTURE = '/work/shared/fixtures/claude-code/session-2.1.197.jsonl';
+const FIXTURE = fileURLToPath(
+  new URL('../../../test/fixtures/claude-code/session-2.1.197.jsonl', import.meta.url),
+);
 const directory = mkdtempSync(join(tmpdir(), 'agent-otel-policy-'));
 after(() => rmSync(directory, { recursive: true, force: true }));
 
