@@ -75,7 +75,25 @@ interface SessionState {
   incomingBase?: Attributes;
   /** The session id the bases were built with. */
   baseSessionId?: string;
+  /** Per-message templates built on `outgoingBase` / `incomingBase` (see `templateOf`). */
+  outgoingTemplates?: Map<string, Template>;
+  incomingTemplates?: Map<string, Template>;
 }
+
+/**
+ * What every span of one kind of message in one session starts with: its name, its attributes
+ * (session base + method + tool or prompt name) and the subset of them the duration histograms
+ * take. Built once per session, method and tool instead of per message: the hot path of a
+ * `tools/call` then copies one object instead of building three.
+ */
+interface Template {
+  readonly name: string;
+  readonly attributes: Attributes;
+  readonly metricAttributes: Attributes;
+}
+
+/** Bounds the templates a session keeps (a server with thousands of tools stays bounded). */
+const MAX_TEMPLATES = 256;
 
 // Keyed by the transport object: a Protocol that reconnects starts a new session.
 const sessions = new WeakMap<object, SessionState>();
@@ -126,55 +144,52 @@ const RESOURCE_METHODS = new Set([
 const METHOD_NOT_FOUND = -32601;
 const INTERNAL_ERROR = -32603;
 
+const METRIC_KEY_SET: ReadonlySet<string> = new Set(METRIC_KEYS);
+
+function metricSubset(attributes: Attributes): Attributes {
+  const subset: Attributes = {};
+  for (const key of METRIC_KEYS) {
+    const value = attributes[key];
+    if (value !== undefined) subset[key] = value;
+  }
+  return subset;
+}
+
 /**
  * One MCP request or notification in flight: its span, the context its work runs in, the
  * message to send (with propagation fields) and the bookkeeping to end it exactly once.
  */
-interface OperationInit {
-  readonly source: TelemetrySource;
-  readonly instance: ProtocolLike;
-  readonly session: SessionState;
-  readonly span: Span;
-  readonly direction: Direction;
-  readonly method: string;
-  readonly params: ParamsView;
-  /** The attributes the span started with; kept (and extended) for the metrics. */
-  readonly attributes: Attributes;
-  readonly parent: Context;
-  readonly message: unknown;
-}
-
 export class Operation {
   readonly context: Context;
   /** The message to hand to the SDK: the original, or a copy carrying the trace context. */
   message: unknown;
-  private readonly source: TelemetrySource;
-  private readonly instance: ProtocolLike;
-  private readonly session: SessionState;
-  private readonly span: Span;
-  private readonly direction: Direction;
-  private readonly method: string;
-  private readonly params: ParamsView;
-  private readonly attributes: Attributes;
   private readonly started = performance.now();
   private ended = false;
+  /** Metric attributes recorded after the start (error type, status code…), when any. */
+  private laterMetrics: Attributes | undefined;
+  private sessionIdKnown: boolean;
 
-  constructor(init: OperationInit) {
-    this.source = init.source;
-    this.instance = init.instance;
-    this.session = init.session;
-    this.span = init.span;
-    this.direction = init.direction;
-    this.method = init.method;
-    this.params = init.params;
-    this.attributes = init.attributes;
-    this.context = trace.setSpan(init.parent, init.span);
-    this.message = init.message;
+  constructor(
+    private readonly source: TelemetrySource,
+    private readonly instance: ProtocolLike,
+    private readonly session: SessionState,
+    private readonly span: Span,
+    private readonly direction: Direction,
+    private readonly method: string,
+    private readonly params: ParamsView,
+    /** The template the span started from (shared, never written). */
+    private readonly template: Template,
+    parent: Context,
+    message: unknown,
+  ) {
+    this.context = trace.setSpan(parent, span);
+    this.message = message;
+    this.sessionIdKnown = template.attributes[ATTR_MCP_SESSION_ID] !== undefined;
   }
 
   private set(key: string, value: string | number | string[] | undefined): void {
     if (value === undefined) return;
-    this.attributes[key] = value;
+    if (METRIC_KEY_SET.has(key)) (this.laterMetrics ??= {})[key] = value;
     this.span.setAttribute(key, value);
   }
 
@@ -293,15 +308,13 @@ export class Operation {
     this.ended = true;
     try {
       // A Streamable HTTP client learns its session id from the initialize response.
-      if (this.attributes[ATTR_MCP_SESSION_ID] === undefined) {
-        this.set(ATTR_MCP_SESSION_ID, sessionIdOf(this.instance));
-      }
+      if (!this.sessionIdKnown) this.set(ATTR_MCP_SESSION_ID, sessionIdOf(this.instance));
       const seconds = (performance.now() - this.started) / 1000;
-      const metricAttributes: Attributes = {};
-      for (const key of METRIC_KEYS) {
-        const value = this.attributes[key];
-        if (value !== undefined) metricAttributes[key] = value;
-      }
+      const later = this.laterMetrics;
+      // The common case (a call that went well) records the template's own metric attributes.
+      const metricAttributes = later
+        ? metricSubset({ ...this.template.metricAttributes, ...later })
+        : this.template.metricAttributes;
       const histogram =
         this.direction === 'outgoing' ? this.source.clientDuration() : this.source.serverDuration();
       histogram.record(seconds, metricAttributes);
@@ -327,6 +340,8 @@ function identityOf(instance: ProtocolLike, session: SessionState): Attributes {
 function forgetBases(session: SessionState): void {
   session.outgoingBase = undefined;
   session.incomingBase = undefined;
+  session.outgoingTemplates = undefined;
+  session.incomingTemplates = undefined;
 }
 
 /** The session's attributes common to every span of one side (see SessionState). */
@@ -361,11 +376,12 @@ function baseAttributes(
   return base;
 }
 
-function messageAttributes(
+function buildTemplate(
   source: TelemetrySource,
+  base: Attributes,
   method: string,
   params: ParamsView,
-): { attributes: Attributes; target: string | undefined } {
+): Template {
   const attributes: Attributes = { [ATTR_MCP_METHOD_NAME]: method };
   let target: string | undefined;
   if (method === MCP_METHOD_NAME_VALUE_TOOLS_CALL && params.name !== undefined) {
@@ -379,7 +395,43 @@ function messageAttributes(
     attributes[ATTR_MCP_RESOURCE_URI] = params.uri;
     if (source.resourceUriInSpanName()) target = params.uri;
   }
-  return { attributes, target };
+  Object.assign(attributes, base);
+  return {
+    name: mcpSpanName(method, target),
+    attributes,
+    metricAttributes: metricSubset(attributes),
+  };
+}
+
+/**
+ * The template of a message: from the session's cache when its base is settled, keyed by method
+ * and tool or prompt name (a resource URI is not a key: URIs are unbounded).
+ */
+function templateOf(
+  source: TelemetrySource,
+  instance: ProtocolLike,
+  session: SessionState,
+  direction: Direction,
+  method: string,
+  params: ParamsView,
+): Template {
+  const base = baseAttributes(instance, session, direction);
+  const cachedBase = direction === 'outgoing' ? session.outgoingBase : session.incomingBase;
+  if (base !== cachedBase || (RESOURCE_METHODS.has(method) && params.uri !== undefined)) {
+    return buildTemplate(source, base, method, params);
+  }
+  const key = params.name !== undefined ? `${method} ${params.name}` : method;
+  let templates = direction === 'outgoing' ? session.outgoingTemplates : session.incomingTemplates;
+  let template = templates?.get(key);
+  if (template) return template;
+  template = buildTemplate(source, base, method, params);
+  if (!templates) {
+    templates = new Map();
+    if (direction === 'outgoing') session.outgoingTemplates = templates;
+    else session.incomingTemplates = templates;
+  }
+  if (templates.size < MAX_TEMPLATES) templates.set(key, template);
+  return template;
 }
 
 function outgoingParams(params: unknown): ParamsView {
@@ -415,8 +467,8 @@ export function startOutgoing(
   const { method, params: rawParams } = message as { method: string; params?: unknown };
   const params = outgoingParams(rawParams);
   const session = sessionOf(instance);
-  const { attributes, target } = messageAttributes(source, method, params);
-  Object.assign(attributes, baseAttributes(instance, session, 'outgoing'));
+  const template = templateOf(source, instance, session, 'outgoing', method, params);
+  const attributes: Attributes = { ...template.attributes };
   // The SDK numbers requests itself, synchronously, from this counter.
   if (isRequest && typeof instance._requestMessageId === 'number') {
     attributes[ATTR_JSONRPC_REQUEST_ID] = String(instance._requestMessageId);
@@ -434,19 +486,19 @@ export function startOutgoing(
   const parent = context.active();
   const span = source
     .tracer()
-    .startSpan(mcpSpanName(method, target), { kind: SpanKind.CLIENT, attributes }, parent);
-  const operation = new Operation({
+    .startSpan(template.name, { kind: SpanKind.CLIENT, attributes }, parent);
+  const operation = new Operation(
     source,
     instance,
     session,
     span,
-    direction: 'outgoing',
+    'outgoing',
     method,
     params,
-    attributes,
+    template,
     parent,
     message,
-  });
+  );
   if (isRequest || !isDebounced(instance, method, rawParams)) {
     operation.message = withPropagation(message as { params?: unknown }, operation.context);
   }
@@ -467,8 +519,8 @@ export function startIncoming(
   const method = readMethod(message);
   const params = readParams((message as { params?: unknown } | undefined)?.params);
   const session = sessionOf(instance);
-  const { attributes, target } = messageAttributes(source, method, params);
-  Object.assign(attributes, baseAttributes(instance, session, 'incoming'));
+  const template = templateOf(source, instance, session, 'incoming', method, params);
+  const attributes: Attributes = { ...template.attributes };
   if (typeof requestId === 'string' || typeof requestId === 'number') {
     attributes[ATTR_JSONRPC_REQUEST_ID] = String(requestId);
   }
@@ -492,21 +544,17 @@ export function startIncoming(
   }
   const span = source
     .tracer()
-    .startSpan(
-      mcpSpanName(method, target),
-      { kind: SpanKind.SERVER, attributes, links },
-      extracted,
-    );
-  return new Operation({
+    .startSpan(template.name, { kind: SpanKind.SERVER, attributes, links }, extracted);
+  return new Operation(
     source,
     instance,
     session,
     span,
-    direction: 'incoming',
+    'incoming',
     method,
     params,
-    attributes,
-    parent: extracted,
+    template,
+    extracted,
     message,
-  });
+  );
 }

@@ -321,6 +321,36 @@ describe('instrumentMcpClient + instrumentMcpServer over the in-memory transport
     }
   });
 
+  it("keeps a failed call's error out of the next call of the same tool", async () => {
+    // Spans of one tool in one session start from a shared template: what one call adds
+    // (error.type) must stay on that call's span and metric point.
+    harness.exporter.reset();
+    await pair.client.callTool({ name: 'divide', arguments: { a: 1, b: 0 } });
+    await pair.client.callTool({ name: 'divide', arguments: { a: 4, b: 2 } });
+    const spans = harness
+      .spans()
+      .filter((span) => span.name === 'tools/call divide' && span.kind === SpanKind.CLIENT);
+    assert.deepEqual(
+      spans.map((span) => span.attributes[ATTR_ERROR_TYPE]),
+      ['tool_error', undefined],
+    );
+    await collectMetrics(harness);
+    const metric = harness.histogram('mcp.client.operation.duration');
+    const divide = (metric?.dataPoints ?? []).filter(
+      (point) => point.attributes[ATTR_GEN_AI_TOOL_NAME] === 'divide',
+    );
+    assert.ok(divide.some((point) => point.attributes[ATTR_ERROR_TYPE] === 'tool_error'));
+    const ok = divide.find((point) => point.attributes[ATTR_ERROR_TYPE] === undefined);
+    assert.ok(ok, 'a divide point without error.type');
+    assert.deepEqual(ok.attributes, {
+      [ATTR_MCP_METHOD_NAME]: 'tools/call',
+      [ATTR_GEN_AI_TOOL_NAME]: 'divide',
+      [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
+      [ATTR_MCP_PROTOCOL_VERSION]: pair.protocolVersion,
+      [ATTR_NETWORK_TRANSPORT]: NETWORK_TRANSPORT_VALUE_INPROC,
+    });
+  });
+
   it('restores the originals when uninstrumented', async () => {
     pair.uninstrument();
     assert.equal(Object.hasOwn(pair.client, 'request'), false);
