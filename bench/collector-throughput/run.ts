@@ -6,10 +6,10 @@
  *
  * The collector runs as its own process (`agent-otel collector`, one Node main thread = one
  * core); this process generates the load and runs the loopback sink. Throughput is measured
- * between 10 % and 90 % of the spans arriving at the sink, so start-up and the ordering
- * window's tail do not count, and reported two ways: spans per CPU-second of the collector
- * process (its speed on one core, whatever else shares the machine) and spans per wall-clock
- * second. Traffic: half sessions of Claude Code's own native spans (the real fixture, fresh
+ * two ways: spans per CPU-second of the collector process over the whole run, from the first
+ * request to the last span at the sink (its speed on one core, whatever else shares the
+ * machine), and spans per wall-clock second between 10 % and 90 % of the spans arriving at the
+ * sink (start-up and the ordering window's tail excluded). Traffic: half sessions of Claude Code's own native spans (the real fixture, fresh
  * ids), half sessions of agent-otel hook spans. Memory is the collector's peak RSS (VmHWM).
  * The two paths are measured in alternating order for `--rounds` rounds (each a fresh
  * collector process), and reported as the median with the range; the policy cost is the ratio
@@ -451,11 +451,17 @@ async function throughput(directory: string, policy: string): Promise<Throughput
   const child = await startCollector(await writeConfig(directory, port, sink.url, policy), port);
   sink.pid = child.pid;
   try {
+    // CPU is counted from the first request to the last span at the sink: the policy path holds
+    // spans for its ordering window and releases them in bursts, so a window between two sink
+    // crossings would leave out the receive and decode work done before the first crossing.
+    const cpuStart = cpuSecondsOf(child.pid!);
     const sent = await send(`http://127.0.0.1:${port}`, SPANS);
     while (sink.received < sent) await new Promise((resolve) => setTimeout(resolve, 50));
+    const cpuSeconds = cpuSecondsOf(child.pid!) - cpuStart;
+    // Wall clock between the 10 % and 90 % crossings at the sink (start-up and the window's tail
+    // excluded).
     const seconds = ((sink.crossings.get(high) ?? 0) - (sink.crossings.get(low) ?? 0)) / 1000;
-    const cpuSeconds = (sink.cpuAt.get(high) ?? 0) - (sink.cpuAt.get(low) ?? 0);
-    return { wall: (high - low) / seconds, perCore: (high - low) / cpuSeconds };
+    return { wall: (high - low) / seconds, perCore: sent / cpuSeconds };
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
