@@ -68,9 +68,11 @@ for (const file of recordings) {
       }
     }
 
-    // Nothing of the recording machine: sandbox paths, this checkout, the host name.
+    // Nothing of the recording machine: sandbox paths, this checkout, its toolchains, the host name.
     assert.doesNotMatch(text, /agent-otel-e2e-/);
     assert.doesNotMatch(text, /\/work\//);
+    assert.doesNotMatch(text, /\/root\//);
+    assert.ok(!text.includes(process.env.PATH ?? '\0'), "the recording shows this machine's PATH");
     assert.doesNotMatch(
       text,
       new RegExp(`\\b${hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`),

@@ -68,9 +68,12 @@ function replaceAll(text: string, from: string, to: string): string {
 
 /**
  * Rewrites a recording so it carries no machine detail: the sandbox HOME becomes `/home/dev`
- * (also in Claude Code's dashed project-folder form), the sandbox root becomes `/tmp`, and the
- * host name becomes `devbox`.
+ * (also in Claude Code's dashed project-folder form), the sandbox root becomes `/tmp`, the
+ * search path becomes `/usr/local/bin:/usr/bin:/bin`, and the host name becomes `devbox`.
  */
+/** The `PATH` a recording shows instead of the recording machine's. */
+export const RECORDED_PATH = '/usr/local/bin:/usr/bin:/bin';
+
 export function anonymizeRecording(
   text: string,
   sandbox: Sandbox,
@@ -84,6 +87,9 @@ export function anonymizeRecording(
   out = replaceAll(out, sandbox.root, '/tmp');
   out = replaceAll(out, dashed(sandbox.root), '-tmp');
   for (const [from, to] of Object.entries(paths)) out = replaceAll(out, from, to);
+  // The search path (seen in `env` output) lists this machine's toolchains.
+  const searchPath = process.env.PATH ?? '';
+  if (searchPath !== RECORDED_PATH) out = replaceAll(out, searchPath, RECORDED_PATH);
   // Whole words only: a short host name ("vm") must not rewrite parts of other words.
   const host = hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   if (host.length > 0) out = out.replace(new RegExp(`\\b${host}\\b`, 'g'), 'devbox');
