@@ -90,7 +90,7 @@ export function anonymizeRecording(
   // The search path (seen in `env` output) lists this machine's toolchains.
   const searchPath = process.env.PATH ?? '';
   if (searchPath !== RECORDED_PATH) out = replaceAll(out, searchPath, RECORDED_PATH);
-  // Whole words only: a short host name ("vm") must not rewrite parts of other words.
+  // Whole words only: a short host name (say "db") must not rewrite parts of other words.
   const host = hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   if (host.length > 0) out = out.replace(new RegExp(`\\b${host}\\b`, 'g'), 'devbox');
   return out;
