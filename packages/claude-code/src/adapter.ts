@@ -644,13 +644,25 @@ function handlePostToolUse(
     const merged = mergeStrings(tool.attributes[key], secrets[key]);
     if (merged) tool.attributes[key] = merged;
   }
-  if (context.config.captureContent) {
-    tool.attributes[ATTR_GEN_AI_TOOL_CALL_RESULT] = captureContent(input.tool_response, {
-      maxLength: context.config.contentMaxLength,
-      fingerprintKey: context.key,
+  finishToolWithResult(working, state, tool, input.tool_response, input.tool_use_id);
+}
+
+/** Records the result (only with content capture on), tags the span and closes it. */
+function finishToolWithResult(
+  working: Working,
+  state: SessionState,
+  tool: OpenToolSpan,
+  result: unknown,
+  toolUseId: string,
+): void {
+  const { config, key } = working.context;
+  if (config.captureContent) {
+    tool.attributes[ATTR_GEN_AI_TOOL_CALL_RESULT] = captureContent(result, {
+      maxLength: config.contentMaxLength,
+      fingerprintKey: key,
     });
   }
-  decide(working, state, tool, 'post_tool', input.tool_use_id);
+  decide(working, state, tool, 'post_tool', toolUseId);
   working.spans.push(finishSpan(state, tool, working.now));
 }
 
@@ -663,14 +675,7 @@ function handlePostToolUseFailure(
   tool.attributes[ATTR_AGENT_TOOL_OUTCOME] = AGENT_TOOL_OUTCOME_VALUE_ERROR;
   const message = redactText(input.error, working.context.key).slice(0, 1024);
   markError(tool, input.is_interrupt ? 'interrupted' : 'tool_error', message);
-  if (working.context.config.captureContent) {
-    tool.attributes[ATTR_GEN_AI_TOOL_CALL_RESULT] = captureContent(input.error, {
-      maxLength: working.context.config.contentMaxLength,
-      fingerprintKey: working.context.key,
-    });
-  }
-  decide(working, state, tool, 'post_tool', input.tool_use_id);
-  working.spans.push(finishSpan(state, tool, working.now));
+  finishToolWithResult(working, state, tool, input.error, input.tool_use_id);
 }
 
 function handlePermissionDenied(

@@ -149,33 +149,16 @@ function emptyView(): RuleView {
 }
 
 function buildEmptyView(): RuleView {
-  return ruleView(
-    {
-      phase: 'pre_tool',
-      sessionId: '',
-      toolCallId: '',
-      attributes: {},
-      sessionAttributes: {},
-      enforcedBy: 'hook',
-      timeMs: 0,
-    },
-    toolFacts(
-      {
-        phase: 'pre_tool',
-        sessionId: '',
-        toolCallId: '',
-        attributes: {},
-        sessionAttributes: {},
-        enforcedBy: 'hook',
-        timeMs: 0,
-      },
-      {},
-    ),
-    sessionAggregates([]),
-    false,
-    [],
-    {},
-  );
+  const request: DecisionRequest = {
+    phase: 'pre_tool',
+    sessionId: '',
+    toolCallId: '',
+    attributes: {},
+    sessionAttributes: {},
+    enforcedBy: 'hook',
+    timeMs: 0,
+  };
+  return ruleView(request, toolFacts(request, {}), sessionAggregates([]), false, [], {});
 }
 
 function compileRule(
