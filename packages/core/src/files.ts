@@ -30,8 +30,7 @@ export function writePrivateFile(path: string, data: string | Uint8Array): void 
   renameSync(temporary, path);
 }
 
-// Created on first use: the hook's start-up snapshot (packages/cli/scripts/bundle-hook.mjs) loads
-// this module while `node --build-snapshot` runs, where SharedArrayBuffer does not exist.
+// Created on first use: most processes never wait for a lock.
 let sleeper: Int32Array | undefined;
 
 function sleepSync(milliseconds: number): void {

@@ -517,7 +517,7 @@ export function loadPolicy(options: LoadPolicyOptions = {}): PolicyEngine {
   }
   if (options.text !== undefined) return new PolicyEngine(parsePolicyText(options.text), 'policy');
   // The engine holds no per-session state, so the recommended one is built once per process
-  // (and, in the hook's start-up snapshot, once at build time).
+  // (the hook server keeps it across the events it serves).
   recommendedEngine ??= new PolicyEngine(recommendedPolicy(), 'recommended.yaml');
   return recommendedEngine;
 }
