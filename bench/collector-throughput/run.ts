@@ -389,13 +389,15 @@ async function send(url: string, total: number): Promise<number> {
       sent += request.resourceSpans[0]?.scopeSpans[0]?.spans.length ?? 0;
       const body = encodeTraceRequestProto(request);
       for (;;) {
+        // A connection the collector closed as idle just as a request went out (keep-alive
+        // race, more likely on a loaded machine) is retried, as OTLP exporters retry it.
         const response = await fetch(`${url}/v1/traces`, {
           method: 'POST',
           headers: { 'content-type': 'application/x-protobuf' },
           body,
-        });
-        await response.arrayBuffer();
-        if (response.ok) break;
+        }).catch(() => undefined);
+        await response?.arrayBuffer();
+        if (response?.ok) break;
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     }

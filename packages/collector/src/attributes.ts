@@ -63,6 +63,11 @@ export function setAttributes(list: OtlpKeyValue[], attributes: SpanAttributes):
   }
 }
 
+/** The OTLP key/value of one attribute (a `double` key of the convention as `doubleValue`). */
+export function keyValueOf(key: string, value: AttributeValue): OtlpKeyValue {
+  return { key, value: anyValueOf(value, DOUBLE_KEYS.has(key)) };
+}
+
 /** A key/value list for a flat record. */
 export function keyValuesOf(attributes: SpanAttributes): OtlpKeyValue[] {
   const list: OtlpKeyValue[] = [];

@@ -14,6 +14,7 @@ import type {
   OtlpTraceRequest,
 } from './otlp-model.js';
 import { decodeTraceRequestProto } from './otlp-proto.js';
+import { readWireRequest } from './otlp-wire.js';
 
 /** Limits applied while decoding. */
 export interface DecodeLimits {
@@ -328,6 +329,52 @@ export function decodeProtobufBody(body: Buffer, limits: DecodeLimits): DecodedR
   );
   return {
     request,
+    acceptedSpans: accepted,
+    rejectedSpans: rejected,
+    rejectionMessage: rejectionMessageOf(rejected, reasons),
+  };
+}
+
+/**
+ * Decodes an OTLP/protobuf body into lazily decoded spans (`WireSpan`, otlp-wire.ts): the same
+ * checks and the same accepted and rejected spans as `decodeProtobufBody`, but a span's fields
+ * are decoded only when read, and an unchanged span is exported as the bytes it came in as.
+ * The collector's pipeline uses this; `decodeProtobufBody` gives plain objects.
+ */
+export function decodeProtobufWire(body: Buffer, limits: DecodeLimits): DecodedRequest {
+  let request: ReturnType<typeof readWireRequest>;
+  try {
+    request = readWireRequest(body, limits.maxAttributeValueLength);
+  } catch (error) {
+    throw new MalformedRequestError(`invalid protobuf: ${(error as Error).message}`);
+  }
+  let accepted = 0;
+  let rejected = 0;
+  const reasons: string[] = [];
+  const resourceSpans: OtlpResourceSpans[] = [];
+  request.resourceSpans.forEach((resource, resourceIndex) => {
+    const scopeSpans: OtlpScopeSpans[] = [];
+    resource.scopeSpans.forEach((scope, scopeIndex) => {
+      const kept: OtlpSpan[] = [];
+      scope.spans.forEach((span, spanIndex) => {
+        if (span.problem === undefined) {
+          kept.push(span as unknown as OtlpSpan);
+          accepted++;
+          return;
+        }
+        rejected++;
+        if (reasons.length < MAX_REASONS) {
+          reasons.push(
+            `resourceSpans[${resourceIndex}].scopeSpans[${scopeIndex}].spans[${spanIndex}]${span.problem}`,
+          );
+        }
+      });
+      if (kept.length > 0) scopeSpans.push({ ...scope, spans: kept });
+    });
+    if (scopeSpans.length > 0) resourceSpans.push({ ...resource, scopeSpans });
+  });
+  return {
+    request: { resourceSpans },
     acceptedSpans: accepted,
     rejectedSpans: rejected,
     rejectionMessage: rejectionMessageOf(rejected, reasons),

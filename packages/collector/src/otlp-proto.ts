@@ -8,9 +8,12 @@
 import protobuf from 'protobufjs';
 import type {
   OtlpAnyValue,
+  OtlpEvent,
   OtlpKeyValue,
   OtlpLink,
+  OtlpResource,
   OtlpResourceSpans,
+  OtlpScope,
   OtlpScopeSpans,
   OtlpSpan,
   OtlpStatus,
@@ -120,9 +123,24 @@ const spanType = root.lookupType('otlp.Span');
  */
 const RAW_SPANS = new WeakMap<OtlpSpan, Uint8Array>();
 
+/**
+ * A span that keeps the bytes it was received as (otlp-wire.ts): `wireBytes` gives the bytes
+ * to export (the received ones, with the attributes and events added since spliced in), or
+ * undefined once its model was changed in place (then it is encoded from the model).
+ */
+export interface BytesBackedSpan {
+  wireBytes(): Uint8Array | undefined;
+  markChanged(): void;
+}
+
+function isBytesBacked(span: OtlpSpan): span is OtlpSpan & BytesBackedSpan {
+  return typeof (span as Partial<BytesBackedSpan>).wireBytes === 'function';
+}
+
 /** Forgets the received bytes of a span that was changed (it is encoded from the model). */
 export function markSpanChanged(span: OtlpSpan): void {
   RAW_SPANS.delete(span);
+  if (isBytesBacked(span)) span.markChanged();
 }
 
 const TO_OBJECT: protobuf.IConversionOptions = {
@@ -406,6 +424,47 @@ function spanFromMessage(message: SpanMessage, maxLength: number): OtlpSpan {
 }
 
 /**
+ * Decodes one `Span` message (its bytes, without tag and length) into the span model, with
+ * whether a string value was truncated to `maxLength`.
+ */
+export function decodeSpanModel(
+  bytes: Uint8Array,
+  maxLength: number,
+): { span: OtlpSpan; truncated: boolean } {
+  truncatedInSpan = false;
+  const span = spanFromMessage(spanType.decode(bytes) as unknown as SpanMessage, maxLength);
+  return { span, truncated: truncatedInSpan };
+}
+
+/** Decodes one `Resource` message (its bytes) into the model. */
+export function decodeResourceModel(bytes: Uint8Array, maxLength: number): OtlpResource {
+  const message = resourceType.decode(bytes) as unknown as NonNullable<
+    ResourceSpansMessage['resource']
+  >;
+  return withCount(
+    { attributes: keyValuesFromMessage(message.attributes, maxLength) },
+    'droppedAttributesCount',
+    message.droppedAttributesCount,
+  );
+}
+
+/** Decodes one `InstrumentationScope` message (its bytes) into the model. */
+export function decodeScopeModel(bytes: Uint8Array, maxLength: number): OtlpScope {
+  const { name, version, attributes, droppedAttributesCount } = scopeType.decode(
+    bytes,
+  ) as unknown as NonNullable<ScopeSpansMessage['scope']>;
+  return withCount(
+    {
+      ...(name ? { name } : {}),
+      ...(version ? { version } : {}),
+      attributes: keyValuesFromMessage(attributes, maxLength),
+    },
+    'droppedAttributesCount',
+    droppedAttributesCount,
+  );
+}
+
+/**
  * Decodes an `ExportTraceServiceRequest` into the span model; string attribute values longer
  * than `maxAttributeValueLength` are truncated. Ids are not checked here (otlp-decode.ts does).
  * Throws on malformed protobuf.
@@ -466,12 +525,12 @@ export function decodeTraceRequestProto(
  * Encoding, field by field with protobufjs's Writer (tag = field number << 3 | wire type).
  * ---------------------------------------------------------------------------------------- */
 
-const WIRE_VARINT = 0;
-const WIRE_FIXED64 = 1;
-const WIRE_LENGTH = 2;
-const WIRE_FIXED32 = 5;
+export const WIRE_VARINT = 0;
+export const WIRE_FIXED64 = 1;
+export const WIRE_LENGTH = 2;
+export const WIRE_FIXED32 = 5;
 
-const tag = (field: number, wire: number): number => (field << 3) | wire;
+export const tag = (field: number, wire: number): number => (field << 3) | wire;
 
 function writeString(writer: protobuf.Writer, field: number, value: string | undefined): void {
   if (value) writer.uint32(tag(field, WIRE_LENGTH)).string(value);
@@ -509,7 +568,7 @@ function writeAnyValue(writer: protobuf.Writer, value: OtlpAnyValue): void {
   }
 }
 
-function writeKeyValues(
+export function writeKeyValues(
   writer: protobuf.Writer,
   field: number,
   list: readonly OtlpKeyValue[] | undefined,
@@ -525,6 +584,16 @@ function writeKeyValues(
   }
 }
 
+/** Writes one `Span.events` entry (field 11) of a span. */
+export function writeEvent(writer: protobuf.Writer, event: OtlpEvent): void {
+  writer.uint32(tag(11, WIRE_LENGTH)).fork();
+  writer.uint32(tag(1, WIRE_FIXED64)).fixed64(bitsOf(event.timeUnixNano));
+  writeString(writer, 2, event.name);
+  writeKeyValues(writer, 3, event.attributes);
+  writeCount(writer, 4, event.droppedAttributesCount);
+  writer.ldelim();
+}
+
 function writeSpan(writer: protobuf.Writer, span: OtlpSpan): void {
   writeId(writer, 1, span.traceId);
   writeId(writer, 2, span.spanId);
@@ -536,14 +605,7 @@ function writeSpan(writer: protobuf.Writer, span: OtlpSpan): void {
   writer.uint32(tag(8, WIRE_FIXED64)).fixed64(bitsOf(span.endTimeUnixNano));
   writeKeyValues(writer, 9, span.attributes);
   writeCount(writer, 10, span.droppedAttributesCount);
-  for (const event of span.events) {
-    writer.uint32(tag(11, WIRE_LENGTH)).fork();
-    writer.uint32(tag(1, WIRE_FIXED64)).fixed64(bitsOf(event.timeUnixNano));
-    writeString(writer, 2, event.name);
-    writeKeyValues(writer, 3, event.attributes);
-    writeCount(writer, 4, event.droppedAttributesCount);
-    writer.ldelim();
-  }
+  for (const event of span.events) writeEvent(writer, event);
   writeCount(writer, 12, span.droppedEventsCount);
   for (const link of span.links) {
     writer.uint32(tag(13, WIRE_LENGTH)).fork();
@@ -587,7 +649,7 @@ export function encodeTraceRequestProto(request: OtlpTraceRequest): Uint8Array {
         writer.ldelim();
       }
       for (const span of scopeSpans.spans) {
-        const raw = RAW_SPANS.get(span);
+        const raw = isBytesBacked(span) ? span.wireBytes() : RAW_SPANS.get(span);
         if (raw) {
           writer.uint32(tag(2, WIRE_LENGTH)).bytes(raw);
           continue;

@@ -26,8 +26,14 @@ import {
   AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR,
 } from '@agent-otel/semconv';
 import type { PolicyAction, PolicySeverity } from '@agent-otel/semconv';
-import { attributesOf, keyValuesOf, setAttributes } from './attributes.js';
-import { markSpanChanged } from './otlp-proto.js';
+import { keyValuesOf } from './attributes.js';
+import {
+  addSpanAttributes,
+  addSpanEvent,
+  spanAttributes,
+  spanNanos,
+  spanStringAttribute,
+} from './otlp-wire.js';
 import type { OtlpKeyValue, OtlpResourceSpans, OtlpScopeSpans, OtlpSpan } from './otlp-model.js';
 import {
   CLAUDE_CODE_INTERACTION_SPAN,
@@ -108,6 +114,18 @@ function workspaceIn(
   return undefined;
 }
 
+/** `workspaceIn` for a span's own attributes. */
+function workspaceOfSpan(
+  span: OtlpSpan,
+  below: number,
+): { rank: number; path: string } | undefined {
+  for (let rank = 0; rank < below; rank++) {
+    const path = spanStringAttribute(span, WORKSPACE_KEYS[rank]!);
+    if (path !== undefined && path.startsWith('/')) return { rank, path };
+  }
+  return undefined;
+}
+
 interface Held {
   readonly item: PipelineSpan;
   readonly role: SpanRole;
@@ -150,7 +168,7 @@ function stringAttribute(
 
 /** `roleOf` without converting the attributes of spans that cannot be tool, session or turn spans. */
 function roleOfSpan(span: OtlpSpan): SpanRole {
-  const operation = stringAttribute(span.attributes, ATTR_GEN_AI_OPERATION_NAME);
+  const operation = spanStringAttribute(span, ATTR_GEN_AI_OPERATION_NAME);
   if (
     operation === undefined &&
     span.name !== CLAUDE_CODE_TOOL_SPAN &&
@@ -159,7 +177,7 @@ function roleOfSpan(span: OtlpSpan): SpanRole {
   ) {
     return 'other';
   }
-  return roleOf(span.name, attributesOf(span.attributes));
+  return roleOf(span.name, spanAttributes(span));
 }
 
 function isSessionAttribute(key: string): boolean {
@@ -246,9 +264,9 @@ export class PolicyProcessor {
       }
       const { span } = item;
       const sessionId =
-        stringAttribute(span.attributes, ATTR_SESSION_ID) ??
+        spanStringAttribute(span, ATTR_SESSION_ID) ??
         resourceSession ??
-        stringAttribute(span.attributes, ATTR_GEN_AI_CONVERSATION_ID);
+        spanStringAttribute(span, ATTR_GEN_AI_CONVERSATION_ID);
       const key = sessionId !== undefined ? `session:${sessionId}` : `trace:${span.traceId}`;
       const role = roleOfSpan(span);
       const state = this.#session(key, now);
@@ -256,7 +274,7 @@ export class PolicyProcessor {
         // Found on any span of the session — the session span that names it ends (and is
         // evaluated) after the tool calls it contains.
         const found =
-          workspaceIn(span.attributes, state.workspaceRank) ??
+          workspaceOfSpan(span, state.workspaceRank) ??
           workspaceIn(item.resource.resource?.attributes, state.workspaceRank);
         if (found) {
           state.workspace = found.path;
@@ -270,9 +288,7 @@ export class PolicyProcessor {
       state.held.push({
         item,
         role,
-        orderKey: BigInt(
-          role === 'session' || role === 'turn' ? span.endTimeUnixNano : span.startTimeUnixNano,
-        ),
+        orderKey: spanNanos(span, role === 'session' || role === 'turn' ? 'end' : 'start'),
       });
       this.#heldCount++;
     }
@@ -341,7 +357,7 @@ export class PolicyProcessor {
   #evaluate(state: SessionState, held: Held): void {
     // Only tool, session and turn spans matter to policy and intent; the rest pass untouched.
     if (held.role === 'other') return;
-    const entry: Evaluated = { ...held, attributes: attributesOf(held.item.span.attributes) };
+    const entry: Evaluated = { ...held, attributes: spanAttributes(held.item.span) };
     for (const [key, value] of Object.entries(entry.attributes)) {
       if (entry.role === 'session' ? key !== ATTR_AGENT_TURN_ID : isSessionAttribute(key)) {
         if (
@@ -392,10 +408,7 @@ export class PolicyProcessor {
       },
       state.decider,
     );
-    if (Object.keys(view.derived).length > 0) {
-      setAttributes(span.attributes, view.derived);
-      markSpanChanged(span);
-    }
+    if (Object.keys(view.derived).length > 0) addSpanAttributes(span, view.derived);
     this.#record(state, decision.findings);
     // A span already tagged upstream (the hook or the SDK) keeps its tags: tagging it again
     // would duplicate its violation events. Its findings still count for the session.
@@ -406,12 +419,11 @@ export class PolicyProcessor {
       return;
     }
     const tags = policyTags(decision.findings, AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR);
-    setAttributes(span.attributes, tags.attributes);
-    markSpanChanged(span);
+    addSpanAttributes(span, tags.attributes);
     const timeUnixNano =
       span.endTimeUnixNano !== '0' ? span.endTimeUnixNano : span.startTimeUnixNano;
     for (const event of tags.events) {
-      span.events.push({
+      addSpanEvent(span, {
         timeUnixNano,
         name: event.name,
         attributes: keyValuesOf(event.attributes),
@@ -464,8 +476,7 @@ export class PolicyProcessor {
       attributes[ATTR_AGENT_POLICY_ENFORCED_BY] = AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR;
     }
     if (Object.keys(attributes).length === 0) return;
-    setAttributes(span.attributes, attributes);
-    markSpanChanged(span);
+    addSpanAttributes(span, attributes);
     this.counters.tagged++;
   }
 
@@ -475,8 +486,7 @@ export class PolicyProcessor {
     if (typeof turnId !== 'string') return;
     const intent = this.#intentAttributes(decider, state, turnId);
     if (Object.keys(intent).length === 0) return;
-    setAttributes(entry.item.span.attributes, intent);
-    markSpanChanged(entry.item.span);
+    addSpanAttributes(entry.item.span, intent);
     this.counters.tagged++;
   }
 }

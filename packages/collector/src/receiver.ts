@@ -11,7 +11,7 @@ import { gunzip } from 'node:zlib';
 import { diag } from '@opentelemetry/api';
 import type { DiskQueue } from './disk-queue.js';
 import { QueueFullError } from './disk-queue.js';
-import { MalformedRequestError, decodeJsonBody, decodeProtobufBody } from './otlp-decode.js';
+import { MalformedRequestError, decodeJsonBody, decodeProtobufWire } from './otlp-decode.js';
 import type { DecodedRequest, DecodeLimits } from './otlp-decode.js';
 import type { OtlpTraceRequest } from './otlp-model.js';
 import { encodeRpcStatusProto, encodeTraceResponseProto } from './otlp-proto.js';
@@ -39,7 +39,7 @@ export const RECORD_JSON = 1;
 export function decodeQueueRecord(payload: Buffer, limits: DecodeLimits): OtlpTraceRequest {
   const body = payload.subarray(1);
   return payload[0] === RECORD_PROTOBUF
-    ? decodeProtobufBody(body, limits).request
+    ? decodeProtobufWire(body, limits).request
     : decodeJsonBody(body, limits).request;
 }
 
@@ -250,7 +250,7 @@ export class TraceReceiver {
     let decoded: DecodedRequest;
     try {
       decoded =
-        format === 'json' ? decodeJsonBody(body, options) : decodeProtobufBody(body, options);
+        format === 'json' ? decodeJsonBody(body, options) : decodeProtobufWire(body, options);
     } catch (error) {
       if (error instanceof MalformedRequestError)
         throw new HttpError(400, RPC_INVALID_ARGUMENT, error.message);

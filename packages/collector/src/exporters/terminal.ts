@@ -12,6 +12,7 @@ import {
 } from '@agent-otel/semconv';
 import { attributesOf } from '../attributes.js';
 import type { OtlpTraceRequest } from '../otlp-model.js';
+import { spanHasAttribute } from '../otlp-wire.js';
 import type { ExportResult, TraceExporter } from './exporter.js';
 
 const MAX_TARGET = 80;
@@ -29,7 +30,7 @@ export class TerminalExporter implements TraceExporter {
     for (const resourceSpans of request.resourceSpans) {
       for (const scopeSpans of resourceSpans.scopeSpans) {
         for (const span of scopeSpans.spans) {
-          if (!span.attributes.some((entry) => entry.key === ATTR_AGENT_POLICY_VIOLATED)) continue;
+          if (!spanHasAttribute(span, ATTR_AGENT_POLICY_VIOLATED)) continue;
           const attributes = attributesOf(span.attributes);
           if (attributes[ATTR_AGENT_POLICY_VIOLATED] !== true) continue;
           const ruleIds = attributes[ATTR_AGENT_POLICY_RULE_IDS];

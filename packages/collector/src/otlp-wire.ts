@@ -1,0 +1,836 @@
+/**
+ * OTLP/protobuf spans for the collector's pipeline, decoded lazily. The receiver checks every
+ * byte of a request — the structure of each span down to its attribute values, wire types, UTF-8
+ * of strings, id lengths — with protobufjs's Reader, but builds no objects for it: a `WireSpan`
+ * is the span's bytes plus where its fields and attributes are. Most spans of an agent's trace
+ * are never looked at beyond their session id (LLM requests, permission waits) and leave as the
+ * bytes they came in as; tool, turn and session spans have just their attributes decoded, into
+ * the flat record the policy engine reads. What the processor adds (derived attributes, policy
+ * tags, violation events) is spliced into the received bytes on export — new `KeyValue`s
+ * appended to `Span.attributes` (field 9, repeated: appending is valid protobuf), a replaced
+ * key written in place of the old one — instead of encoding the span again.
+ *
+ * A `WireSpan` is an `OtlpSpan`: reading a field the bytes index does not hold (events, links,
+ * status, the attribute list) decodes the whole span once with protobufjs, and `toJSON` gives
+ * that model (JSON exporters, the file exporter). Whoever changes the model in place calls
+ * `markSpanChanged` as for any span; it is then encoded from the model.
+ */
+import { isUtf8 } from 'node:buffer';
+import protobuf from 'protobufjs';
+import type { AttributeValue, SpanAttributes } from '@agent-otel/core';
+import { attributesOf, keyValueOf, setAttributes } from './attributes.js';
+import type {
+  OtlpEvent,
+  OtlpKeyValue,
+  OtlpResourceSpans,
+  OtlpScopeSpans,
+  OtlpSpan,
+} from './otlp-model.js';
+import {
+  decodeResourceModel,
+  decodeScopeModel,
+  decodeSpanModel,
+  markSpanChanged,
+  writeEvent,
+  writeKeyValues,
+} from './otlp-proto.js';
+
+/** Nesting of `AnyValue` arrays and maps accepted (deeper is refused as malformed). */
+const MAX_VALUE_DEPTH = 32;
+/** Ints per attribute in `WireBody.attributes`: KeyValue start (its tag), end, key start, end, value start, end. */
+const SLOTS = 6;
+
+/** A 64-bit value of protobufjs's Reader: a `Long` (long.js is installed) or a number. */
+type Int64 = number | { toNumber(): number };
+
+/** What the spans of one request share: its bytes and the index of their attributes. */
+class WireBody {
+  readonly reader: protobuf.Reader;
+  /** SLOTS ints per attribute of every span of the body, in order. */
+  readonly attributes: number[] = [];
+  constructor(
+    readonly buf: Buffer,
+    readonly maxLength: number,
+  ) {
+    this.reader = protobuf.Reader.create(buf);
+  }
+}
+
+function fail(message: string): never {
+  throw new RangeError(message);
+}
+
+/** Reads a length prefix at the reader and returns where the field ends (within `end`). */
+function lengthEnd(reader: protobuf.Reader, end: number): number {
+  const length = reader.uint32();
+  const fieldEnd = reader.pos + length;
+  if (fieldEnd > end) fail(`index out of range: ${fieldEnd} > ${end}`);
+  return fieldEnd;
+}
+
+/** A string field's bytes must be UTF-8 (as protobufjs's strict string read demands). */
+function checkUtf8(buf: Buffer, start: number, end: number): void {
+  for (let index = start; index < end; index++) {
+    if (buf[index]! >= 0x80) {
+      if (!isUtf8(buf.subarray(start, end))) fail('invalid UTF-8 in a string field');
+      return;
+    }
+  }
+}
+
+/** Skips a field the schema does not name; a named field with the wrong wire type is malformed. */
+function skipUnknown(reader: protobuf.Reader, key: number, known: number, end: number): void {
+  const field = key >>> 3;
+  if (field === 0) fail('field number 0');
+  if (field < 31 && (known & (1 << field)) !== 0) fail(`wrong wire type for field ${field}`);
+  reader.skipType(key & 7);
+  if (reader.pos > end) fail(`index out of range: ${reader.pos} > ${end}`);
+}
+
+const bits = (...fields: number[]): number =>
+  fields.reduce((mask, field) => mask | (1 << field), 0);
+const ANY_VALUE_FIELDS = bits(1, 2, 3, 4, 5, 6, 7);
+const KEY_VALUE_FIELDS = bits(1, 2);
+const LIST_FIELDS = bits(1);
+const EVENT_FIELDS = bits(1, 2, 3, 4);
+const LINK_FIELDS = bits(1, 2, 3, 4, 5, 6);
+const STATUS_FIELDS = bits(2, 3);
+
+// Tags (field << 3 | wire type) of the fields walked below.
+const LEN1 = 10;
+const LEN2 = 18;
+const LEN3 = 26;
+const LEN4 = 34;
+const LEN5 = 42;
+const LEN6 = 50;
+const LEN7 = 58;
+const VARINT2 = 16;
+const VARINT3 = 24;
+const VARINT4 = 32;
+const VARINT5 = 40;
+const I64_1 = 9;
+const I64_4 = 33;
+const I32_6 = 53;
+
+function walkAnyValue(body: WireBody, end: number, depth: number): void {
+  const reader = body.reader;
+  if (depth > MAX_VALUE_DEPTH) fail('attribute values nested too deeply');
+  while (reader.pos < end) {
+    const key = reader.uint32();
+    switch (key) {
+      case LEN1: {
+        const fieldEnd = lengthEnd(reader, end);
+        checkUtf8(body.buf, reader.pos, fieldEnd);
+        reader.pos = fieldEnd;
+        break;
+      }
+      case VARINT2:
+      case VARINT3:
+        reader.skipType(0);
+        break;
+      case I64_4:
+        reader.skip(8);
+        break;
+      case LEN5:
+      case LEN6: {
+        const fieldEnd = lengthEnd(reader, end);
+        walkList(body, fieldEnd, depth + 1, key === LEN6);
+        break;
+      }
+      case LEN7:
+        reader.pos = lengthEnd(reader, end);
+        break;
+      default:
+        skipUnknown(reader, key, ANY_VALUE_FIELDS, end);
+    }
+  }
+  if (reader.pos !== end) fail('a field overruns its message');
+}
+
+/** `ArrayValue` (AnyValues) or `KeyValueList` (KeyValues): both repeat field 1. */
+function walkList(body: WireBody, end: number, depth: number, keyValues: boolean): void {
+  const reader = body.reader;
+  while (reader.pos < end) {
+    const key = reader.uint32();
+    if (key === LEN1) {
+      const fieldEnd = lengthEnd(reader, end);
+      if (keyValues) walkKeyValue(body, fieldEnd, depth, -1);
+      else walkAnyValue(body, fieldEnd, depth);
+    } else skipUnknown(reader, key, LIST_FIELDS, end);
+  }
+  if (reader.pos !== end) fail('a field overruns its message');
+}
+
+/** Walks a KeyValue; with `start` >= 0 (a span attribute) records it in the body's index. */
+function walkKeyValue(body: WireBody, end: number, depth: number, start: number): void {
+  const reader = body.reader;
+  let keyStart = 0;
+  let keyEnd = 0;
+  let valueStart = -1;
+  let valueEnd = -1;
+  while (reader.pos < end) {
+    const key = reader.uint32();
+    if (key === LEN1) {
+      keyEnd = lengthEnd(reader, end);
+      keyStart = reader.pos;
+      checkUtf8(body.buf, keyStart, keyEnd);
+      reader.pos = keyEnd;
+    } else if (key === LEN2) {
+      valueEnd = lengthEnd(reader, end);
+      valueStart = reader.pos;
+      walkAnyValue(body, valueEnd, depth + 1);
+    } else skipUnknown(reader, key, KEY_VALUE_FIELDS, end);
+  }
+  if (reader.pos !== end) fail('a field overruns its message');
+  if (start >= 0) body.attributes.push(start, end, keyStart, keyEnd, valueStart, valueEnd);
+}
+
+function walkKeyValues(body: WireBody, end: number): void {
+  walkKeyValue(body, end, 0, -1);
+}
+
+function walkEvent(body: WireBody, end: number): void {
+  const reader = body.reader;
+  while (reader.pos < end) {
+    const key = reader.uint32();
+    if (key === I64_1) reader.skip(8);
+    else if (key === LEN2) {
+      const fieldEnd = lengthEnd(reader, end);
+      checkUtf8(body.buf, reader.pos, fieldEnd);
+      reader.pos = fieldEnd;
+    } else if (key === LEN3) walkKeyValues(body, lengthEnd(reader, end));
+    else if (key === VARINT4) reader.skipType(0);
+    else skipUnknown(reader, key, EVENT_FIELDS, end);
+  }
+  if (reader.pos !== end) fail('a field overruns its message');
+}
+
+/** Walks a Link; returns whether its ids have the right lengths. */
+function walkLink(body: WireBody, end: number): boolean {
+  const reader = body.reader;
+  let traceIdLength = 0;
+  let spanIdLength = 0;
+  while (reader.pos < end) {
+    const key = reader.uint32();
+    if (key === LEN1 || key === LEN2) {
+      const fieldEnd = lengthEnd(reader, end);
+      if (key === LEN1) traceIdLength = fieldEnd - reader.pos;
+      else spanIdLength = fieldEnd - reader.pos;
+      reader.pos = fieldEnd;
+    } else if (key === LEN3) {
+      const fieldEnd = lengthEnd(reader, end);
+      checkUtf8(body.buf, reader.pos, fieldEnd);
+      reader.pos = fieldEnd;
+    } else if (key === LEN4) walkKeyValues(body, lengthEnd(reader, end));
+    else if (key === VARINT5) reader.skipType(0);
+    else if (key === I32_6) reader.skip(4);
+    else skipUnknown(reader, key, LINK_FIELDS, end);
+  }
+  if (reader.pos !== end) fail('a field overruns its message');
+  return traceIdLength === 16 && spanIdLength === 8;
+}
+
+function walkStatus(body: WireBody, end: number): void {
+  const reader = body.reader;
+  while (reader.pos < end) {
+    const key = reader.uint32();
+    if (key === LEN2) {
+      const fieldEnd = lengthEnd(reader, end);
+      checkUtf8(body.buf, reader.pos, fieldEnd);
+      reader.pos = fieldEnd;
+    } else if (key === VARINT3) reader.skipType(0);
+    else skipUnknown(reader, key, STATUS_FIELDS, end);
+  }
+  if (reader.pos !== end) fail('a field overruns its message');
+}
+
+function allZero(buf: Buffer, start: number, end: number): boolean {
+  for (let index = start; index < end; index++) if (buf[index] !== 0) return false;
+  return true;
+}
+
+const KEY_BYTES_CACHE_SIZE = 256;
+const keyBytesCache = new Map<string, Buffer>();
+
+/** The UTF-8 bytes of an attribute key (the processor asks for the same few keys all the time). */
+function keyBytesOf(key: string): Buffer {
+  let bytes = keyBytesCache.get(key);
+  if (!bytes) {
+    bytes = Buffer.from(key);
+    if (keyBytesCache.size >= KEY_BYTES_CACHE_SIZE) keyBytesCache.clear();
+    keyBytesCache.set(key, bytes);
+  }
+  return bytes;
+}
+
+/** Fields decoded only through the model (the whole span, decoded once). */
+const MODEL_FIELDS = [
+  'traceState',
+  'flags',
+  'kind',
+  'attributes',
+  'droppedAttributesCount',
+  'events',
+  'droppedEventsCount',
+  'links',
+  'droppedLinksCount',
+  'status',
+] as const;
+
+/** One span of a protobuf request: its bytes, where its fields are, and what was added to it. */
+export class WireSpan {
+  declare traceState?: string;
+  declare flags?: number;
+  declare kind?: number;
+  declare attributes: OtlpKeyValue[];
+  declare droppedAttributesCount?: number;
+  declare events: OtlpEvent[];
+  declare droppedEventsCount?: number;
+  declare links: OtlpSpan['links'];
+  declare droppedLinksCount?: number;
+  declare status?: OtlpSpan['status'];
+
+  readonly #body: WireBody;
+  readonly #start: number;
+  readonly #end: number;
+  #traceIdAt = -1;
+  #spanIdAt = -1;
+  #parentAt = -1;
+  #nameStart = 0;
+  #nameEnd = 0;
+  #startTimeAt = -1;
+  #endTimeAt = -1;
+  #attributeFirst = 0;
+  #attributeCount = 0;
+  /** Why the span breaks the data model (it is then rejected), or undefined. */
+  problem: string | undefined;
+  #model: OtlpSpan | undefined;
+  /** The model was changed in place: encode from it. */
+  #changed = false;
+  #flat: SpanAttributes | undefined;
+  #name: string | undefined;
+  #added: Map<string, AttributeValue> | undefined;
+  #addedEvents: OtlpEvent[] | undefined;
+
+  constructor(body: WireBody, start: number, end: number) {
+    this.#body = body;
+    this.#start = start;
+    this.#end = end;
+    this.#walk();
+    if (end - start > body.maxLength) {
+      // A string may be over the limit: decode now, truncating, and export the model if so.
+      const { span, truncated } = decodeSpanModel(body.buf.subarray(start, end), body.maxLength);
+      this.#model = span;
+      this.#changed = truncated;
+    }
+  }
+
+  /** Checks the span's bytes down to its attribute values and indexes its fields. */
+  #walk(): void {
+    const body = this.#body;
+    const reader = body.reader;
+    const buf = body.buf;
+    const end = this.#end;
+    let traceIdLength = 0;
+    let spanIdLength = 0;
+    let parentLength = 0;
+    let kind = 0;
+    let badLink = -1;
+    let links = 0;
+    this.#attributeFirst = body.attributes.length / SLOTS;
+    reader.pos = this.#start;
+    while (reader.pos < end) {
+      const fieldStart = reader.pos;
+      const key = reader.uint32();
+      switch (key) {
+        case LEN1:
+        case LEN2:
+        case LEN4: {
+          const fieldEnd = lengthEnd(reader, end);
+          const length = fieldEnd - reader.pos;
+          if (key === LEN1) {
+            this.#traceIdAt = reader.pos;
+            traceIdLength = length;
+          } else if (key === LEN2) {
+            this.#spanIdAt = reader.pos;
+            spanIdLength = length;
+          } else {
+            this.#parentAt = length > 0 ? reader.pos : -1;
+            parentLength = length;
+          }
+          reader.pos = fieldEnd;
+          break;
+        }
+        case LEN3:
+        case LEN5: {
+          const fieldEnd = lengthEnd(reader, end);
+          checkUtf8(buf, reader.pos, fieldEnd);
+          if (key === LEN5) {
+            this.#nameStart = reader.pos;
+            this.#nameEnd = fieldEnd;
+            this.#name = undefined;
+          }
+          reader.pos = fieldEnd;
+          break;
+        }
+        case 48: // kind, int32
+          kind = reader.int32();
+          break;
+        case 57: // start_time_unix_nano, fixed64
+          this.#startTimeAt = reader.pos;
+          reader.skip(8);
+          break;
+        case 65: // end_time_unix_nano
+          this.#endTimeAt = reader.pos;
+          reader.skip(8);
+          break;
+        case 74: // attributes
+          walkKeyValue(body, lengthEnd(reader, end), 0, fieldStart);
+          break;
+        case 80: // dropped_attributes_count
+        case 96: // dropped_events_count
+        case 112: // dropped_links_count
+          reader.skipType(0);
+          break;
+        case 90: // events
+          walkEvent(body, lengthEnd(reader, end));
+          break;
+        case 106: // links
+          if (!walkLink(body, lengthEnd(reader, end)) && badLink < 0) badLink = links;
+          links++;
+          break;
+        case 122: // status
+          walkStatus(body, lengthEnd(reader, end));
+          break;
+        case 133: // flags, fixed32
+          reader.skip(4);
+          break;
+        default:
+          skipUnknown(reader, key, 0x1fffe, end);
+      }
+    }
+    if (reader.pos !== end) fail('a field overruns its message');
+    this.#attributeCount = body.attributes.length / SLOTS - this.#attributeFirst;
+    // The same checks, in the same order and words, as the model's (otlp-decode.ts).
+    if (traceIdLength !== 16 || allZero(buf, this.#traceIdAt, this.#traceIdAt + traceIdLength)) {
+      this.problem = '.traceId: must be 16 bytes, not all zero';
+    } else if (spanIdLength !== 8 || allZero(buf, this.#spanIdAt, this.#spanIdAt + 8)) {
+      this.problem = '.spanId: must be 8 bytes, not all zero';
+    } else if (parentLength !== 0 && parentLength !== 8) {
+      this.problem = '.parentSpanId: must be 8 bytes';
+    } else if (kind < 0 || kind > 5) {
+      this.problem = '.kind: must be 0 to 5';
+    } else if (badLink >= 0) {
+      this.problem = `.links[${badLink}]: ids of the wrong length`;
+    }
+  }
+
+  /** The whole span as the model (decoded once; what was added is applied). */
+  model(): OtlpSpan {
+    if (!this.#model) {
+      const body = this.#body;
+      const model = decodeSpanModel(body.buf.subarray(this.#start, this.#end), body.maxLength).span;
+      if (this.#added)
+        for (const [key, value] of this.#added) setAttributes(model.attributes, { [key]: value });
+      if (this.#addedEvents) for (const event of this.#addedEvents) model.events.push(event);
+      this.#model = model;
+    }
+    return this.#model;
+  }
+
+  get traceId(): string {
+    if (this.#model) return this.#model.traceId;
+    return this.#body.buf.toString('hex', this.#traceIdAt, this.#traceIdAt + 16);
+  }
+  set traceId(value: string) {
+    this.model().traceId = value;
+    this.#changed = true;
+  }
+
+  get spanId(): string {
+    if (this.#model) return this.#model.spanId;
+    return this.#body.buf.toString('hex', this.#spanIdAt, this.#spanIdAt + 8);
+  }
+  set spanId(value: string) {
+    this.model().spanId = value;
+    this.#changed = true;
+  }
+
+  get parentSpanId(): string | undefined {
+    if (this.#model) return this.#model.parentSpanId;
+    return this.#parentAt < 0
+      ? undefined
+      : this.#body.buf.toString('hex', this.#parentAt, this.#parentAt + 8);
+  }
+  set parentSpanId(value: string | undefined) {
+    this.model().parentSpanId = value;
+    this.#changed = true;
+  }
+
+  get name(): string {
+    if (this.#model) return this.#model.name;
+    this.#name ??= this.#body.buf.toString('utf8', this.#nameStart, this.#nameEnd);
+    return this.#name;
+  }
+  set name(value: string) {
+    this.model().name = value;
+    this.#changed = true;
+  }
+
+  /** The start time in nanoseconds, without a decimal string in between. */
+  get startNanos(): bigint {
+    if (this.#model) return BigInt(this.#model.startTimeUnixNano);
+    return this.#startTimeAt < 0 ? 0n : this.#body.buf.readBigUInt64LE(this.#startTimeAt);
+  }
+
+  get endNanos(): bigint {
+    if (this.#model) return BigInt(this.#model.endTimeUnixNano);
+    return this.#endTimeAt < 0 ? 0n : this.#body.buf.readBigUInt64LE(this.#endTimeAt);
+  }
+
+  get startTimeUnixNano(): string {
+    return this.#model ? this.#model.startTimeUnixNano : this.startNanos.toString();
+  }
+  set startTimeUnixNano(value: string) {
+    this.model().startTimeUnixNano = value;
+    this.#changed = true;
+  }
+
+  get endTimeUnixNano(): string {
+    return this.#model ? this.#model.endTimeUnixNano : this.endNanos.toString();
+  }
+  set endTimeUnixNano(value: string) {
+    this.model().endTimeUnixNano = value;
+    this.#changed = true;
+  }
+
+  /** Index of the first attribute named `key` (its UTF-8 bytes), or -1. */
+  #attributeIndex(keyBytes: Buffer): number {
+    const { attributes, buf } = this.#body;
+    const length = keyBytes.length;
+    const last = this.#attributeFirst + this.#attributeCount;
+    for (let index = this.#attributeFirst; index < last; index++) {
+      const slot = index * SLOTS;
+      const keyStart = attributes[slot + 2]!;
+      if (attributes[slot + 3]! - keyStart !== length) continue;
+      let same = true;
+      for (let offset = 0; offset < length; offset++) {
+        if (buf[keyStart + offset] !== keyBytes[offset]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return index;
+    }
+    return -1;
+  }
+
+  /** The string value of the first attribute named `key` (undefined if it is not a string). */
+  stringAttribute(key: string): string | undefined {
+    const added = this.#added?.get(key);
+    if (added !== undefined) return typeof added === 'string' ? added : undefined;
+    if (this.#model) {
+      for (const entry of this.model().attributes)
+        if (entry.key === key) return entry.value.stringValue;
+      return undefined;
+    }
+    const index = this.#attributeIndex(keyBytesOf(key));
+    if (index < 0) return undefined;
+    const slot = index * SLOTS;
+    const { attributes } = this.#body;
+    const value = this.#valueAt(attributes[slot + 4]!, attributes[slot + 5]!, 0);
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  /** Whether the span has an attribute named `key`. */
+  hasAttribute(key: string): boolean {
+    if (this.#model) return this.#model.attributes.some((entry) => entry.key === key);
+    return this.#added?.has(key) === true || this.#attributeIndex(keyBytesOf(key)) >= 0;
+  }
+
+  /**
+   * The attributes as the flat record `attributesOf` gives for the model (same values: int64
+   * as a number, homogeneous arrays, maps and bytes left out), decoded from the bytes.
+   */
+  flatAttributes(): SpanAttributes {
+    if (this.#flat) return this.#flat;
+    if (this.#model || this.#added) {
+      this.#flat = attributesOf(this.model().attributes);
+      return this.#flat;
+    }
+    const { attributes, buf } = this.#body;
+    const flat: SpanAttributes = {};
+    const last = this.#attributeFirst + this.#attributeCount;
+    for (let index = this.#attributeFirst; index < last; index++) {
+      const slot = index * SLOTS;
+      const value = this.#valueAt(attributes[slot + 4]!, attributes[slot + 5]!, 0);
+      if (value !== undefined)
+        flat[buf.toString('utf8', attributes[slot + 2]!, attributes[slot + 3]!)] = value;
+    }
+    this.#flat = flat;
+    return flat;
+  }
+
+  /**
+   * An AnyValue (between `start` and `end`, already checked) as `attributeValueOf` sees it;
+   * `arrayDepth` > 0 inside an array, whose items may not be arrays.
+   */
+  #valueAt(start: number, end: number, arrayDepth: number): AttributeValue | undefined {
+    if (start < 0) return undefined;
+    const { reader, buf } = this.#body;
+    reader.pos = start;
+    let kind = 0;
+    let at = 0;
+    let fieldEnd = 0;
+    // The oneof's last member on the wire is its value.
+    while (reader.pos < end) {
+      const key = reader.uint32();
+      kind = key >>> 3;
+      at = reader.pos;
+      if ((key & 7) === 2) {
+        const length = reader.uint32();
+        at = reader.pos;
+        fieldEnd = at + length;
+        reader.pos = fieldEnd;
+      } else reader.skipType(key & 7);
+    }
+    switch (kind) {
+      case 1:
+        return buf.toString('utf8', at, fieldEnd);
+      case 2:
+        reader.pos = at;
+        return reader.bool();
+      case 3: {
+        reader.pos = at;
+        const value = reader.int64() as unknown as Int64;
+        return typeof value === 'number' ? value : value.toNumber();
+      }
+      case 4:
+        return buf.readDoubleLE(at);
+      case 5:
+        return arrayDepth > 0 ? undefined : this.#arrayAt(at, fieldEnd);
+      default:
+        return undefined;
+    }
+  }
+
+  /** A homogeneous array of strings, numbers or booleans; undefined for anything else. */
+  #arrayAt(start: number, end: number): AttributeValue | undefined {
+    const reader = this.#body.reader;
+    const items: (string | number | boolean | undefined | AttributeValue)[] = [];
+    let position = start;
+    while (position < end) {
+      reader.pos = position;
+      const key = reader.uint32();
+      if (key !== LEN1) {
+        reader.skipType(key & 7);
+        position = reader.pos;
+        continue;
+      }
+      const length = reader.uint32();
+      const itemStart = reader.pos;
+      const itemEnd = itemStart + length;
+      items.push(this.#valueAt(itemStart, itemEnd, 1));
+      position = itemEnd;
+    }
+    if (items.every((item): item is string => typeof item === 'string')) return items;
+    if (items.every((item): item is number => typeof item === 'number')) return items;
+    if (items.every((item): item is boolean => typeof item === 'boolean')) return items;
+    return undefined;
+  }
+
+  /** Sets attributes (replacing a key the span has) without decoding the span. */
+  addAttributes(attributes: SpanAttributes): void {
+    this.#added ??= new Map();
+    for (const [key, value] of Object.entries(attributes)) {
+      if (value === undefined) continue;
+      this.#added.set(key, value);
+      if (this.#model) setAttributes(this.#model.attributes, { [key]: value });
+    }
+    this.#flat = undefined;
+  }
+
+  addEvent(event: OtlpEvent): void {
+    (this.#addedEvents ??= []).push(event);
+    if (this.#model) this.#model.events.push(event);
+  }
+
+  /** The bytes to export: as received, with what was added spliced in; undefined once changed. */
+  wireBytes(): Uint8Array | undefined {
+    if (this.#changed) return undefined;
+    const { buf, attributes } = this.#body;
+    if (!this.#added && !this.#addedEvents) return buf.subarray(this.#start, this.#end);
+    const replaced: { start: number; end: number; entry: OtlpKeyValue }[] = [];
+    const appended: OtlpKeyValue[] = [];
+    for (const [key, value] of this.#added ?? []) {
+      const entry = keyValueOf(key, value);
+      const index = this.#attributeIndex(keyBytesOf(key));
+      if (index < 0) appended.push(entry);
+      else {
+        const slot = index * SLOTS;
+        replaced.push({ start: attributes[slot]!, end: attributes[slot + 1]!, entry });
+      }
+    }
+    replaced.sort((a, b) => a.start - b.start);
+    const parts: Uint8Array[] = [];
+    let position = this.#start;
+    for (const { start, end, entry } of replaced) {
+      parts.push(buf.subarray(position, start));
+      const writer = protobuf.Writer.create();
+      writeKeyValues(writer, 9, [entry]);
+      parts.push(writer.finish());
+      position = end;
+    }
+    parts.push(buf.subarray(position, this.#end));
+    const writer = protobuf.Writer.create();
+    writeKeyValues(writer, 9, appended);
+    for (const event of this.#addedEvents ?? []) writeEvent(writer, event);
+    parts.push(writer.finish());
+    return Buffer.concat(parts);
+  }
+
+  markChanged(): void {
+    this.model();
+    this.#changed = true;
+    this.#flat = undefined;
+  }
+
+  toJSON(): OtlpSpan {
+    return this.model();
+  }
+}
+
+for (const field of MODEL_FIELDS) {
+  Object.defineProperty(WireSpan.prototype, field, {
+    get(this: WireSpan) {
+      return this.model()[field];
+    },
+    set(this: WireSpan, value: unknown) {
+      (this.model() as unknown as Record<string, unknown>)[field] = value;
+      this.markChanged();
+    },
+    enumerable: true,
+    configurable: true,
+  });
+}
+
+/** The scope level of a request of `WireSpan`s. */
+export interface WireScopeSpans extends Omit<OtlpScopeSpans, 'spans'> {
+  spans: WireSpan[];
+}
+
+/** The resource level of a request of `WireSpan`s. */
+export interface WireResourceSpans extends Omit<OtlpResourceSpans, 'scopeSpans'> {
+  scopeSpans: WireScopeSpans[];
+}
+
+/**
+ * Reads a request into `WireSpan`s (resources and scopes as the model). Throws on malformed
+ * protobuf; spans that break the data model have a `problem` (the caller rejects them).
+ */
+export function readWireRequest(
+  body: Buffer,
+  maxLength: number,
+): { resourceSpans: WireResourceSpans[] } {
+  const wire = new WireBody(body, maxLength);
+  const reader = wire.reader;
+  const resourceSpans: (OtlpResourceSpans & {
+    scopeSpans: (OtlpScopeSpans & { spans: WireSpan[] })[];
+  })[] = [];
+  while (reader.pos < reader.len) {
+    const key = reader.uint32();
+    if (key !== LEN1) {
+      skipUnknown(reader, key, LIST_FIELDS, reader.len);
+      continue;
+    }
+    const resourceEnd = lengthEnd(reader, reader.len);
+    const resource: OtlpResourceSpans & { scopeSpans: (OtlpScopeSpans & { spans: WireSpan[] })[] } =
+      {
+        scopeSpans: [],
+      };
+    while (reader.pos < resourceEnd) {
+      const resourceKey = reader.uint32();
+      if (resourceKey === LEN1) {
+        const end = lengthEnd(reader, resourceEnd);
+        resource.resource = decodeResourceModel(body.subarray(reader.pos, end), maxLength);
+        reader.pos = end;
+      } else if (resourceKey === LEN2) {
+        const scopeEnd = lengthEnd(reader, resourceEnd);
+        const scope: WireScopeSpans = { spans: [] };
+        while (reader.pos < scopeEnd) {
+          const scopeKey = reader.uint32();
+          if (scopeKey === LEN1) {
+            const end = lengthEnd(reader, scopeEnd);
+            scope.scope = decodeScopeModel(body.subarray(reader.pos, end), maxLength);
+            reader.pos = end;
+          } else if (scopeKey === LEN2) {
+            const end = lengthEnd(reader, scopeEnd);
+            scope.spans.push(new WireSpan(wire, reader.pos, end));
+            reader.pos = end;
+          } else if (scopeKey === LEN3) {
+            const end = lengthEnd(reader, scopeEnd);
+            checkUtf8(body, reader.pos, end);
+            if (end > reader.pos) scope.schemaUrl = body.toString('utf8', reader.pos, end);
+            reader.pos = end;
+          } else skipUnknown(reader, scopeKey, bits(1, 2, 3), scopeEnd);
+        }
+        if (reader.pos !== scopeEnd) fail('a field overruns its message');
+        resource.scopeSpans.push(scope);
+      } else if (resourceKey === LEN3) {
+        const end = lengthEnd(reader, resourceEnd);
+        checkUtf8(body, reader.pos, end);
+        if (end > reader.pos) resource.schemaUrl = body.toString('utf8', reader.pos, end);
+        reader.pos = end;
+      } else skipUnknown(reader, resourceKey, bits(1, 2, 3), resourceEnd);
+    }
+    if (reader.pos !== resourceEnd) fail('a field overruns its message');
+    resourceSpans.push(resource);
+  }
+  return { resourceSpans };
+}
+
+/* ------------------------------------------------------------------------------------------
+ * What the processor and exporters use, for any span (WireSpan or a plain model from JSON).
+ * ---------------------------------------------------------------------------------------- */
+
+/** The string value of a span's attribute (the first with the key), without decoding the rest. */
+export function spanStringAttribute(span: OtlpSpan, key: string): string | undefined {
+  if (span instanceof WireSpan) return span.stringAttribute(key);
+  for (const entry of span.attributes) if (entry.key === key) return entry.value.stringValue;
+  return undefined;
+}
+
+/** Whether a span has an attribute named `key`. */
+export function spanHasAttribute(span: OtlpSpan, key: string): boolean {
+  if (span instanceof WireSpan) return span.hasAttribute(key);
+  return span.attributes.some((entry) => entry.key === key);
+}
+
+/** A span's attributes as the flat record the policy engine reads. */
+export function spanAttributes(span: OtlpSpan): SpanAttributes {
+  return span instanceof WireSpan ? span.flatAttributes() : attributesOf(span.attributes);
+}
+
+/** Sets attributes on a span (replacing existing keys); spliced into its bytes on export. */
+export function addSpanAttributes(span: OtlpSpan, attributes: SpanAttributes): void {
+  if (span instanceof WireSpan) span.addAttributes(attributes);
+  else {
+    setAttributes(span.attributes, attributes);
+    markSpanChanged(span);
+  }
+}
+
+/** Adds an event to a span; spliced into its bytes on export. */
+export function addSpanEvent(span: OtlpSpan, event: OtlpEvent): void {
+  if (span instanceof WireSpan) span.addEvent(event);
+  else {
+    span.events.push(event);
+    markSpanChanged(span);
+  }
+}
+
+/** The start (or end) time of a span as nanoseconds. */
+export function spanNanos(span: OtlpSpan, which: 'start' | 'end'): bigint {
+  if (span instanceof WireSpan) return which === 'start' ? span.startNanos : span.endNanos;
+  return BigInt(which === 'start' ? span.startTimeUnixNano : span.endTimeUnixNano);
+}

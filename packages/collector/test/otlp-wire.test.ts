@@ -1,0 +1,223 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import {
+  ATTR_AGENT_INTENT_CONFIDENCE,
+  ATTR_AGENT_POLICY_VIOLATED,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_SESSION_ID,
+} from '@agent-otel/semconv';
+import {
+  attributesOf,
+  decodeProtobufBody,
+  encodeTraceRequestProto,
+  setAttributes,
+} from '../src/index.js';
+import type { OtlpSpan, OtlpTraceRequest } from '../src/index.js';
+import { MalformedRequestError, decodeProtobufWire } from '../src/otlp-decode.js';
+import {
+  WireSpan,
+  addSpanAttributes,
+  addSpanEvent,
+  spanAttributes,
+  spanHasAttribute,
+  spanStringAttribute,
+} from '../src/otlp-wire.js';
+
+const LIMITS = { maxAttributeValueLength: 65_536 };
+
+/** Claude Code's own spans of a real session, plus spans with every kind of value. */
+function fixtureRequest(): OtlpTraceRequest {
+  const native = JSON.parse(
+    readFileSync(
+      fileURLToPath(
+        new URL(
+          '../../../test/fixtures/claude-code-native/session-2.1.197.otlp.jsonl',
+          import.meta.url,
+        ),
+      ),
+      'utf8',
+    ).split('\n')[0] ?? '{}',
+  ) as OtlpTraceRequest;
+  const scope = native.resourceSpans[0]?.scopeSpans[0];
+  scope?.spans.push({
+    traceId: 'ab'.repeat(16),
+    spanId: 'cd'.repeat(8),
+    parentSpanId: 'ef'.repeat(8),
+    traceState: 'k=v',
+    flags: 257,
+    name: 'execute_tool Bash ünïcödé',
+    kind: 3,
+    startTimeUnixNano: '18446744073709551615',
+    endTimeUnixNano: '1700000000000000001',
+    attributes: [
+      { key: ATTR_GEN_AI_TOOL_NAME, value: { stringValue: 'Bash' } },
+      { key: 'n', value: { intValue: '-9007199254740993' } },
+      { key: 'big', value: { intValue: '9223372036854775807' } },
+      { key: 'd', value: { doubleValue: 0.5 } },
+      { key: 'b', value: { boolValue: true } },
+      { key: 'f', value: { boolValue: false } },
+      { key: 'empty', value: {} },
+      { key: 'strings', value: { arrayValue: { values: [{ stringValue: 'a' }] } } },
+      { key: 'nums', value: { arrayValue: { values: [{ intValue: '1' }, { doubleValue: 2 }] } } },
+      { key: 'none', value: { arrayValue: { values: [] } } },
+      {
+        key: 'mixed',
+        value: { arrayValue: { values: [{ intValue: '1' }, { stringValue: 'x' }] } },
+      },
+      {
+        key: 'map',
+        value: { kvlistValue: { values: [{ key: 'x', value: { stringValue: 'y' } }] } },
+      },
+      { key: 'bytes', value: { bytesValue: 'AQID' } },
+      { key: 'dup', value: { stringValue: 'first' } },
+      { key: 'dup', value: { stringValue: 'second' } },
+    ],
+    droppedAttributesCount: 2,
+    events: [
+      { timeUnixNano: '5', name: 'e', attributes: [{ key: 'x', value: { intValue: '1' } }] },
+    ],
+    droppedEventsCount: 1,
+    links: [{ traceId: '12'.repeat(16), spanId: '34'.repeat(8), attributes: [], flags: 1 }],
+    droppedLinksCount: 3,
+    status: { message: 'bad', code: 2 },
+  });
+  return native;
+}
+
+function spansOf(request: OtlpTraceRequest): OtlpSpan[] {
+  return request.resourceSpans.flatMap((resource) =>
+    resource.scopeSpans.flatMap((scope) => scope.spans),
+  );
+}
+
+describe('decodeProtobufWire', () => {
+  const bytes = Buffer.from(encodeTraceRequestProto(fixtureRequest()));
+
+  it('gives the same request as the eager decoder, and the same bytes back', () => {
+    const eager = decodeProtobufBody(bytes, LIMITS);
+    const wire = decodeProtobufWire(bytes, LIMITS);
+    assert.equal(wire.acceptedSpans, eager.acceptedSpans);
+    assert.ok(spansOf(wire.request).every((span) => span instanceof WireSpan));
+    assert.deepEqual(
+      JSON.parse(JSON.stringify(wire.request)),
+      JSON.parse(JSON.stringify(eager.request)),
+    );
+    assert.deepEqual(Buffer.from(encodeTraceRequestProto(wire.request)), bytes);
+  });
+
+  it('reads ids, names, times and attributes without the model, as the model has them', () => {
+    const eager = spansOf(decodeProtobufBody(bytes, LIMITS).request);
+    const wire = spansOf(decodeProtobufWire(bytes, LIMITS).request);
+    for (const [index, span] of wire.entries()) {
+      const expected = eager[index]!;
+      assert.equal(span.traceId, expected.traceId);
+      assert.equal(span.spanId, expected.spanId);
+      assert.equal(span.parentSpanId, expected.parentSpanId);
+      assert.equal(span.name, expected.name);
+      assert.equal(span.startTimeUnixNano, expected.startTimeUnixNano);
+      assert.equal(span.endTimeUnixNano, expected.endTimeUnixNano);
+      assert.deepEqual(spanAttributes(span), attributesOf(expected.attributes));
+      for (const key of [ATTR_SESSION_ID, 'dup', 'n', 'missing', 'tool_name'])
+        assert.equal(spanStringAttribute(span, key), spanStringAttribute(expected, key));
+    }
+  });
+
+  it('splices added attributes and events into the received bytes', () => {
+    const eager = decodeProtobufBody(bytes, LIMITS).request;
+    const wire = decodeProtobufWire(bytes, LIMITS).request;
+    const tag = (span: OtlpSpan) => {
+      addSpanAttributes(span, {
+        [ATTR_AGENT_POLICY_VIOLATED]: true,
+        [ATTR_AGENT_INTENT_CONFIDENCE]: 1,
+        dup: 'replaced',
+        [ATTR_SESSION_ID]: 'other',
+        list: ['a', 'b'],
+      });
+      addSpanAttributes(span, { dup: 'again', n: 7 });
+      addSpanEvent(span, {
+        timeUnixNano: '9',
+        name: 'agent.policy.violation',
+        attributes: [{ key: 'rule', value: { stringValue: 'r' } }],
+      });
+    };
+    spansOf(eager).forEach(tag);
+    const wireSpans = spansOf(wire);
+    wireSpans.forEach(tag);
+    assert.ok(spanHasAttribute(wireSpans[0]!, ATTR_AGENT_POLICY_VIOLATED));
+    assert.equal(spanStringAttribute(wireSpans[0]!, 'dup'), 'again');
+    const fromEager = decodeProtobufBody(Buffer.from(encodeTraceRequestProto(eager)), LIMITS);
+    const fromWire = decodeProtobufBody(Buffer.from(encodeTraceRequestProto(wire)), LIMITS);
+    assert.deepEqual(fromWire.request, fromEager.request);
+    // The model of a tagged WireSpan (JSON exporters) says the same.
+    assert.deepEqual(JSON.parse(JSON.stringify(wire)), JSON.parse(JSON.stringify(eager)));
+    // Tagged after the model was read: the same again.
+    const late = decodeProtobufWire(bytes, LIMITS).request;
+    for (const span of spansOf(late)) void span.events;
+    spansOf(late).forEach(tag);
+    assert.deepEqual(
+      decodeProtobufBody(Buffer.from(encodeTraceRequestProto(late)), LIMITS).request,
+      fromEager.request,
+    );
+  });
+
+  it('encodes from the model once the model is changed in place', async () => {
+    const { markSpanChanged } = await import('../src/index.js');
+    const wire = decodeProtobufWire(bytes, LIMITS).request;
+    const span = spansOf(wire)[0]!;
+    setAttributes(span.attributes, { added: 'x' });
+    markSpanChanged(span);
+    const again = spansOf(
+      decodeProtobufBody(Buffer.from(encodeTraceRequestProto(wire)), LIMITS).request,
+    );
+    assert.equal(spanStringAttribute(again[0]!, 'added'), 'x');
+  });
+
+  it('rejects what the eager decoder rejects', () => {
+    for (let cut = 1; cut < 200; cut += 7) {
+      const truncated = bytes.subarray(0, bytes.length - cut);
+      let eagerError: unknown;
+      try {
+        decodeProtobufBody(truncated, LIMITS);
+      } catch (error) {
+        eagerError = error;
+      }
+      if (eagerError)
+        assert.throws(() => decodeProtobufWire(truncated, LIMITS), MalformedRequestError);
+    }
+    const random = Buffer.from(Array.from({ length: 512 }, (_, index) => (index * 131 + 7) % 256));
+    assert.throws(() => decodeProtobufWire(random, LIMITS), MalformedRequestError);
+    // Invalid UTF-8 in an attribute key deep in a span.
+    const broken = Buffer.from(bytes);
+    const at = broken.indexOf('terminal.type');
+    broken[at] = 0xff;
+    assert.throws(() => decodeProtobufBody(broken, LIMITS), MalformedRequestError);
+    assert.throws(() => decodeProtobufWire(broken, LIMITS), /invalid protobuf: invalid UTF-8/);
+  });
+
+  it('rejects spans with bad ids alone, with the same reasons', () => {
+    const request = fixtureRequest();
+    const spans = request.resourceSpans[0]!.scopeSpans[0]!.spans;
+    spans[0]!.traceId = '00'.repeat(16);
+    spans[1]!.spanId = 'ab';
+    spans[2]!.kind = 9;
+    const body = Buffer.from(encodeTraceRequestProto(request));
+    const eager = decodeProtobufBody(body, LIMITS);
+    const wire = decodeProtobufWire(body, LIMITS);
+    assert.equal(wire.rejectedSpans, 3);
+    assert.equal(wire.acceptedSpans, eager.acceptedSpans);
+    assert.equal(wire.rejectionMessage, eager.rejectionMessage);
+  });
+
+  it('truncates over-long values like the eager decoder', () => {
+    const limits = { maxAttributeValueLength: 40 };
+    const eager = decodeProtobufBody(bytes, limits).request;
+    const wire = decodeProtobufWire(bytes, limits).request;
+    assert.deepEqual(JSON.parse(JSON.stringify(wire)), JSON.parse(JSON.stringify(eager)));
+    assert.deepEqual(
+      decodeProtobufBody(Buffer.from(encodeTraceRequestProto(wire)), LIMITS).request,
+      decodeProtobufBody(Buffer.from(encodeTraceRequestProto(eager)), LIMITS).request,
+    );
+  });
+});
