@@ -37,6 +37,7 @@ import {
   ruleView,
   sessionAggregates,
   toolFacts,
+  toolFactsKey,
 } from './view.js';
 import type { RuleView, ToolFacts } from './view.js';
 
@@ -103,6 +104,91 @@ interface Shortcut {
    */
   readonly toolOnly: boolean;
 }
+
+/**
+ * When a rule's condition is certainly false without evaluating it: the condition split at its
+ * top-level `||` and `&&` (CEL's precedence, no top-level `?:`), with leaves that are false
+ * whenever the fields they read have their baseline values (computed at load, like
+ * `Shortcut`), or that iterate a field with `exists`/`exists_one` while it is empty. A rule
+ * whose fields are not all at baseline (a `git` rule once the session has a workspace) is
+ * then still skipped when the part that decides it is (no `git` command in this call).
+ * `false && x` is false in CEL whatever `x` is (even an error), so skipping never changes a
+ * decision.
+ */
+type FalseWhen =
+  | { readonly kind: 'all' | 'any'; readonly parts: readonly FalseWhen[] }
+  | { readonly kind: 'baseline'; readonly fields: readonly FieldRef[] }
+  | { readonly kind: 'empty'; readonly field: FieldRef }
+  | { readonly kind: 'never' };
+
+/** The index after the string literal that starts at `start` (CEL quotes, raw and triple). */
+function stringEnd(source: string, start: number): number {
+  const quote = source[start]!;
+  const close = source.startsWith(quote.repeat(3), start) ? quote.repeat(3) : quote;
+  const raw = start > 0 && /[rR]/.test(source[start - 1]!);
+  let index = start + close.length;
+  while (index < source.length && !source.startsWith(close, index)) {
+    if (source[index] === '\\' && !raw) index++;
+    index++;
+  }
+  return index >= source.length ? -1 : index + close.length;
+}
+
+/** The index of the bracket that closes the one at `open`, or -1. */
+function closingBracket(source: string, open: number): number {
+  let depth = 0;
+  for (let index = open; index < source.length; index++) {
+    const character = source[index]!;
+    if (character === '"' || character === "'") {
+      const end = stringEnd(source, index);
+      if (end < 0) return -1;
+      index = end - 1;
+    } else if (character === '(' || character === '[' || character === '{') depth++;
+    else if (character === ')' || character === ']' || character === '}') {
+      depth--;
+      if (depth === 0) return index;
+    }
+  }
+  return -1;
+}
+
+/** The top-level parts of `source` separated by `operator`, skipping strings and brackets. */
+function splitTopLevel(source: string, operator: '&&' | '||'): string[] | undefined {
+  const parts: string[] = [];
+  let start = 0;
+  for (let index = 0; index < source.length; index++) {
+    const character = source[index]!;
+    if (character === '"' || character === "'") {
+      const end = stringEnd(source, index);
+      if (end < 0) return undefined;
+      index = end - 1;
+    } else if (character === '(' || character === '[' || character === '{') {
+      const close = closingBracket(source, index);
+      if (close < 0) return undefined;
+      index = close;
+    } else if (character === '?' || character === ')' || character === ']' || character === '}')
+      // A top-level conditional binds looser than `||`: not split (nor unbalanced text).
+      return undefined;
+    else if (source.startsWith(operator, index)) {
+      parts.push(source.slice(start, index));
+      start = index + operator.length;
+      index += operator.length - 1;
+    }
+  }
+  parts.push(source.slice(start));
+  return parts;
+}
+
+/** `source` without parentheses around all of it. */
+function withoutOuterParentheses(source: string): string {
+  let text = source.trim();
+  while (text.startsWith('(') && closingBracket(text, 0) === text.length - 1)
+    text = text.slice(1, -1).trim();
+  return text;
+}
+
+/** `tool.`/`session.` field iterated by `exists` over the whole of `source`, if that is all it is. */
+const EXISTS_PATTERN = /^(tool|session)\.([A-Za-z_][A-Za-z0-9_]*)\.(exists|exists_one)\(/;
 
 /** `tool.*` fields of the view that do not come from the call's `ToolFacts`. */
 const NOT_FROM_FACTS = new Set(['tool.attributes', 'tool.identity_switched']);
@@ -235,8 +321,14 @@ export class PolicyEngine implements Decider {
   private readonly shortcuts: readonly (Shortcut | undefined)[];
   /** How many distinct fields the shortcuts read (size of the per-call comparison cache). */
   private fieldCount = 0;
-  /** Outcomes of tool-only rules per distinct `ToolFacts` (JSON): -1 unknown, 0 no, 1 match. */
-  private readonly outcomes = new Map<string, Int8Array>();
+  /**
+   * Per distinct tool input (`toolFactsKey`): the call's facts and the outcomes of tool-only
+   * rules (-1 unknown, 0 no, 1 match).
+   */
+  private readonly outcomes = new Map<string, { facts: ToolFacts; outcomes: Int8Array }>();
+  /** Per rule (same index): when its condition is certainly false; undefined: no such test. */
+  private readonly falseWhen: readonly (FalseWhen | undefined)[];
+  private baselineCache: RuleView | undefined;
 
   constructor(policy: PolicyFile, where = 'policy') {
     const environment = policyEnvironment();
@@ -279,7 +371,13 @@ export class PolicyEngine implements Decider {
     }
     this.rules = rules;
     this.scopes = policy.scopes;
-    this.shortcuts = this.buildShortcuts(rules);
+    const indexes = new Map<string, number>();
+    this.shortcuts = this.buildShortcuts(rules, indexes);
+    this.falseWhen = rules.map((rule) => {
+      const test = this.buildFalseWhen(environment, rule.when, indexes, 0);
+      return test.kind === 'never' ? undefined : test;
+    });
+    this.fieldCount = indexes.size;
     this.usesIntents = rules.some(
       (rule) =>
         rule.when.includes('intents') ||
@@ -287,7 +385,13 @@ export class PolicyEngine implements Decider {
     );
   }
 
-  private buildShortcuts(rules: readonly CompiledRule[]): (Shortcut | undefined)[] {
+  /** The baseline view (every field at its empty value) and the scopes' facts. */
+  private baselineView(): RuleView {
+    this.baselineCache ??= this.buildBaselineView();
+    return this.baselineCache;
+  }
+
+  private buildBaselineView(): RuleView {
     const request: DecisionRequest = {
       phase: 'pre_tool',
       sessionId: '',
@@ -298,8 +402,78 @@ export class PolicyEngine implements Decider {
       timeMs: 0,
     };
     const facts = toolFacts(request, this.scopes);
-    const baseline = ruleView(request, facts, sessionAggregates([]), false, [], this.scopes);
-    const indexes = new Map<string, number>();
+    return ruleView(request, facts, sessionAggregates([]), false, [], this.scopes);
+  }
+
+  /** A field's reference (index in the per-call comparison cache and baseline value). */
+  private fieldRef(
+    field: string,
+    baseline: RuleView,
+    indexes: Map<string, number>,
+  ): FieldRef | undefined {
+    const [variable, key = ''] = field.split('.') as [FieldRef['variable'], string?];
+    if (variable !== 'phase' && !(key in baseline[variable])) return undefined;
+    const value = variable === 'phase' ? baseline.phase : baseline[variable][key];
+    let index = indexes.get(field);
+    if (index === undefined) {
+      index = indexes.size;
+      indexes.set(field, index);
+    }
+    return { index, variable, key, baseline: value };
+  }
+
+  private buildFalseWhen(
+    environment: Environment,
+    source: string,
+    indexes: Map<string, number>,
+    depth: number,
+  ): FalseWhen {
+    const never: FalseWhen = { kind: 'never' };
+    if (depth > 8) return never;
+    const text = withoutOuterParentheses(source);
+    for (const [operator, kind] of [
+      ['||', 'all'],
+      ['&&', 'any'],
+    ] as const) {
+      const parts = splitTopLevel(text, operator);
+      if (parts === undefined) return never;
+      if (parts.length > 1) {
+        const tests = parts.map((part) =>
+          this.buildFalseWhen(environment, part, indexes, depth + 1),
+        );
+        // `a || b` is false when both are; `a && b` when either is.
+        if (kind === 'all' && tests.some((test) => test.kind === 'never')) return never;
+        const useful = tests.filter((test) => test.kind !== 'never');
+        return useful.length === 0 ? never : { kind, parts: useful };
+      }
+    }
+    const baseline = this.baselineView();
+    const exists = EXISTS_PATTERN.exec(text);
+    if (exists && closingBracket(text, exists[0].length - 1) === text.length - 1) {
+      const field = this.fieldRef(`${exists[1]}.${exists[2]}`, baseline, indexes);
+      if (field) return { kind: 'empty', field };
+    }
+    const fields = fieldsRead([text]);
+    if (!fields) return never;
+    try {
+      if (compileCondition(environment, text)(baseline) !== false) return never;
+    } catch {
+      return never;
+    }
+    const refs: FieldRef[] = [];
+    for (const field of fields) {
+      const ref = this.fieldRef(field, baseline, indexes);
+      if (!ref) return never;
+      refs.push(ref);
+    }
+    return { kind: 'baseline', fields: refs };
+  }
+
+  private buildShortcuts(
+    rules: readonly CompiledRule[],
+    indexes: Map<string, number>,
+  ): (Shortcut | undefined)[] {
+    const baseline = this.baselineView();
     return rules.map((rule) => {
       const fields = fieldsRead([rule.when, ...rule.exceptions]);
       if (!fields) return undefined;
@@ -334,6 +508,39 @@ export class PolicyEngine implements Decider {
     });
   }
 
+  /** Whether a field has its baseline value in this view (compared once per call). */
+  private fieldAtBaseline(field: FieldRef, view: RuleView, known: Uint8Array): boolean {
+    let state = known[field.index];
+    if (state === 0) {
+      const value = field.variable === 'phase' ? view.phase : view[field.variable][field.key];
+      state = sameAsBaseline(value, field.baseline) ? 1 : 2;
+      known[field.index] = state;
+    }
+    return state === 1;
+  }
+
+  /** Whether the test says the condition is false on this view. */
+  private certainlyFalse(test: FalseWhen, view: RuleView, known: Uint8Array): boolean {
+    switch (test.kind) {
+      case 'any':
+        return test.parts.some((part) => this.certainlyFalse(part, view, known));
+      case 'all':
+        return test.parts.every((part) => this.certainlyFalse(part, view, known));
+      case 'baseline':
+        return test.fields.every((field) => this.fieldAtBaseline(field, view, known));
+      case 'empty': {
+        const { field } = test;
+        const value = field.variable === 'phase' ? view.phase : view[field.variable][field.key];
+        if (Array.isArray(value)) return value.length === 0;
+        if (typeof value !== 'object' || value === null) return false;
+        for (const key in value) if (Object.hasOwn(value, key)) return false;
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
   /** Whether the shortcut applies: every field the rule reads has its baseline value. */
   private atBaseline(shortcut: Shortcut, view: RuleView, known: Uint8Array): boolean {
     for (const field of shortcut.fields) {
@@ -357,7 +564,8 @@ export class PolicyEngine implements Decider {
     // "before". A call seen again (pre then post) is placed back at its first position.
     const running = existing ? undefined : aggregatesBefore(engine, seq, sessionAggregates);
     const earlier = running ? undefined : callsBefore(engine, seq);
-    const facts = toolFacts(request, this.scopes);
+    const memo = this.factsOf(request);
+    const facts = memo.facts;
     const aggregates = running ?? sessionAggregates(earlier ?? []);
     const switched = identitySwitched(facts, union(aggregates.identities));
     // Earlier turns' intents cost a classification each: only rules that read them pay for it.
@@ -369,7 +577,6 @@ export class PolicyEngine implements Decider {
     const matched: PolicyFinding[] = [];
     // Per field: 0 not compared yet, 1 at its baseline value, 2 not.
     const known = new Uint8Array(this.fieldCount);
-    let remembered: Int8Array | undefined;
     for (let index = 0; index < this.rules.length; index++) {
       const rule = this.rules[index]!;
       if (!rule.enabled || !rule.phases.includes(request.phase)) continue;
@@ -377,10 +584,14 @@ export class PolicyEngine implements Decider {
       if (shortcut && this.atBaseline(shortcut, view, known)) {
         if (!shortcut.outcome) continue;
       } else if (shortcut?.toolOnly) {
-        remembered ??= this.rememberedOutcomes(facts);
+        const remembered = memo.outcomes;
         if (remembered[index] === -1) remembered[index] = this.matches(rule, view) ? 1 : 0;
         if (remembered[index] !== 1) continue;
-      } else if (!this.matches(rule, view)) continue;
+      } else {
+        const test = this.falseWhen[index];
+        if (test && this.certainlyFalse(test, view, known)) continue;
+        if (!this.matches(rule, view)) continue;
+      }
       matched.push({
         ruleId: rule.id,
         ruleName: rule.name,
@@ -445,19 +656,25 @@ export class PolicyEngine implements Decider {
     );
   }
 
-  /** The remembered outcomes of tool-only rules for calls with these facts. */
-  private rememberedOutcomes(facts: ToolFacts): Int8Array {
-    const key = JSON.stringify(facts);
-    let outcomes = this.outcomes.get(key);
-    if (outcomes === undefined) {
-      outcomes = new Int8Array(this.rules.length).fill(-1);
+  /**
+   * The facts of a call and the remembered outcomes of tool-only rules, per distinct tool
+   * input (facts are a pure function of it; they are shared, never changed).
+   */
+  private factsOf(request: DecisionRequest): { facts: ToolFacts; outcomes: Int8Array } {
+    const key = toolFactsKey(request);
+    let memo = this.outcomes.get(key);
+    if (memo === undefined) {
+      memo = {
+        facts: toolFacts(request, this.scopes),
+        outcomes: new Int8Array(this.rules.length).fill(-1),
+      };
       if (this.outcomes.size >= OUTCOME_CACHE_SIZE) {
         const oldest = this.outcomes.keys().next().value;
         if (oldest !== undefined) this.outcomes.delete(oldest);
       }
-      this.outcomes.set(key, outcomes);
+      this.outcomes.set(key, memo);
     }
-    return outcomes;
+    return memo;
   }
 
   private holds(rule: CompiledRule, condition: CompiledCondition, view: RuleView): boolean {

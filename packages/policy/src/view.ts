@@ -146,9 +146,58 @@ function cachedCommandFacts(command: string, cwd: string): CommandFacts {
   return facts;
 }
 
+/**
+ * The tool-span attributes `toolFacts` reads — and all it reads: it sees the request through
+ * `factAttributes`, so a call's facts are a function of these values (and the session's
+ * workspace and the policy's scopes), which `toolFactsKey` names.
+ */
+const FACT_KEYS = [
+  ATTR_AGENT_WORKSPACE_PATH,
+  ATTR_AGENT_TOOL_CATEGORY,
+  ATTR_AGENT_TOOL_TARGET,
+  ATTR_FILE_PATH,
+  ATTR_AGENT_TOOL_PATHS,
+  ATTR_AGENT_TOOL_HOSTS,
+  ATTR_SERVER_ADDRESS,
+  ATTR_AGENT_MCP_SERVER_NAME,
+  ATTR_AGENT_MCP_TOOL_NAME,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_GEN_AI_TOOL_TYPE,
+  ATTR_URL_FULL,
+  ATTR_AGENT_MCP_TOOLS_CHANGED,
+  ATTR_AGENT_MCP_TOOLS_ADDED,
+  ATTR_AGENT_MCP_TOOLS_REMOVED,
+  ATTR_SERVER_PORT,
+  ATTR_AGENT_MCP_TOOLS_FINGERPRINT,
+  ATTR_AGENT_DATA_SECRET_TYPES,
+  ATTR_AGENT_IDENTITY_CREDENTIALS_USED,
+  ATTR_AGENT_IDENTITY_SWITCHED,
+  ATTR_AGENT_TOOL_OUTCOME,
+] as const;
+
+function factAttributes(request: DecisionRequest): Readonly<SpanAttributes> {
+  const picked: SpanAttributes = {};
+  for (const key of FACT_KEYS) {
+    const value = request.attributes[key];
+    if (value !== undefined) picked[key] = value;
+  }
+  return picked;
+}
+
+/** A string naming everything `toolFacts` depends on in a request (for a memo of its result). */
+export function toolFactsKey(request: DecisionRequest): string {
+  const values: unknown[] = [request.sessionAttributes[ATTR_AGENT_WORKSPACE_PATH]];
+  for (const key of FACT_KEYS) {
+    const value = request.attributes[key];
+    // A number as an object (no attribute value is one): JSON would turn NaN into null.
+    values.push(typeof value === 'number' ? { number: String(value) } : value);
+  }
+  return JSON.stringify(values);
+}
+
 /** The tool facts of a request. */
 export function toolFacts(request: DecisionRequest, scopes: PolicyScopes): ToolFacts {
-  const attributes: Readonly<SpanAttributes> = request.attributes;
+  const attributes = factAttributes(request);
   const workspace =
     stringOf(attributes[ATTR_AGENT_WORKSPACE_PATH]) ||
     stringOf(request.sessionAttributes[ATTR_AGENT_WORKSPACE_PATH]);
