@@ -263,6 +263,93 @@ function keyBytesOf(key: string): Buffer {
   return bytes;
 }
 
+/**
+ * Encoded key/values (with their field tag) by field, key and value: the tags the processor
+ * adds repeat from span to span (`agent.policy.violated`, a rule's id, severity and reason in
+ * its violation event), so each is encoded once. Keyed by the strings themselves, level by
+ * level (their hashes are kept by V8), not by a concatenation that would be hashed each time.
+ */
+const ENCODED_CACHE_SIZE = 4096;
+let encodedCount = 0;
+const encodedCache = new Map<number, Map<string, Map<string, Uint8Array>>>();
+
+function encodeKeyValue(field: number, entry: OtlpKeyValue): Uint8Array {
+  const writer = protobuf.Writer.create();
+  writeKeyValues(writer, field, [entry]);
+  return writer.finish();
+}
+
+/** The value as a cache key, or undefined when JSON would not tell values apart (NaN, ±Infinity). */
+function valueKey(value: OtlpKeyValue['value']): string | undefined {
+  if (value.stringValue !== undefined) return value.stringValue;
+  const json = JSON.stringify(value);
+  // No attribute value is null: a null in the JSON is a non-finite number. A leading NUL keeps
+  // these apart from string values.
+  return json.includes('null') ? undefined : `\u0000${json}`;
+}
+
+/** One key/value as repeated field `field` (9 of Span, 3 of Event). */
+function keyValueBytes(field: number, entry: OtlpKeyValue): Uint8Array {
+  const value = valueKey(entry.value);
+  if (value === undefined) return encodeKeyValue(field, entry);
+  let byKey = encodedCache.get(field);
+  if (!byKey) {
+    byKey = new Map();
+    encodedCache.set(field, byKey);
+  }
+  let byValue = byKey.get(entry.key);
+  if (!byValue) {
+    byValue = new Map();
+    byKey.set(entry.key, byValue);
+  }
+  let bytes = byValue.get(value);
+  if (!bytes) {
+    bytes = encodeKeyValue(field, entry);
+    if (++encodedCount > ENCODED_CACHE_SIZE) {
+      encodedCache.clear();
+      encodedCount = 0;
+    }
+    byValue.set(value, bytes);
+  }
+  return bytes;
+}
+
+const EVENT_NAME_CACHE = new Map<string, Uint8Array>();
+
+/** One `Span.events` entry (field 11), its attributes from the cache. */
+function eventBytes(event: OtlpEvent): Uint8Array {
+  if (event.droppedAttributesCount) {
+    const writer = protobuf.Writer.create();
+    writeEvent(writer, event);
+    return writer.finish();
+  }
+  // time_unix_nano (fixed64, field 1), then the name (field 2) and the attributes (field 3).
+  let name = EVENT_NAME_CACHE.get(event.name);
+  if (!name) {
+    name = event.name
+      ? protobuf.Writer.create().uint32(18).string(event.name).finish()
+      : new Uint8Array(0);
+    if (EVENT_NAME_CACHE.size < 256) EVENT_NAME_CACHE.set(event.name, name);
+  }
+  const attributes = event.attributes.map((entry) => keyValueBytes(3, entry));
+  let length = 9 + name.length;
+  for (const bytes of attributes) length += bytes.length;
+  const prefix = protobuf.Writer.create().uint32(90).uint32(length).finish();
+  const out = Buffer.allocUnsafe(prefix.length + length);
+  out.set(prefix, 0);
+  let offset = prefix.length;
+  out[offset] = 9;
+  out.writeBigUInt64LE(BigInt.asUintN(64, BigInt(event.timeUnixNano)), offset + 1);
+  offset += 9;
+  out.set(name, offset);
+  offset += name.length;
+  for (const bytes of attributes) {
+    out.set(bytes, offset);
+    offset += bytes.length;
+  }
+  return out;
+}
+
 /** Fields decoded only through the model (the whole span, decoded once). */
 const MODEL_FIELDS = [
   'traceState',
@@ -676,16 +763,12 @@ export class WireSpan {
     let position = this.#start;
     for (const { start, end, entry } of replaced) {
       parts.push(buf.subarray(position, start));
-      const writer = protobuf.Writer.create();
-      writeKeyValues(writer, 9, [entry]);
-      parts.push(writer.finish());
+      parts.push(keyValueBytes(9, entry));
       position = end;
     }
     parts.push(buf.subarray(position, this.#end));
-    const writer = protobuf.Writer.create();
-    writeKeyValues(writer, 9, appended);
-    for (const event of this.#addedEvents ?? []) writeEvent(writer, event);
-    parts.push(writer.finish());
+    for (const entry of appended) parts.push(keyValueBytes(9, entry));
+    for (const event of this.#addedEvents ?? []) parts.push(eventBytes(event));
     return Buffer.concat(parts);
   }
 

@@ -71,7 +71,10 @@ export interface CompiledRule {
  */
 export function fieldsRead(sources: readonly string[]): string[] | undefined {
   const fields = new Set<string>();
-  for (const source of sources) {
+  for (const text of sources) {
+    // Names inside string literals (`"aws sts get-session-token"`) are not variables.
+    const source = withoutStringLiterals(text);
+    if (source === undefined) return undefined;
     if (/\b(tool|session|scope)\b(?!\s*\.\s*[A-Za-z_])/.test(source)) return undefined;
     for (const match of source.matchAll(/\b(tool|session|scope)\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)/g))
       fields.add(`${match[1]}.${match[2]}`);
@@ -134,6 +137,22 @@ function stringEnd(source: string, start: number): number {
   return index >= source.length ? -1 : index + close.length;
 }
 
+/** `source` with every string literal emptied (`""`); undefined when one is not closed. */
+function withoutStringLiterals(source: string): string | undefined {
+  let result = '';
+  let start = 0;
+  for (let index = 0; index < source.length; index++) {
+    const character = source[index]!;
+    if (character !== '"' && character !== "'") continue;
+    const end = stringEnd(source, index);
+    if (end < 0) return undefined;
+    result += `${source.slice(start, index)}""`;
+    start = end;
+    index = end - 1;
+  }
+  return result + source.slice(start);
+}
+
 /** The index of the bracket that closes the one at `open`, or -1. */
 function closingBracket(source: string, open: number): number {
   let depth = 0;
@@ -189,6 +208,15 @@ function withoutOuterParentheses(source: string): string {
 
 /** `tool.`/`session.` field iterated by `exists` over the whole of `source`, if that is all it is. */
 const EXISTS_PATTERN = /^(tool|session)\.([A-Za-z_][A-Za-z0-9_]*)\.(exists|exists_one)\(/;
+
+/** What is remembered per distinct tool input. */
+interface FactsMemo {
+  readonly facts: ToolFacts;
+  /** Outcomes of tool-only rules: -1 unknown, 0 no, 1 match. */
+  readonly outcomes: Int8Array;
+  /** The call's intent signals when it has no findings (shared by records: never changed). */
+  signals?: string[];
+}
 
 /** `tool.*` fields of the view that do not come from the call's `ToolFacts`. */
 const NOT_FROM_FACTS = new Set(['tool.attributes', 'tool.identity_switched']);
@@ -325,7 +353,7 @@ export class PolicyEngine implements Decider {
    * Per distinct tool input (`toolFactsKey`): the call's facts and the outcomes of tool-only
    * rules (-1 unknown, 0 no, 1 match).
    */
-  private readonly outcomes = new Map<string, { facts: ToolFacts; outcomes: Int8Array }>();
+  private readonly outcomes = new Map<string, FactsMemo>();
   /** Per rule (same index): when its condition is certainly false; undefined: no such test. */
   private readonly falseWhen: readonly (FalseWhen | undefined)[];
   private baselineCache: RuleView | undefined;
@@ -585,7 +613,14 @@ export class PolicyEngine implements Decider {
         if (!shortcut.outcome) continue;
       } else if (shortcut?.toolOnly) {
         const remembered = memo.outcomes;
-        if (remembered[index] === -1) remembered[index] = this.matches(rule, view) ? 1 : 0;
+        if (remembered[index] === -1) {
+          const test = this.falseWhen[index];
+          remembered[index] =
+            (test === undefined || !this.certainlyFalse(test, view, known)) &&
+            this.matches(rule, view)
+              ? 1
+              : 0;
+        }
         if (remembered[index] !== 1) continue;
       } else {
         const test = this.falseWhen[index];
@@ -625,7 +660,11 @@ export class PolicyEngine implements Decider {
       ...(facts.mcpServer ? { mcpServer: facts.mcpServer } : {}),
       ...(facts.mcpToolsFingerprint ? { mcpToolsFingerprint: facts.mcpToolsFingerprint } : {}),
       identities: union(existing?.identities ?? [], recordedIdentities(facts)),
-      signals: callSignals(facts, findings),
+      // Without findings a call's signals depend on its facts alone: remembered with them.
+      signals:
+        findings.length === 0
+          ? (memo.signals ??= callSignals(facts, findings))
+          : callSignals(facts, findings),
       findings,
     };
     storeCall(engine, request.toolCallId, record);
@@ -660,7 +699,7 @@ export class PolicyEngine implements Decider {
    * The facts of a call and the remembered outcomes of tool-only rules, per distinct tool
    * input (facts are a pure function of it; they are shared, never changed).
    */
-  private factsOf(request: DecisionRequest): { facts: ToolFacts; outcomes: Int8Array } {
+  private factsOf(request: DecisionRequest): FactsMemo {
     const key = toolFactsKey(request);
     let memo = this.outcomes.get(key);
     if (memo === undefined) {

@@ -178,5 +178,17 @@ export function mergeFindings(
 
 /** The union of lists, in first-seen order. */
 export function union(...lists: readonly (readonly string[])[]): string[] {
-  return [...new Set(lists.flat())];
+  // Most lists of a call are empty: no Set for those (this runs several times per decision).
+  let nonEmpty: readonly string[] | undefined;
+  let count = 0;
+  for (const list of lists) {
+    if (list.length === 0) continue;
+    nonEmpty = list;
+    count++;
+  }
+  if (count === 0) return [];
+  if (count === 1 && nonEmpty!.length === 1) return [nonEmpty![0]!];
+  const seen = new Set<string>();
+  for (const list of lists) for (const item of list) seen.add(item);
+  return [...seen];
 }
