@@ -180,8 +180,18 @@ function roleOfSpan(span: OtlpSpan): SpanRole {
   return roleOf(span.name, spanAttributes(span));
 }
 
+/** `isSessionAttribute` per key seen (keys repeat on every span of a source). */
+const SESSION_KEY_CACHE_SIZE = 4096;
+const sessionKeyCache = new Map<string, boolean>();
+
 function isSessionAttribute(key: string): boolean {
-  return SESSION_KEYS.has(key) || SESSION_KEY_PREFIXES.some((prefix) => key.startsWith(prefix));
+  let result = sessionKeyCache.get(key);
+  if (result === undefined) {
+    result = SESSION_KEYS.has(key) || SESSION_KEY_PREFIXES.some((prefix) => key.startsWith(prefix));
+    if (sessionKeyCache.size >= SESSION_KEY_CACHE_SIZE) sessionKeyCache.clear();
+    sessionKeyCache.set(key, result);
+  }
+  return result;
 }
 
 /** The longest a session's spans are held, in windows, when spans keep arriving. */
@@ -253,6 +263,8 @@ export class PolicyProcessor {
       return;
     }
     const resourceSessions = new Map<OtlpResourceSpans, string | undefined>();
+    let lastKey: string | undefined;
+    let lastState: SessionState | undefined;
     for (const item of items) {
       let resourceSession = resourceSessions.get(item.resource);
       if (!resourceSessions.has(item.resource)) {
@@ -269,7 +281,14 @@ export class PolicyProcessor {
         spanStringAttribute(span, ATTR_GEN_AI_CONVERSATION_ID);
       const key = sessionId !== undefined ? `session:${sessionId}` : `trace:${span.traceId}`;
       const role = roleOfSpan(span);
-      const state = this.#session(key, now);
+      // A request carries a session's spans together: touch its state once per run of them.
+      let state: SessionState;
+      if (key === lastKey && lastState !== undefined) state = lastState;
+      else {
+        state = this.#session(key, now);
+        lastKey = key;
+        lastState = state;
+      }
       if (state.workspaceRank > 0) {
         // Found on any span of the session — the session span that names it ends (and is
         // evaluated) after the tool calls it contains.
@@ -280,6 +299,12 @@ export class PolicyProcessor {
           state.workspace = found.path;
           state.workspaceRank = found.rank;
         }
+      }
+      if (role === 'other') {
+        // Neither evaluated nor tagged (an LLM request, a permission wait): nothing to order,
+        // so it leaves at once instead of waiting in memory with the session's tool calls.
+        this.#passThrough.push(item);
+        continue;
       }
       if (state.held.length === 0) {
         state.heldSince = now;
@@ -357,15 +382,18 @@ export class PolicyProcessor {
   #evaluate(state: SessionState, held: Held): void {
     // Only tool, session and turn spans matter to policy and intent; the rest pass untouched.
     if (held.role === 'other') return;
-    const entry: Evaluated = { ...held, attributes: spanAttributes(held.item.span) };
-    for (const [key, value] of Object.entries(entry.attributes)) {
-      if (entry.role === 'session' ? key !== ATTR_AGENT_TURN_ID : isSessionAttribute(key)) {
-        if (
-          value !== undefined &&
-          (entry.role === 'session' || state.attributes[key] === undefined)
-        ) {
-          state.attributes[key] = value;
-        }
+    const entry: Evaluated = {
+      item: held.item,
+      role: held.role,
+      orderKey: held.orderKey,
+      attributes: spanAttributes(held.item.span),
+    };
+    const session = entry.role === 'session';
+    for (const key in entry.attributes) {
+      const value = entry.attributes[key];
+      if (value === undefined) continue;
+      if (session ? key !== ATTR_AGENT_TURN_ID : isSessionAttribute(key)) {
+        if (session || state.attributes[key] === undefined) state.attributes[key] = value;
       }
     }
     const decider = this.#options.decider;

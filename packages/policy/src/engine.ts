@@ -354,6 +354,8 @@ export class PolicyEngine implements Decider {
    * rules (-1 unknown, 0 no, 1 match).
    */
   private readonly outcomes = new Map<string, FactsMemo>();
+  /** Per rule (same index): its finding (shared by every call that matches: never changed). */
+  private readonly findings: readonly PolicyFinding[];
   /** Per rule (same index): when its condition is certainly false; undefined: no such test. */
   private readonly falseWhen: readonly (FalseWhen | undefined)[];
   private baselineCache: RuleView | undefined;
@@ -398,6 +400,18 @@ export class PolicyEngine implements Decider {
       }
     }
     this.rules = rules;
+    this.findings = rules.map((rule) =>
+      Object.freeze({
+        ruleId: rule.id,
+        ruleName: rule.name,
+        category: rule.category,
+        severity: rule.severity,
+        action: rule.action,
+        reason: rule.reason,
+        rulesetName: rule.rulesetName,
+        rulesetVersion: rule.rulesetVersion,
+      }),
+    );
     this.scopes = policy.scopes;
     const indexes = new Map<string, number>();
     this.shortcuts = this.buildShortcuts(rules, indexes);
@@ -627,46 +641,37 @@ export class PolicyEngine implements Decider {
         if (test && this.certainlyFalse(test, view, known)) continue;
         if (!this.matches(rule, view)) continue;
       }
-      matched.push({
-        ruleId: rule.id,
-        ruleName: rule.name,
-        category: rule.category,
-        severity: rule.severity,
-        action: rule.action,
-        reason: rule.reason,
-        rulesetName: rule.rulesetName,
-        rulesetVersion: rule.rulesetVersion,
-      });
+      matched.push(this.findings[index]!);
     }
-    const findings = mergeFindings(existing?.findings ?? [], matched);
-    const record: CallRecord = {
-      seq,
-      ...(request.turnId !== undefined
-        ? { turn: request.turnId }
-        : existing?.turn !== undefined
-          ? { turn: existing.turn }
-          : {}),
-      tool: facts.name,
-      category: facts.category,
-      secretTypes: union(existing?.secretTypes ?? [], facts.secretTypes),
-      secretPaths: union(
-        existing?.secretPaths ?? [],
-        facts.category === 'write' ? [] : facts.secretPaths,
-      ),
-      readPaths: union(existing?.readPaths ?? [], facts.readPaths),
-      outsideReads: union(existing?.outsideReads ?? [], facts.outsideReads),
-      hosts: union(existing?.hosts ?? [], facts.hosts),
-      externalHosts: union(existing?.externalHosts ?? [], facts.externalHosts),
-      ...(facts.mcpServer ? { mcpServer: facts.mcpServer } : {}),
-      ...(facts.mcpToolsFingerprint ? { mcpToolsFingerprint: facts.mcpToolsFingerprint } : {}),
-      identities: union(existing?.identities ?? [], recordedIdentities(facts)),
-      // Without findings a call's signals depend on its facts alone: remembered with them.
-      signals:
-        findings.length === 0
-          ? (memo.signals ??= callSignals(facts, findings))
-          : callSignals(facts, findings),
-      findings,
-    };
+    const findings =
+      existing === undefined || existing.findings.length === 0
+        ? matched
+        : mergeFindings(existing.findings, matched);
+    // Built field by field (same order as before: the state's JSON is unchanged), without the
+    // temporary objects of conditional spreads.
+    const record: { -readonly [K in keyof CallRecord]: CallRecord[K] } = { seq } as CallRecord;
+    const turn = request.turnId ?? existing?.turn;
+    if (turn !== undefined) record.turn = turn;
+    record.tool = facts.name;
+    record.category = facts.category;
+    record.secretTypes = union(existing?.secretTypes ?? [], facts.secretTypes);
+    record.secretPaths = union(
+      existing?.secretPaths ?? [],
+      facts.category === 'write' ? [] : facts.secretPaths,
+    );
+    record.readPaths = union(existing?.readPaths ?? [], facts.readPaths);
+    record.outsideReads = union(existing?.outsideReads ?? [], facts.outsideReads);
+    record.hosts = union(existing?.hosts ?? [], facts.hosts);
+    record.externalHosts = union(existing?.externalHosts ?? [], facts.externalHosts);
+    if (facts.mcpServer) record.mcpServer = facts.mcpServer;
+    if (facts.mcpToolsFingerprint) record.mcpToolsFingerprint = facts.mcpToolsFingerprint;
+    record.identities = union(existing?.identities ?? [], recordedIdentities(facts));
+    // Without findings a call's signals depend on its facts alone: remembered with them.
+    record.signals =
+      findings.length === 0
+        ? (memo.signals ??= callSignals(facts, findings))
+        : callSignals(facts, findings);
+    record.findings = findings;
     storeCall(engine, request.toolCallId, record);
     return this.decision(findings);
   }
