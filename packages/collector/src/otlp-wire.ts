@@ -281,10 +281,16 @@ function encodeKeyValue(field: number, entry: OtlpKeyValue): Uint8Array {
 
 /** The value as a cache key, or undefined when JSON would not tell values apart (NaN, ±Infinity). */
 function valueKey(value: OtlpKeyValue['value']): string | undefined {
-  if (value.stringValue !== undefined) return value.stringValue;
+  // Other kinds of value are keyed by a leading NUL and a letter; a string that starts with a
+  // NUL gets one too ('s'), so no two kinds share a key.
+  if (value.stringValue !== undefined)
+    return value.stringValue.charCodeAt(0) === 0
+      ? `\u0000s${value.stringValue}`
+      : value.stringValue;
+  if (value.boolValue !== undefined) return value.boolValue ? '\u0000true' : '\u0000false';
+  if (value.intValue !== undefined) return `\u0000int:${value.intValue}`;
   const json = JSON.stringify(value);
-  // No attribute value is null: a null in the JSON is a non-finite number. A leading NUL keeps
-  // these apart from string values.
+  // No attribute value is null: a null in the JSON is a non-finite number.
   return json.includes('null') ? undefined : `\u0000${json}`;
 }
 

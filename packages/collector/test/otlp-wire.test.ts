@@ -162,6 +162,34 @@ describe('decodeProtobufWire', () => {
     );
   });
 
+  it('never confuses cached encodings of different kinds of value', () => {
+    const wire = decodeProtobufWire(bytes, LIMITS).request;
+    const [first, second, third, fourth] = spansOf(wire);
+    addSpanAttributes(first!, { tagged: true, count: 5, ratio: Number.NaN });
+    addSpanAttributes(second!, { tagged: '\u0000true', count: '\u0000int:5', ratio: 'NaN' });
+    addSpanAttributes(third!, { tagged: 'true', count: 5.5, ratio: Number.POSITIVE_INFINITY });
+    addSpanAttributes(fourth!, { tagged: ['true'], count: [5], ratio: [true] });
+    const again = spansOf(
+      decodeProtobufBody(Buffer.from(encodeTraceRequestProto(wire)), LIMITS).request,
+    );
+    const picked = (span: OtlpSpan) => {
+      const all = attributesOf(span.attributes);
+      return { tagged: all['tagged'], count: all['count'], ratio: all['ratio'] };
+    };
+    assert.deepEqual(picked(again[0]!), { tagged: true, count: 5, ratio: Number.NaN });
+    assert.deepEqual(picked(again[1]!), {
+      tagged: '\u0000true',
+      count: '\u0000int:5',
+      ratio: 'NaN',
+    });
+    assert.deepEqual(picked(again[2]!), {
+      tagged: 'true',
+      count: 5.5,
+      ratio: Number.POSITIVE_INFINITY,
+    });
+    assert.deepEqual(picked(again[3]!), { tagged: ['true'], count: [5], ratio: [true] });
+  });
+
   it('encodes from the model once the model is changed in place', async () => {
     const { markSpanChanged } = await import('../src/index.js');
     const wire = decodeProtobufWire(bytes, LIMITS).request;
