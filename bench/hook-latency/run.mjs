@@ -4,15 +4,20 @@
 // loopback OTLP receiver started here, so the background flusher the hook starts does real
 // work, as it would in a session. Requires `npm run build` first.
 //
-//   npm run bench:hook-latency -- [--runs 50] [--policy off] [--launcher plugin|cli] [--json]
+//   npm run bench:hook-latency -- [--runs 50] [--policy off] [--launcher plugin|cli]
+//                                 [--server off] [--json]
 //
 // --launcher plugin (default): the plugin's command from hooks.json, run through /bin/sh as
-// Claude Code runs it (the start-up snapshot, falling back to the launcher).
-// --launcher cli: `node packages/cli/bin/agent-otel.js hook` (the bundle with its code cache).
+// Claude Code runs it: the hook client, which hands the event to the hook server (started by
+// the first event; the measured runs begin once it listens).
+// --server off: the same command with AGENT_OTEL_HOOK_SERVER=off, so every event runs in the
+// client process — what the first event pays when no server is running.
+// --launcher cli: `node packages/cli/bin/agent-otel.js hook` (in-process, the bundle with its
+// code cache).
 //
 // Target (issue 3): p50 <= 1.3x and p95 <= 2x bare Node.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +32,7 @@ const option = (name, fallback) => {
 const runs = Number(option('--runs', '50'));
 const policy = option('--policy', 'on');
 const launcher = option('--launcher', 'plugin');
+const server = option('--server', 'on');
 if (!['plugin', 'cli'].includes(launcher)) throw new Error('--launcher is plugin or cli');
 const pluginRoot = join(root, 'packages/claude-code/plugin');
 const pluginCommand = JSON.parse(
@@ -82,7 +88,9 @@ const env = {
   AGENT_OTEL_ENDPOINT: endpoint,
   CLAUDE_PLUGIN_ROOT: pluginRoot,
   ...(policy === 'off' ? { AGENT_OTEL_POLICY: 'off' } : {}),
+  ...(server === 'off' ? { AGENT_OTEL_HOOK_SERVER: 'off' } : {}),
 };
+const socket = join(stateDir, 'hook.sock');
 
 function time(command, commandArgs, input) {
   const started = process.hrtime.bigint();
@@ -90,8 +98,8 @@ function time(command, commandArgs, input) {
   const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
   if (result.status !== 0)
     throw new Error(`${commandArgs.join(' ')} exited ${result.status}: ${result.stderr}`);
-  // A hook that says anything here (for the plugin command: node refusing the blob before the
-  // fallback) is not the path this bench means to measure.
+  // A hook that says anything here (a problem it reports) is not the path this bench means to
+  // measure.
   if (result.stderr.length > 0)
     throw new Error(`${commandArgs.join(' ')} wrote to stderr: ${result.stderr}`);
   return elapsed;
@@ -112,6 +120,14 @@ try {
   // Warm the OS file cache and create the session (its start resolves identity once).
   for (let index = 0; index < 3; index += 1) time(process.execPath, ['-e', '0']);
   hook(start);
+  // The first event started the hook server (plugin launcher): measure once it listens.
+  if (launcher === 'plugin' && server === 'on') {
+    const deadline = Date.now() + 20_000;
+    while (!existsSync(socket)) {
+      if (Date.now() > deadline) throw new Error('the hook server did not start');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
   hook(prompt);
   const samples = { node: [], pre: [], post: [] };
   for (let index = 0; index < runs; index += 1) {
@@ -133,10 +149,10 @@ try {
     };
   }
   if (args.includes('--json')) {
-    console.log(JSON.stringify({ runs, policy, launcher, summary, ratios }, null, 2));
+    console.log(JSON.stringify({ runs, policy, launcher, server, summary, ratios }, null, 2));
   } else {
     console.log(
-      `hook latency, ${runs} runs each, policy ${policy}, launcher ${launcher} (node ${process.version})`,
+      `hook latency, ${runs} runs each, policy ${policy}, launcher ${launcher}, server ${server} (node ${process.version})`,
     );
     if (launcher === 'plugin') console.log(`command: ${pluginCommand}`);
     console.log('                 p50 ms   p95 ms   p50 ratio  p95 ratio');

@@ -31,6 +31,11 @@ export interface RunHookOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** The command that starts a background flusher (`[node, cli, 'flush', '--background']`). Default: none (no delivery). */
   readonly flusherCommand?: readonly string[];
+  /**
+   * Hands delivery of the outbox to the caller instead of starting a background flusher
+   * process (the hook server delivers in-process). Called when the event wrote spans.
+   */
+  readonly deliver?: (config: ResolvedConfig) => void;
   /** A decider to use instead of the configured one (tests). */
   readonly decider?: Decider;
   /** Clock. Default: `Date.now`. */
@@ -176,9 +181,11 @@ export async function runHook(options: RunHookOptions): Promise<RunHookResult> {
       ...(options.now ? { now: options.now } : {}),
       env,
     });
-    if (result.spans.length > 0 && options.flusherCommand) {
+    if (result.spans.length > 0 && (options.deliver || options.flusherCommand)) {
       try {
-        startBackgroundFlusher(config, options.flusherCommand, env);
+        if (options.deliver) options.deliver(config);
+        else if (options.flusherCommand)
+          startBackgroundFlusher(config, options.flusherCommand, env);
       } catch (error) {
         stderr.push(
           `${PREFIX} could not start the background flusher (spans stay in the outbox): ${(error as Error).message}`,

@@ -8,8 +8,8 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 
-/** Runs `agent-otel hook` from the bundle; `undefined` when there is no bundle. */
-export async function runBundledHook(args) {
+/** The bundle's exports and a function that saves its code cache; `undefined` without a bundle. */
+function loadBundle() {
   const fileUrl = new URL('../dist/hook-bundle/hook.cjs', import.meta.url);
   const filename = fileURLToPath(fileUrl);
   let source;
@@ -39,8 +39,9 @@ export async function runBundledHook(args) {
     filename,
     dirname(filename),
   );
-  const code = await module.exports.runHookCommand(args);
-  if (cachedData === undefined || script.cachedDataRejected) {
+  // Saved after a run, so the functions the run compiled lazily are in the cache too.
+  const saveCache = () => {
+    if (cachedData !== undefined && !script.cachedDataRejected) return;
     try {
       const temporary = `${cacheFile}.${process.pid}.tmp`;
       writeFileSync(temporary, script.createCachedData());
@@ -48,6 +49,35 @@ export async function runBundledHook(args) {
     } catch {
       // A read-only install only loses the cache.
     }
-  }
+  };
+  return { exports: module.exports, saveCache };
+}
+
+/**
+ * Runs `agent-otel hook` from the bundle (with `input`: on a payload the hook client already
+ * read); `undefined` when there is no bundle.
+ */
+export async function runBundledHook(args, input) {
+  const bundle = loadBundle();
+  if (bundle === undefined) return undefined;
+  const code = await bundle.exports.runHookCommand(args, input);
+  bundle.saveCache();
   return code;
+}
+
+/**
+ * Runs `agent-otel hook-server` from the bundle; `undefined` when there is no bundle. A plain
+ * `require`: a long-lived server gains nothing from the code cache, and code loaded through
+ * `vm.Script` cannot use dynamic `import()` on Node 20 (delivery does).
+ */
+export async function runBundledHookServer(args) {
+  const fileUrl = new URL('../dist/hook-bundle/hook.cjs', import.meta.url);
+  let bundle;
+  try {
+    bundle = createRequire(fileUrl)(fileURLToPath(fileUrl));
+  } catch (error) {
+    if (error.code === 'MODULE_NOT_FOUND') return undefined;
+    throw error;
+  }
+  return bundle.runHookServerCommand(args);
 }

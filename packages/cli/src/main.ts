@@ -18,6 +18,11 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'hook < payload.json: record one Claude Code hook event (used by the plugin)',
     load: async () => (await import('./commands/hook.js')).hookCommand,
   },
+  'hook-server': {
+    summary:
+      'hook-server --socket PATH --build ID: serve hook events for the hook client (started by it)',
+    load: async () => (await import('./commands/hook-server.js')).hookServerCommand,
+  },
   flush: {
     summary: 'flush [--end-sessions]: deliver every span waiting in the outbox',
     load: async () => (await import('./commands/flush.js')).flushCommand,

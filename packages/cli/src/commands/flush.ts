@@ -7,6 +7,7 @@
  */
 import { closeSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ResolvedConfig } from '@agent-otel/core';
 import type { Command } from '../main.js';
 
 const USAGE = `usage: agent-otel flush [--end-sessions] [--timeout SECONDS]
@@ -51,22 +52,42 @@ function acquirePidFile(path: string): boolean {
   return false;
 }
 
-async function background(): Promise<number> {
-  const { loadConfig, SessionStore, pendingOutboxFiles } = await import('@agent-otel/core');
+/** Options of {@link deliverInBackground}. */
+export interface BackgroundDeliveryOptions {
+  /** Where problems go (one line each). */
+  readonly log: (line: string) => void;
+  /** Checked between rounds: true stops delivery (spans left stay in the outbox). */
+  readonly stopped?: () => boolean;
+  /** The latest configuration (the hook server passes the newest event's). Default: `config`. */
+  readonly currentConfig?: () => ResolvedConfig;
+}
+
+/**
+ * The single background delivery of a state directory: holds `flusher.pid` (so hooks start no
+ * other flusher meanwhile), ends idle sessions, delivers the outbox with backoff while the
+ * collector is down, and returns once the outbox has stayed empty for a second (hooks of one
+ * turn follow each other closely) or after ten minutes. Returns at once when another live
+ * process holds the pid file. Used by `flush --background` and by the hook server.
+ */
+export async function deliverInBackground(
+  config: ResolvedConfig,
+  options: BackgroundDeliveryOptions,
+): Promise<void> {
+  const { SessionStore, pendingOutboxFiles } = await import('@agent-otel/core');
   const { deliverOutbox } = await import('@agent-otel/core/delivery');
-  const config = await loadConfig();
   const pidFile = join(config.stateDir, 'flusher.pid');
-  if (!acquirePidFile(pidFile)) return 0;
+  if (!acquirePidFile(pidFile)) return;
   try {
     let backoff = 500;
     let idleRounds = 0;
     const deadline = Date.now() + 10 * 60_000;
-    while (Date.now() < deadline) {
-      new SessionStore(config.stateDir).closeIdleSessions(config.sessionTimeoutSeconds);
-      const result = await deliverOutbox(config);
+    while (Date.now() < deadline && !options.stopped?.()) {
+      const current = options.currentConfig?.() ?? config;
+      new SessionStore(current.stateDir).closeIdleSessions(current.sessionTimeoutSeconds);
+      const result = await deliverOutbox(current);
       if (result.error) {
-        process.stderr.write(
-          `${new Date().toISOString()} agent-otel flush: ${result.remaining} spans not delivered: ${result.error.message}\n`,
+        options.log(
+          `${new Date().toISOString()} agent-otel flush: ${result.remaining} spans not delivered: ${result.error.message}`,
         );
         await sleep(backoff);
         backoff = Math.min(backoff * 2, 30_000);
@@ -74,7 +95,7 @@ async function background(): Promise<number> {
       }
       backoff = 500;
       // Hooks of the same turn follow each other closely: linger briefly for their spans.
-      if (pendingOutboxFiles(config.stateDir).length === 0) {
+      if (pendingOutboxFiles(current.stateDir).length === 0) {
         idleRounds += 1;
         if (idleRounds >= 4) break;
         await sleep(250);
@@ -87,6 +108,12 @@ async function background(): Promise<number> {
       // Already gone.
     }
   }
+}
+
+async function background(): Promise<number> {
+  const { loadConfig } = await import('@agent-otel/core');
+  const config = await loadConfig();
+  await deliverInBackground(config, { log: (line) => process.stderr.write(`${line}\n`) });
   return 0;
 }
 

@@ -1,0 +1,410 @@
+/**
+ * The plugin's hook command is the hook client (dist/hook-client.cjs), which hands each event to
+ * the user's hook server and runs it itself when no server answers. Run through /bin/sh exactly
+ * as hooks.json states it and compared event by event with `agent-otel hook` (the in-process
+ * path), whose behaviour the server must keep; then the ways a server can be missing, stale,
+ * foreign, broken or idle.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { startOtlpReceiver } from '../../../test/support/otlp-receiver.js';
+
+const REPO = fileURLToPath(new URL('../../..', import.meta.url));
+const CLI = join(REPO, 'packages/cli/bin/agent-otel.js');
+const PLUGIN_ROOT = join(REPO, 'packages/claude-code/plugin');
+const FIXTURE = join(REPO, 'packages/cli/demo/claude-code-session-2.1.197.jsonl');
+const lines = readFileSync(FIXTURE, 'utf8').split('\n').filter(Boolean);
+const HOOKS = JSON.parse(readFileSync(join(PLUGIN_ROOT, 'hooks/hooks.json'), 'utf8')) as {
+  hooks: Record<string, { hooks: { command: string }[] }[]>;
+};
+const PLUGIN_COMMAND =
+  'node "${CLAUDE_PLUGIN_ROOT}/../../cli/dist/hook-client.cjs" || node "${CLAUDE_PLUGIN_ROOT}/bin/agent-otel-hook.mjs"';
+
+const dirs: string[] = [];
+after(() => {
+  // Removing a state directory also stops its server (its socket is gone).
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+interface Box {
+  readonly stateDir: string;
+  readonly socket: string;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+function box(extra: NodeJS.ProcessEnv = {}): Box {
+  const dir = mkdtempSync(join(tmpdir(), 'agent-otel-server-test-'));
+  dirs.push(dir);
+  mkdirSync(join(dir, 'home'));
+  const stateDir = join(dir, 'state');
+  return {
+    stateDir,
+    socket: join(stateDir, 'hook.sock'),
+    env: {
+      PATH: process.env.PATH,
+      HOME: join(dir, 'home'),
+      XDG_CONFIG_HOME: join(dir, 'home', '.config'),
+      AGENT_OTEL_STATE_DIR: stateDir,
+      AGENT_OTEL_OWNER: 'dev@example.com',
+      AGENT_OTEL_FINGERPRINT_KEY: 'server-test-key-0123456789abcdef',
+      ...extra,
+    },
+  };
+}
+
+interface Result {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function run(command: string, args: string[], input: string, env: NodeJS.ProcessEnv) {
+  return new Promise<Result>((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({
+        status,
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+      });
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(input);
+  });
+}
+
+/** The plugin's command through the shell, as Claude Code runs it. */
+function pluginHook(b: Box, payload: string, extra: NodeJS.ProcessEnv = {}): Promise<Result> {
+  return run('/bin/sh', ['-c', PLUGIN_COMMAND], payload, {
+    ...b.env,
+    CLAUDE_PLUGIN_ROOT: PLUGIN_ROOT,
+    ...extra,
+  });
+}
+
+function cliHook(b: Box, payload: string): Promise<Result> {
+  return run(process.execPath, [CLI, 'hook'], payload, b.env);
+}
+
+interface OutboxSpan {
+  readonly name: string;
+  readonly spanId: string;
+  readonly parentSpanId?: string;
+  readonly attributes: Record<string, unknown>;
+}
+
+/** The spans waiting in the outbox, without times (two runs of one session differ only there). */
+function outboxSpans(stateDir: string): Omit<OutboxSpan, never>[] {
+  const directory = join(stateDir, 'outbox');
+  if (!existsSync(directory)) return [];
+  const spans: OutboxSpan[] = [];
+  for (const name of readdirSync(directory).filter((file) => file.endsWith('.json'))) {
+    for (const span of JSON.parse(readFileSync(join(directory, name), 'utf8')) as OutboxSpan[]) {
+      const { name: spanName, spanId, parentSpanId, attributes } = span;
+      spans.push({ name: spanName, spanId, ...(parentSpanId ? { parentSpanId } : {}), attributes });
+    }
+  }
+  return spans.sort((a, b) => a.spanId.localeCompare(b.spanId));
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function inode(path: string): number | undefined {
+  try {
+    return lstatSync(path).ino;
+  } catch {
+    return undefined;
+  }
+}
+
+function serverLog(b: Box): string {
+  try {
+    return readFileSync(join(b.stateDir, 'hook-server.log'), 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Removes the socket, which stops the server; resolves with the number of events it served. */
+async function stopServer(b: Box): Promise<number> {
+  rmSync(b.socket, { force: true });
+  await until(() => /stopping: .*\((\d+) events served\)/.test(serverLog(b)), 'the server to stop');
+  return Number(/stopping: .*\((\d+) events served\)/.exec(serverLog(b))![1]);
+}
+
+/** A hook server started as the client starts it, with an explicit build. */
+function startServerProcess(b: Box, build: string, idleSeconds = 600): ChildProcess {
+  mkdirSync(b.stateDir, { recursive: true, mode: 0o700 });
+  return spawn(
+    process.execPath,
+    [
+      CLI,
+      'hook-server',
+      '--socket',
+      b.socket,
+      '--build',
+      build,
+      '--idle-seconds',
+      String(idleSeconds),
+    ],
+    { env: b.env, stdio: ['ignore', 'ignore', openSync(join(b.stateDir, 'hook-server.log'), 'a')] },
+  );
+}
+
+/** Sends raw bytes to a server socket; resolves with its answer. */
+function rawRequest(socket: string, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const connection = createConnection(socket);
+    const chunks: Buffer[] = [];
+    connection.on('connect', () => connection.end(bytes));
+    connection.on('data', (chunk: Buffer) => chunks.push(chunk));
+    connection.on('error', reject);
+    connection.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}
+
+const preToolUse = lines.find((line) => line.includes('"hook_event_name":"PreToolUse"'))!;
+
+describe('the hook client and server', () => {
+  it('every hook in hooks.json runs the hook client, with the launcher as fallback', () => {
+    const commands = Object.values(HOOKS.hooks).flatMap((groups) =>
+      groups.flatMap((group) => group.hooks.map((hook) => hook.command)),
+    );
+    assert.ok(commands.length >= 30);
+    assert.deepEqual(new Set(commands), new Set([PLUGIN_COMMAND]));
+  });
+
+  it('the first event starts a server, which answers every later event as `agent-otel hook` does', async () => {
+    const viaServer = box();
+    const inProcess = box();
+    for (const [index, line] of lines.entries()) {
+      const [served, direct] = await Promise.all([
+        pluginHook(viaServer, line),
+        cliHook(inProcess, line),
+      ]);
+      assert.equal(served.status, 0, served.stderr);
+      assert.equal(served.stdout, direct.stdout, `event ${index}: the same answer`);
+      assert.equal(served.stderr, direct.stderr, `event ${index}: the same problems`);
+      // The first event ran in the client; from the second on there is a server.
+      if (index === 0) await until(() => existsSync(viaServer.socket), 'the hook server');
+    }
+    assert.deepEqual(outboxSpans(viaServer.stateDir), outboxSpans(inProcess.stateDir));
+    assert.equal(outboxSpans(viaServer.stateDir).length, 12);
+    assert.equal(await stopServer(viaServer), lines.length - 1);
+    // The socket is private to the user.
+    assert.equal(existsSync(inProcess.socket), false);
+  });
+
+  it('decisions come from the server too: a deny list in the config refuses the call', async () => {
+    const b = box();
+    mkdirSync(join(b.env.XDG_CONFIG_HOME!, 'agent-otel'), { recursive: true });
+    writeFileSync(
+      join(b.env.XDG_CONFIG_HOME!, 'agent-otel', 'config.yaml'),
+      'deny:\n  - tool: Read\n    pattern: ".*"\n    reason: no reading in this test\n',
+    );
+    const read = lines.find((line) => /"PreToolUse".*"tool_name":"Read"/.test(line))!;
+    await pluginHook(b, lines[0]!);
+    await until(() => existsSync(b.socket), 'the hook server');
+    const answer = await pluginHook(b, read);
+    assert.equal(answer.status, 0);
+    assert.deepEqual(JSON.parse(answer.stdout), {
+      hookSpecificOutput: {
+        hookEventName: 'PreToolUse',
+        permissionDecision: 'deny',
+        permissionDecisionReason: 'no reading in this test',
+      },
+    });
+    assert.equal(await stopServer(b), 1);
+  });
+
+  it('spans reach the endpoint through the server, without an explicit flush', async () => {
+    const receiver = await startOtlpReceiver();
+    try {
+      const b = box({ AGENT_OTEL_ENDPOINT: receiver.url });
+      for (const [index, line] of lines.entries()) {
+        assert.equal((await pluginHook(b, line)).status, 0);
+        if (index === 0) await until(() => existsSync(b.socket), 'the hook server');
+      }
+      const spans = await receiver.waitFor((received) => received.length >= 12, 30_000);
+      assert.equal(new Set(spans.map((span) => span.spanId)).size, 12);
+      // Delivery ran inside the server: it held the flusher pid file, and let it go when done.
+      await until(() => !existsSync(join(b.stateDir, 'flusher.pid')), 'delivery to finish');
+      assert.equal(await stopServer(b), lines.length - 1);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('a server of another build refuses, stops, and a server of this build takes over', async () => {
+    const b = box();
+    const old = startServerProcess(b, 'some-older-build');
+    const exited = new Promise<number | null>((resolve) => old.on('exit', resolve));
+    await until(() => existsSync(b.socket), 'the old server');
+    const oldSocket = inode(b.socket);
+    const answer = await pluginHook(b, lines[0]!);
+    assert.equal(answer.status, 0, answer.stderr);
+    assert.equal(answer.stderr, '');
+    assert.equal(await exited, 0);
+    assert.match(serverLog(b), /stopping: a client of another build/);
+    await until(
+      () => inode(b.socket) !== undefined && inode(b.socket) !== oldSocket,
+      'the new server',
+    );
+    // The event was recorded once, by the client: the session exists.
+    assert.deepEqual(
+      readdirSync(join(b.stateDir, 'sessions')).filter((f) => f.endsWith('.json')).length,
+      1,
+    );
+    assert.equal(await stopServer(b), 0);
+  });
+
+  it('a stale socket (its server was killed): the client runs the event and starts a server', async () => {
+    const b = box();
+    mkdirSync(b.stateDir, { recursive: true });
+    const killed = spawn(process.execPath, [
+      '-e',
+      `require('node:net').createServer().listen(${JSON.stringify(b.socket)})`,
+    ]);
+    await until(() => existsSync(b.socket), 'the listener');
+    killed.kill('SIGKILL');
+    await new Promise((resolve) => killed.on('exit', resolve));
+    const stale = inode(b.socket);
+    const result = await pluginHook(b, lines[0]!);
+    assert.equal(result.status, 0);
+    assert.equal(result.stderr, '');
+    await until(() => inode(b.socket) !== stale && existsSync(b.socket), 'a new server');
+    const second = await pluginHook(b, preToolUse);
+    assert.equal(second.status, 0);
+    assert.equal(await stopServer(b), 1);
+  });
+
+  it('a server that dies mid-request loses nothing: the client runs the event itself', async () => {
+    const b = box();
+    mkdirSync(b.stateDir, { recursive: true, mode: 0o700 });
+    let received = 0;
+    const dying = createServer((socket) => {
+      socket.on('data', () => {
+        received += 1;
+        socket.destroy();
+      });
+    });
+    await new Promise<void>((resolve) => dying.listen(b.socket, resolve));
+    try {
+      await pluginHook(b, lines[0]!, { AGENT_OTEL_HOOK_SERVER: 'off' });
+      const result = await pluginHook(b, preToolUse);
+      assert.equal(result.status, 0);
+      assert.equal(received, 1);
+      const post = lines.find((line) => line.includes('"hook_event_name":"PostToolUse"'))!;
+      await pluginHook(b, post, { AGENT_OTEL_HOOK_SERVER: 'off' });
+      // The tool span exists: the PreToolUse the server dropped was recorded by the client.
+      assert.ok(outboxSpans(b.stateDir).some((span) => span.name.startsWith('execute_tool')));
+    } finally {
+      dying.close();
+    }
+  });
+
+  it('bad requests get an error line and leave the server serving', async () => {
+    const b = box();
+    const server = startServerProcess(b, 'test-build');
+    try {
+      await until(() => existsSync(b.socket), 'the server');
+      const garbage = JSON.parse(await rawRequest(b.socket, '\u0000\u00ff not json\n'));
+      assert.equal(garbage.ok, false);
+      assert.equal(garbage.reason, 'invalid');
+      const wrong = JSON.parse(await rawRequest(b.socket, '{"protocol":1,"build":7}\n'));
+      assert.equal(wrong.ok, false);
+      assert.match(wrong.message, /field "build"/);
+      // A client that ends its side before the newline.
+      const cut = JSON.parse(await rawRequest(b.socket, '{"protocol":'));
+      assert.equal(cut.ok, false);
+      assert.match(cut.message, /ended before its newline/);
+      const good = JSON.parse(
+        await rawRequest(
+          b.socket,
+          `${JSON.stringify({
+            protocol: 1,
+            build: 'test-build',
+            cwd: b.stateDir,
+            env: b.env,
+            startedAt: Date.now(),
+            stdin: lines[0],
+          })}\n`,
+        ),
+      );
+      assert.deepEqual(good, { ok: true, exitCode: 0, stdout: '', stderr: [] });
+      // A payload that is not a hook event is the hook's own clear error, not the server's.
+      const notJson = JSON.parse(
+        await rawRequest(
+          b.socket,
+          `${JSON.stringify({ protocol: 1, build: 'test-build', cwd: b.stateDir, env: b.env, startedAt: 0, stdin: '{oops' })}\n`,
+        ),
+      );
+      assert.equal(notJson.ok, true);
+      assert.match(notJson.stderr[0], /^agent-otel hook: stdin is not JSON/);
+    } finally {
+      server.kill('SIGTERM');
+      await new Promise((resolve) => server.on('exit', resolve));
+    }
+    // SIGTERM: it removed its own socket on the way out.
+    assert.equal(existsSync(b.socket), false);
+  });
+
+  it('an idle server exits by itself and removes its socket', async () => {
+    const b = box();
+    const server = startServerProcess(b, 'test-build', 1);
+    const exited = new Promise<number | null>((resolve) => server.on('exit', resolve));
+    await until(() => existsSync(b.socket), 'the server');
+    assert.equal(await exited, 0);
+    assert.equal(existsSync(b.socket), false);
+    assert.match(serverLog(b), /stopping: idle for 1 s \(0 events served\)/);
+  });
+
+  it('AGENT_OTEL_HOOK_SERVER=off: every event runs in the hook process and no server starts', async () => {
+    const b = box({ AGENT_OTEL_HOOK_SERVER: 'off' });
+    for (const line of lines.slice(0, 6)) assert.equal((await pluginHook(b, line)).status, 0);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(existsSync(b.socket), false);
+    assert.ok(outboxSpans(b.stateDir).length > 0);
+  });
+
+  it('a 10 MB payload goes through the server like any other', async () => {
+    const b = box();
+    await pluginHook(b, lines[0]!);
+    await until(() => existsSync(b.socket), 'the hook server');
+    const big = JSON.parse(preToolUse) as { tool_input: Record<string, unknown> };
+    big.tool_input = { ...big.tool_input, description: 'x'.repeat(10 * 1024 * 1024) };
+    const result = await pluginHook(b, JSON.stringify(big));
+    assert.equal(result.status, 0);
+    assert.equal(await stopServer(b), 1);
+  });
+});
