@@ -209,7 +209,11 @@ async function main(): Promise<number> {
       protocol: PROTOCOL as HookServerRequest['protocol'],
       build,
       cwd: process.cwd(),
-      env: env as Record<string, string>,
+      // A relative state directory means the one next to this process: the server runs
+      // elsewhere, and its background delivery does not follow each event's directory.
+      env: (env.AGENT_OTEL_STATE_DIR
+        ? { ...env, AGENT_OTEL_STATE_DIR: path.resolve(env.AGENT_OTEL_STATE_DIR) }
+        : env) as Record<string, string>,
       startedAt,
       stdin: input.stdin!,
     };
