@@ -18,7 +18,7 @@
 import { isUtf8 } from 'node:buffer';
 import protobuf from 'protobufjs';
 import type { AttributeValue, SpanAttributes } from '@agent-otel/core';
-import { attributesOf, keyValueOf, setAttributes } from './attributes.js';
+import { attributesOf, keyValueOf, keyValuesOf, setAttributes } from './attributes.js';
 import type {
   OtlpEvent,
   OtlpKeyValue,
@@ -31,7 +31,6 @@ import {
   decodeScopeModel,
   decodeSpanModel,
   markSpanChanged,
-  writeEvent,
   writeKeyValues,
 } from './otlp-proto.js';
 
@@ -46,13 +45,40 @@ type Int64 = number | { toNumber(): number };
 /** What the spans of one request share: its bytes and the index of their attributes. */
 class WireBody {
   readonly reader: protobuf.Reader;
-  /** SLOTS ints per attribute of every span of the body, in order. */
-  readonly attributes: number[] = [];
+  /** SLOTS ints per attribute of every span of the body, in order (`count` of them used). */
+  attributes: Int32Array;
+  count = 0;
   constructor(
     readonly buf: Buffer,
     readonly maxLength: number,
   ) {
     this.reader = protobuf.Reader.create(buf);
+    // About one attribute per 40 bytes of a span; grown by doubling when a body has more.
+    this.attributes = new Int32Array(Math.max(64, Math.ceil(buf.length / 40)) * SLOTS);
+  }
+
+  addAttribute(
+    start: number,
+    end: number,
+    keyStart: number,
+    keyEnd: number,
+    valueStart: number,
+    valueEnd: number,
+  ): void {
+    let slot = this.count * SLOTS;
+    if (slot + SLOTS > this.attributes.length) {
+      const grown = new Int32Array(this.attributes.length * 2);
+      grown.set(this.attributes);
+      this.attributes = grown;
+    }
+    const attributes = this.attributes;
+    attributes[slot++] = start;
+    attributes[slot++] = end;
+    attributes[slot++] = keyStart;
+    attributes[slot++] = keyEnd;
+    attributes[slot++] = valueStart;
+    attributes[slot] = valueEnd;
+    this.count++;
   }
 }
 
@@ -182,7 +208,7 @@ function walkKeyValue(body: WireBody, end: number, depth: number, start: number)
     } else skipUnknown(reader, key, KEY_VALUE_FIELDS, end);
   }
   if (reader.pos !== end) fail('a field overruns its message');
-  if (start >= 0) body.attributes.push(start, end, keyStart, keyEnd, valueStart, valueEnd);
+  if (start >= 0) body.addAttribute(start, end, keyStart, keyEnd, valueStart, valueEnd);
 }
 
 function walkKeyValues(body: WireBody, end: number): void {
@@ -249,6 +275,52 @@ function allZero(buf: Buffer, start: number, end: number): boolean {
   return true;
 }
 
+/** `buf.utf8Slice`: Node's own decoder without `toString`'s argument handling around it. */
+type Utf8Slicer = { utf8Slice?(start: number, end: number): string };
+
+function utf8(buf: Buffer, start: number, end: number): string {
+  const slicer = buf as unknown as Utf8Slicer;
+  return slicer.utf8Slice ? slicer.utf8Slice(start, end) : buf.toString('utf8', start, end);
+}
+
+/**
+ * Attribute keys by their bytes: the same few dozen keys come on every span of a source, and
+ * a key string made once (and internalised by V8 the first time it names a property) is
+ * cheaper to find again than to decode — and to internalise — again.
+ */
+const KEY_STRING_CACHE_SIZE = 4096;
+let keyStringCount = 0;
+const keyStrings = new Map<number, { bytes: Buffer; key: string }[]>();
+
+function keyStringAt(buf: Buffer, start: number, end: number): string {
+  let hash = 0x811c9dc5;
+  for (let index = start; index < end; index++) hash = Math.imul(hash ^ buf[index]!, 0x01000193);
+  const candidates = keyStrings.get(hash);
+  if (candidates) {
+    for (const candidate of candidates) {
+      const bytes = candidate.bytes;
+      if (bytes.length !== end - start) continue;
+      let same = true;
+      for (let offset = 0; offset < bytes.length; offset++) {
+        if (bytes[offset] !== buf[start + offset]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return candidate.key;
+    }
+  }
+  const key = utf8(buf, start, end);
+  if (++keyStringCount > KEY_STRING_CACHE_SIZE) {
+    keyStrings.clear();
+    keyStringCount = 1;
+  }
+  const entry = { bytes: Buffer.from(buf.subarray(start, end)), key };
+  if (candidates) candidates.push(entry);
+  else keyStrings.set(hash, [entry]);
+  return key;
+}
+
 const KEY_BYTES_CACHE_SIZE = 256;
 const keyBytesCache = new Map<string, Buffer>();
 
@@ -264,14 +336,12 @@ function keyBytesOf(key: string): Buffer {
 }
 
 /**
- * Encoded key/values (with their field tag) by field, key and value: the tags the processor
- * adds repeat from span to span (`agent.policy.violated`, a rule's id, severity and reason in
- * its violation event), so each is encoded once. Keyed by the strings themselves, level by
- * level (their hashes are kept by V8), not by a concatenation that would be hashed each time.
+ * Attributes the processor adds, encoded (with their field tag) once per field, key and value:
+ * the tags repeat from span to span (`agent.policy.violated`, a rule's id, severity and reason
+ * in its violation event). Keyed by the strings themselves, level by level (V8 keeps their
+ * hashes), not by a concatenation that would be hashed each time.
  */
 const ENCODED_CACHE_SIZE = 4096;
-let encodedCount = 0;
-const encodedCache = new Map<number, Map<string, Map<string, Uint8Array>>>();
 
 function encodeKeyValue(field: number, entry: OtlpKeyValue): Uint8Array {
   const writer = protobuf.Writer.create();
@@ -279,56 +349,71 @@ function encodeKeyValue(field: number, entry: OtlpKeyValue): Uint8Array {
   return writer.finish();
 }
 
-/** The value as a cache key, or undefined when JSON would not tell values apart (NaN, ±Infinity). */
-function valueKey(value: OtlpKeyValue['value']): string | undefined {
-  // Other kinds of value are keyed by a leading NUL and a letter; a string that starts with a
-  // NUL gets one too ('s'), so no two kinds share a key.
-  if (value.stringValue !== undefined)
-    return value.stringValue.charCodeAt(0) === 0
-      ? `\u0000s${value.stringValue}`
-      : value.stringValue;
-  if (value.boolValue !== undefined) return value.boolValue ? '\u0000true' : '\u0000false';
-  if (value.intValue !== undefined) return `\u0000int:${value.intValue}`;
+/**
+ * The cache key of an attribute value, or undefined when JSON would not tell values apart (NaN
+ * in an array). Strings are their own key; other kinds start with a NUL and a word, and a
+ * string that starts with a NUL gets one too ('s'), so no two kinds share a key.
+ */
+function attributeValueKey(value: AttributeValue): string | undefined {
+  if (typeof value === 'string') return value.charCodeAt(0) === 0 ? `\u0000s${value}` : value;
+  if (typeof value === 'boolean') return value ? '\u0000true' : '\u0000false';
+  if (typeof value === 'number') return `\u0000number:${value}`;
   const json = JSON.stringify(value);
-  // No attribute value is null: a null in the JSON is a non-finite number.
-  return json.includes('null') ? undefined : `\u0000${json}`;
+  return json.includes('null') ? undefined : `\u0000array:${json}`;
 }
 
-/** One key/value as repeated field `field` (9 of Span, 3 of Event). */
-function keyValueBytes(field: number, entry: OtlpKeyValue): Uint8Array {
-  const value = valueKey(entry.value);
-  if (value === undefined) return encodeKeyValue(field, entry);
-  let byKey = encodedCache.get(field);
+const attributeCache = new Map<number, Map<string, Map<string, Uint8Array>>>();
+let attributeCount = 0;
+
+/**
+ * An attribute as repeated field `field` (9 of Span, 3 of Event), as `setAttributes` would
+ * store it, encoded once per field, key and value.
+ */
+function attributeBytes(field: number, key: string, value: AttributeValue): Uint8Array {
+  const valueCacheKey = attributeValueKey(value);
+  if (valueCacheKey === undefined) return encodeKeyValue(field, keyValueOf(key, value));
+  let byKey = attributeCache.get(field);
   if (!byKey) {
     byKey = new Map();
-    encodedCache.set(field, byKey);
+    attributeCache.set(field, byKey);
   }
-  let byValue = byKey.get(entry.key);
+  let byValue = byKey.get(key);
   if (!byValue) {
     byValue = new Map();
-    byKey.set(entry.key, byValue);
+    byKey.set(key, byValue);
   }
-  let bytes = byValue.get(value);
+  let bytes = byValue.get(valueCacheKey);
   if (!bytes) {
-    bytes = encodeKeyValue(field, entry);
-    if (++encodedCount > ENCODED_CACHE_SIZE) {
-      encodedCache.clear();
-      encodedCount = 0;
+    bytes = encodeKeyValue(field, keyValueOf(key, value));
+    if (++attributeCount > ENCODED_CACHE_SIZE) {
+      attributeCache.clear();
+      attributeCount = 0;
     }
-    byValue.set(value, bytes);
+    byValue.set(valueCacheKey, bytes);
   }
   return bytes;
 }
 
 const EVENT_NAME_CACHE = new Map<string, Uint8Array>();
 
+/** An event added by the processor: its attributes stay a flat record until encoded. */
+export interface AddedEvent {
+  readonly timeUnixNano: string;
+  readonly name: string;
+  readonly attributes: SpanAttributes;
+}
+
+/** The model form of an added event. */
+function eventModel(event: AddedEvent): OtlpEvent {
+  return {
+    timeUnixNano: event.timeUnixNano,
+    name: event.name,
+    attributes: keyValuesOf(event.attributes),
+  };
+}
+
 /** One `Span.events` entry (field 11), its attributes from the cache. */
-function eventBytes(event: OtlpEvent): Uint8Array {
-  if (event.droppedAttributesCount) {
-    const writer = protobuf.Writer.create();
-    writeEvent(writer, event);
-    return writer.finish();
-  }
+function eventBytes(event: AddedEvent): Uint8Array {
   // time_unix_nano (fixed64, field 1), then the name (field 2) and the attributes (field 3).
   let name = EVENT_NAME_CACHE.get(event.name);
   if (!name) {
@@ -337,9 +422,15 @@ function eventBytes(event: OtlpEvent): Uint8Array {
       : new Uint8Array(0);
     if (EVENT_NAME_CACHE.size < 256) EVENT_NAME_CACHE.set(event.name, name);
   }
-  const attributes = event.attributes.map((entry) => keyValueBytes(3, entry));
+  const attributes: Uint8Array[] = [];
   let length = 9 + name.length;
-  for (const bytes of attributes) length += bytes.length;
+  for (const key in event.attributes) {
+    const value = event.attributes[key];
+    if (value === undefined) continue;
+    const bytes = attributeBytes(3, key, value);
+    attributes.push(bytes);
+    length += bytes.length;
+  }
   const prefix = protobuf.Writer.create().uint32(90).uint32(length).finish();
   const out = Buffer.allocUnsafe(prefix.length + length);
   out.set(prefix, 0);
@@ -403,7 +494,7 @@ export class WireSpan {
   #flat: SpanAttributes | undefined;
   #name: string | undefined;
   #added: Map<string, AttributeValue> | undefined;
-  #addedEvents: OtlpEvent[] | undefined;
+  #addedEvents: AddedEvent[] | undefined;
 
   constructor(body: WireBody, start: number, end: number) {
     this.#body = body;
@@ -430,7 +521,7 @@ export class WireSpan {
     let kind = 0;
     let badLink = -1;
     let links = 0;
-    this.#attributeFirst = body.attributes.length / SLOTS;
+    this.#attributeFirst = body.count;
     reader.pos = this.#start;
     while (reader.pos < end) {
       const fieldStart = reader.pos;
@@ -503,7 +594,7 @@ export class WireSpan {
       }
     }
     if (reader.pos !== end) fail('a field overruns its message');
-    this.#attributeCount = body.attributes.length / SLOTS - this.#attributeFirst;
+    this.#attributeCount = body.count - this.#attributeFirst;
     // The same checks, in the same order and words, as the model's (otlp-decode.ts).
     if (traceIdLength !== 16 || allZero(buf, this.#traceIdAt, this.#traceIdAt + traceIdLength)) {
       this.problem = '.traceId: must be 16 bytes, not all zero';
@@ -525,7 +616,8 @@ export class WireSpan {
       const model = decodeSpanModel(body.buf.subarray(this.#start, this.#end), body.maxLength).span;
       if (this.#added)
         for (const [key, value] of this.#added) setAttributes(model.attributes, { [key]: value });
-      if (this.#addedEvents) for (const event of this.#addedEvents) model.events.push(event);
+      if (this.#addedEvents)
+        for (const event of this.#addedEvents) model.events.push(eventModel(event));
       this.#model = model;
     }
     return this.#model;
@@ -562,7 +654,7 @@ export class WireSpan {
 
   get name(): string {
     if (this.#model) return this.#model.name;
-    this.#name ??= this.#body.buf.toString('utf8', this.#nameStart, this.#nameEnd);
+    this.#name ??= utf8(this.#body.buf, this.#nameStart, this.#nameEnd);
     return this.#name;
   }
   set name(value: string) {
@@ -658,7 +750,7 @@ export class WireSpan {
       const slot = index * SLOTS;
       const value = this.#valueAt(attributes[slot + 4]!, attributes[slot + 5]!, 0);
       if (value !== undefined)
-        flat[buf.toString('utf8', attributes[slot + 2]!, attributes[slot + 3]!)] = value;
+        flat[keyStringAt(buf, attributes[slot + 2]!, attributes[slot + 3]!)] = value;
     }
     this.#flat = flat;
     return flat;
@@ -689,7 +781,7 @@ export class WireSpan {
     }
     switch (kind) {
       case 1:
-        return buf.toString('utf8', at, fieldEnd);
+        return utf8(buf, at, fieldEnd);
       case 2:
         reader.pos = at;
         return reader.bool();
@@ -743,9 +835,9 @@ export class WireSpan {
     this.#flat = undefined;
   }
 
-  addEvent(event: OtlpEvent): void {
+  addEvent(event: AddedEvent): void {
     (this.#addedEvents ??= []).push(event);
-    if (this.#model) this.#model.events.push(event);
+    if (this.#model) this.#model.events.push(eventModel(event));
   }
 
   /** The bytes to export: as received, with what was added spliced in; undefined once changed. */
@@ -753,27 +845,29 @@ export class WireSpan {
     if (this.#changed) return undefined;
     const { buf, attributes } = this.#body;
     if (!this.#added && !this.#addedEvents) return buf.subarray(this.#start, this.#end);
-    const replaced: { start: number; end: number; entry: OtlpKeyValue }[] = [];
-    const appended: OtlpKeyValue[] = [];
+    let replaced: { start: number; end: number; bytes: Uint8Array }[] | undefined;
+    const appended: Uint8Array[] = [];
     for (const [key, value] of this.#added ?? []) {
-      const entry = keyValueOf(key, value);
+      const bytes = attributeBytes(9, key, value);
       const index = this.#attributeIndex(keyBytesOf(key));
-      if (index < 0) appended.push(entry);
+      if (index < 0) appended.push(bytes);
       else {
         const slot = index * SLOTS;
-        replaced.push({ start: attributes[slot]!, end: attributes[slot + 1]!, entry });
+        (replaced ??= []).push({ start: attributes[slot]!, end: attributes[slot + 1]!, bytes });
       }
     }
-    replaced.sort((a, b) => a.start - b.start);
     const parts: Uint8Array[] = [];
     let position = this.#start;
-    for (const { start, end, entry } of replaced) {
-      parts.push(buf.subarray(position, start));
-      parts.push(keyValueBytes(9, entry));
-      position = end;
+    if (replaced) {
+      replaced.sort((a, b) => a.start - b.start);
+      for (const { start, end, bytes } of replaced) {
+        parts.push(buf.subarray(position, start));
+        parts.push(bytes);
+        position = end;
+      }
     }
     parts.push(buf.subarray(position, this.#end));
-    for (const entry of appended) parts.push(keyValueBytes(9, entry));
+    for (const bytes of appended) parts.push(bytes);
     for (const event of this.#addedEvents ?? []) parts.push(eventBytes(event));
     return Buffer.concat(parts);
   }
@@ -910,10 +1004,10 @@ export function addSpanAttributes(span: OtlpSpan, attributes: SpanAttributes): v
 }
 
 /** Adds an event to a span; spliced into its bytes on export. */
-export function addSpanEvent(span: OtlpSpan, event: OtlpEvent): void {
+export function addSpanEvent(span: OtlpSpan, event: AddedEvent): void {
   if (span instanceof WireSpan) span.addEvent(event);
   else {
-    span.events.push(event);
+    span.events.push(eventModel(event));
     markSpanChanged(span);
   }
 }

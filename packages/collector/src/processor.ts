@@ -26,7 +26,6 @@ import {
   AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR,
 } from '@agent-otel/semconv';
 import type { PolicyAction, PolicySeverity } from '@agent-otel/semconv';
-import { keyValuesOf } from './attributes.js';
 import {
   addSpanAttributes,
   addSpanEvent,
@@ -454,7 +453,7 @@ export class PolicyProcessor {
       addSpanEvent(span, {
         timeUnixNano,
         name: event.name,
-        attributes: keyValuesOf(event.attributes),
+        attributes: event.attributes,
       });
     }
     this.counters.tagged++;

@@ -157,16 +157,10 @@ function describedAttributes(
   return attributes;
 }
 
-function withoutUndefined(attributes: SpanAttributes): SpanAttributes {
-  const result: SpanAttributes = {};
-  for (const [key, value] of Object.entries(attributes))
-    if (value !== undefined) result[key] = value;
-  return result;
-}
-
 function derivedOnly(derived: SpanAttributes, existing: SpanAttributes): SpanAttributes {
   const result: SpanAttributes = {};
-  for (const [key, value] of Object.entries(derived)) {
+  for (const key in derived) {
+    const value = derived[key];
     if (value !== undefined && existing[key] === undefined) result[key] = value;
   }
   return result;
@@ -188,8 +182,9 @@ export function toolViewOf(
     const toolName = attributes['tool_name'];
     if (typeof toolName !== 'string' || toolName === '') return undefined;
     let input: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(attributes)) {
+    for (const key in attributes) {
       if (CLAUDE_CODE_SPAN_KEYS.has(key)) continue;
+      const value = attributes[key];
       const json = JSON_INPUT_KEYS.includes(key) ? parseJsonObject(value) : undefined;
       if (json) input = { ...json, ...input };
       else input[CLAUDE_CODE_INPUT_RENAMES[key] ?? key] = value;
@@ -197,12 +192,16 @@ export function toolViewOf(
     const described = describedAttributes(toolName, input, cwd);
     const toolCallId = attributes[ATTR_GEN_AI_TOOL_CALL_ID] ?? attributes['tool_use_id'] ?? spanId;
     const agentId = attributes['agent_id'];
-    const derived = withoutUndefined({
-      ...described,
-      [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
-      [ATTR_GEN_AI_TOOL_CALL_ID]: String(toolCallId),
-      [ATTR_GEN_AI_AGENT_ID]: typeof agentId === 'string' ? agentId : undefined,
-    });
+    // The described attributes, then these three (in this order, later keys winning).
+    const derived: SpanAttributes = {};
+    for (const key in described) {
+      const value = described[key];
+      if (value !== undefined) derived[key] = value;
+    }
+    derived[ATTR_GEN_AI_OPERATION_NAME] = GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL;
+    derived[ATTR_GEN_AI_TOOL_CALL_ID] = String(toolCallId);
+    if (typeof agentId === 'string') derived[ATTR_GEN_AI_AGENT_ID] = agentId;
+    else delete derived[ATTR_GEN_AI_AGENT_ID];
     return {
       toolCallId: String(toolCallId),
       // Claude Code starts one trace per prompt (`claude_code.interaction` is its root).

@@ -139,7 +139,7 @@ describe('decodeProtobufWire', () => {
       addSpanEvent(span, {
         timeUnixNano: '9',
         name: 'agent.policy.violation',
-        attributes: [{ key: 'rule', value: { stringValue: 'r' } }],
+        attributes: { rule: 'r', count: 2, [ATTR_AGENT_INTENT_CONFIDENCE]: 1 },
       });
     };
     spansOf(eager).forEach(tag);

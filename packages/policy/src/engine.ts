@@ -359,6 +359,7 @@ export class PolicyEngine implements Decider {
   /** Per rule (same index): when its condition is certainly false; undefined: no such test. */
   private readonly falseWhen: readonly (FalseWhen | undefined)[];
   private baselineCache: RuleView | undefined;
+  private readonly rulesByPhase = new Map<string, number[]>();
 
   constructor(policy: PolicyFile, where = 'policy') {
     const environment = policyEnvironment();
@@ -619,23 +620,26 @@ export class PolicyEngine implements Decider {
     const matched: PolicyFinding[] = [];
     // Per field: 0 not compared yet, 1 at its baseline value, 2 not.
     const known = new Uint8Array(this.fieldCount);
-    for (let index = 0; index < this.rules.length; index++) {
+    for (const index of this.activeRules(request.phase)) {
       const rule = this.rules[index]!;
-      if (!rule.enabled || !rule.phases.includes(request.phase)) continue;
       const shortcut = this.shortcuts[index];
-      if (shortcut && this.atBaseline(shortcut, view, known)) {
-        if (!shortcut.outcome) continue;
-      } else if (shortcut?.toolOnly) {
+      if (shortcut?.toolOnly) {
+        // A function of the call's facts: worked out once per distinct tool input.
         const remembered = memo.outcomes;
         if (remembered[index] === -1) {
           const test = this.falseWhen[index];
-          remembered[index] =
-            (test === undefined || !this.certainlyFalse(test, view, known)) &&
-            this.matches(rule, view)
-              ? 1
-              : 0;
+          remembered[index] = (
+            this.atBaseline(shortcut, view, known)
+              ? shortcut.outcome
+              : (test === undefined || !this.certainlyFalse(test, view, known)) &&
+                this.matches(rule, view)
+          )
+            ? 1
+            : 0;
         }
         if (remembered[index] !== 1) continue;
+      } else if (shortcut && this.atBaseline(shortcut, view, known)) {
+        if (!shortcut.outcome) continue;
       } else {
         const test = this.falseWhen[index];
         if (test && this.certainlyFalse(test, view, known)) continue;
@@ -674,6 +678,18 @@ export class PolicyEngine implements Decider {
     record.findings = findings;
     storeCall(engine, request.toolCallId, record);
     return this.decision(findings);
+  }
+
+  /** Indexes of the enabled rules of a phase, in order. */
+  private activeRules(phase: string): readonly number[] {
+    let active = this.rulesByPhase.get(phase);
+    if (!active) {
+      active = [];
+      for (const [index, rule] of this.rules.entries())
+        if (rule.enabled && rule.phases.includes(phase)) active.push(index);
+      this.rulesByPhase.set(phase, active);
+    }
+    return active;
   }
 
   /** The intent of one turn (with `turnId`) or of the whole session so far. */
