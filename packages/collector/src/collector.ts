@@ -106,9 +106,12 @@ export class Collector {
         ...(options.bearerToken !== undefined ? { bearerToken: options.bearerToken } : {}),
         retryAfterSeconds: 5,
         keepDecoded: (spans) => {
-          // A quarter of the in-flight budget: enough to spare a decode when the pipeline keeps
-          // up; with a backlog the spans wait on disk, not in memory.
-          if (this.#decodedInMemory + spans > (options.maxInFlightSpans ?? 50_000) / 4)
+          // Up to the in-flight budget: a request read back from disk is decoded a second time,
+          // which a pipeline holding spans for its ordering window would otherwise do for a
+          // good part of the traffic whenever it falls behind for a moment. A decoded request
+          // is its bytes plus a small index per span (otlp-wire.ts), so this costs little more
+          // than the bytes; with a longer backlog the rest waits on disk, not in memory.
+          if (this.#decodedInMemory + spans > (options.maxInFlightSpans ?? 50_000))
             return false;
           this.#decodedInMemory += spans;
           return true;
