@@ -19,12 +19,16 @@ const { values } = parseArgs({
     calls: { type: 'string', default: '300' },
     warmup: { type: 'string', default: '3000' },
     variants: { type: 'string' },
+    'node-flags': { type: 'string', default: '' },
+    keep: { type: 'string' },
   },
 });
+const nodeFlags = (values['node-flags'] ?? '').split(' ').filter((flag) => flag !== '');
 const calls = Number(values.calls);
 const names = values.variants ? values.variants.split(',') : [...VARIANTS];
 const script = fileURLToPath(new URL('./calls.ts', import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'mcp-overhead-count-'));
+// --keep <dir>: leave the callgrind files there (for callgrind_annotate) instead of a temp dir.
+const dir = values.keep ?? mkdtempSync(join(tmpdir(), 'mcp-overhead-count-'));
 
 async function count(variant: string): Promise<number> {
   const out = join(dir, `${variant}.callgrind`);
@@ -38,6 +42,7 @@ async function count(variant: string): Promise<number> {
       // V8 writes the machine code it runs.
       '--smc-check=all-non-file',
       process.execPath,
+      ...nodeFlags,
       '--import',
       'tsx',
       script,
@@ -84,5 +89,5 @@ try {
       `${values.warmup} warm-up calls; Node ${process.version}\n\n${rows.join('\n')}\n`,
   );
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  if (!values.keep) rmSync(dir, { recursive: true, force: true });
 }

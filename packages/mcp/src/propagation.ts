@@ -33,6 +33,26 @@ export function contextFromMeta(base: Context, meta: Carrier | undefined): Conte
 }
 
 /**
+ * A shallow copy of `source` (own enumerable properties, as a spread copies them) to which
+ * properties are then added. `Object.assign` onto a new object, not a spread: V8 adds a property
+ * to a spread's result through its slow path (about 2 µs a copy, more than all the rest of the
+ * propagation), while `Object.assign` builds along the usual cached shapes (about 0.2 µs). An own
+ * `__proto__` key (JSON.parse makes one; a proxy may forward it) would become the copy's prototype
+ * under `Object.assign`: such an object is copied by spread, which defines it as data.
+ */
+function copyOf(source: object | undefined): Carrier {
+  if (source && Object.hasOwn(source, '__proto__')) return { ...source };
+  return Object.assign({}, source) as Carrier;
+}
+
+/** `{ ...source, [key]: value }`, built the fast way (see `copyOf`); `key` is a plain name. */
+function withEntry(source: object | undefined, key: 'params' | '_meta', value: unknown): Carrier {
+  const copy = copyOf(source);
+  copy[key] = value;
+  return copy;
+}
+
+/**
  * A copy of a JSON-RPC message with the propagation fields of `context` merged into
  * `params._meta` (over any the app put there), or the message itself when the propagators write
  * nothing. The caller's objects are never mutated: the app may reuse them. The propagators write
@@ -44,10 +64,10 @@ export function withPropagation<T extends { params?: unknown }>(message: T, cont
       ? (message.params as Record<string, unknown>)
       : undefined;
   const previous = params?._meta;
-  const meta: Carrier =
-    previous && typeof previous === 'object' ? { ...(previous as Carrier) } : {};
+  // Copied like the others: the propagators add their fields to it.
+  const meta: Carrier = previous && typeof previous === 'object' ? copyOf(previous) : {};
   const before = written;
   propagation.inject(context, meta, setter);
   if (written === before) return message;
-  return { ...message, params: { ...params, _meta: meta } };
+  return withEntry(message, 'params', withEntry(params, '_meta', meta)) as T;
 }

@@ -45,17 +45,29 @@ function safely<T>(what: string, run: () => T): T | undefined {
 
 /** `Protocol.request`: a CLIENT span around the request, trace context in `params._meta`. */
 function wrapRequest(source: TelemetrySource, original: AnyFunction): AnyFunction {
-  return mark(function (this: unknown, request: unknown, ...rest: unknown[]) {
+  // `request(request, resultSchema, options)`: named parameters rather than a rest array, which
+  // would cost an array and its spread per call; any further argument goes through `apply`.
+  return mark(function (
+    this: unknown,
+    request: unknown,
+    resultSchema?: unknown,
+    options?: unknown,
+  ): unknown {
     let operation: Operation | undefined;
     try {
       operation = startOutgoing(source, this as ProtocolLike, request, true);
     } catch (error) {
       logger.error('starting an MCP request span failed; the call goes on uninstrumented', error);
     }
-    if (!operation) return original.call(this, request, ...rest);
+    // eslint-disable-next-line prefer-rest-params
+    const args = arguments;
+    if (!operation) return original.apply(this, args as unknown as unknown[]);
+    const message = operation.message;
     // A closure, not context.with's thisArg/args: those cost a bind and three rest-array copies.
     const result = context.with(operation.context, () =>
-      original.call(this, operation.message, ...rest),
+      args.length <= 3
+        ? original.call(this, message, resultSchema, options)
+        : original.apply(this, [message, ...Array.prototype.slice.call(args, 1)]),
     ) as Promise<unknown>;
     return result.then(
       (value) => {

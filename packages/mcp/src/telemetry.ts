@@ -76,8 +76,8 @@ interface SessionState {
   /** The session id the bases were built with. */
   baseSessionId?: string;
   /** Per-message templates built on `outgoingBase` / `incomingBase` (see `templateOf`). */
-  outgoingTemplates?: Map<string, Template>;
-  incomingTemplates?: Map<string, Template>;
+  outgoingTemplates?: TemplateCache;
+  incomingTemplates?: TemplateCache;
 }
 
 /**
@@ -88,8 +88,28 @@ interface SessionState {
  */
 interface Template {
   readonly name: string;
-  readonly attributes: Attributes;
-  readonly metricAttributes: Attributes;
+  /**
+   * Handed to `startSpan` as it is (the SDK copies what it is given): frozen, so that a tracer
+   * implementation that kept and wrote the object could not leak one span's attributes into the
+   * next. The request id and captured content, which differ per message, are set on the span.
+   */
+  readonly attributes: Readonly<Attributes>;
+  readonly metricAttributes: Readonly<Attributes>;
+}
+
+/**
+ * A session's templates of one side, by method and then by tool or prompt name: two map reads of
+ * strings the app already has, where one key made of both would be a new string (and a new hash)
+ * per message.
+ */
+interface TemplateCache {
+  size: number;
+  readonly byMethod: Map<string, MethodTemplates>;
+}
+
+interface MethodTemplates {
+  plain?: Template;
+  named?: Map<string, Template>;
 }
 
 /** Bounds the templates a session keeps (a server with thousands of tools stays bounded). */
@@ -242,8 +262,12 @@ export class Operation {
   /** Ends the span of a request the peer (or the app) cancelled. */
   endCancelled(): void {
     if (this.ended) return;
-    this.set(ATTR_ERROR_TYPE, 'cancelled');
-    this.span.setStatus({ code: SpanStatusCode.ERROR, message: 'Request was cancelled' });
+    try {
+      this.set(ATTR_ERROR_TYPE, 'cancelled');
+      this.span.setStatus({ code: SpanStatusCode.ERROR, message: 'Request was cancelled' });
+    } catch (error) {
+      logger.error('could not record an MCP cancellation', error);
+    }
     this.finish();
   }
 
@@ -398,8 +422,8 @@ function buildTemplate(
   Object.assign(attributes, base);
   return {
     name: mcpSpanName(method, target),
-    attributes,
-    metricAttributes: metricSubset(attributes),
+    attributes: Object.freeze(attributes),
+    metricAttributes: Object.freeze(metricSubset(attributes)),
   };
 }
 
@@ -420,17 +444,25 @@ function templateOf(
   if (base !== cachedBase || (RESOURCE_METHODS.has(method) && params.uri !== undefined)) {
     return buildTemplate(source, base, method, params);
   }
-  const key = params.name !== undefined ? `${method} ${params.name}` : method;
-  let templates = direction === 'outgoing' ? session.outgoingTemplates : session.incomingTemplates;
-  let template = templates?.get(key);
-  if (template) return template;
-  template = buildTemplate(source, base, method, params);
-  if (!templates) {
-    templates = new Map();
-    if (direction === 'outgoing') session.outgoingTemplates = templates;
-    else session.incomingTemplates = templates;
+  let cache = direction === 'outgoing' ? session.outgoingTemplates : session.incomingTemplates;
+  if (!cache) {
+    cache = { size: 0, byMethod: new Map() };
+    if (direction === 'outgoing') session.outgoingTemplates = cache;
+    else session.incomingTemplates = cache;
   }
-  if (templates.size < MAX_TEMPLATES) templates.set(key, template);
+  let forMethod = cache.byMethod.get(method);
+  const name = params.name;
+  const cached = name === undefined ? forMethod?.plain : forMethod?.named?.get(name);
+  if (cached) return cached;
+  const template = buildTemplate(source, base, method, params);
+  if (cache.size >= MAX_TEMPLATES) return template;
+  if (!forMethod) {
+    forMethod = {};
+    cache.byMethod.set(method, forMethod);
+  }
+  if (name === undefined) forMethod.plain = template;
+  else (forMethod.named ??= new Map()).set(name, template);
+  cache.size++;
   return template;
 }
 
@@ -468,25 +500,24 @@ export function startOutgoing(
   const params = outgoingParams(rawParams);
   const session = sessionOf(instance);
   const template = templateOf(source, instance, session, 'outgoing', method, params);
-  const attributes: Attributes = { ...template.attributes };
-  // The SDK numbers requests itself, synchronously, from this counter.
-  if (isRequest && typeof instance._requestMessageId === 'number') {
-    attributes[ATTR_JSONRPC_REQUEST_ID] = String(instance._requestMessageId);
-  }
-  if (
-    method === MCP_METHOD_NAME_VALUE_TOOLS_CALL &&
-    source.captureContent() &&
-    params.arguments !== undefined
-  ) {
-    attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS] = capturedContent(
-      params.arguments,
-      source.maxContentLength(),
-    );
-  }
   const parent = context.active();
   const span = source
     .tracer()
-    .startSpan(template.name, { kind: SpanKind.CLIENT, attributes }, parent);
+    .startSpan(template.name, { kind: SpanKind.CLIENT, attributes: template.attributes }, parent);
+  // The SDK numbers requests itself, synchronously, from this counter.
+  if (isRequest && typeof instance._requestMessageId === 'number') {
+    span.setAttribute(ATTR_JSONRPC_REQUEST_ID, String(instance._requestMessageId));
+  }
+  if (
+    method === MCP_METHOD_NAME_VALUE_TOOLS_CALL &&
+    params.arguments !== undefined &&
+    source.captureContent()
+  ) {
+    span.setAttribute(
+      ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
+      capturedContent(params.arguments, source.maxContentLength()),
+    );
+  }
   const operation = new Operation(
     source,
     instance,
@@ -520,20 +551,6 @@ export function startIncoming(
   const params = readParams((message as { params?: unknown } | undefined)?.params);
   const session = sessionOf(instance);
   const template = templateOf(source, instance, session, 'incoming', method, params);
-  const attributes: Attributes = { ...template.attributes };
-  if (typeof requestId === 'string' || typeof requestId === 'number') {
-    attributes[ATTR_JSONRPC_REQUEST_ID] = String(requestId);
-  }
-  if (
-    method === MCP_METHOD_NAME_VALUE_TOOLS_CALL &&
-    source.captureContent() &&
-    params.arguments !== undefined
-  ) {
-    attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS] = capturedContent(
-      params.arguments,
-      source.maxContentLength(),
-    );
-  }
   const ambient = context.active();
   const extracted = contextFromMeta(ambient, params._meta);
   const remote = trace.getSpanContext(extracted);
@@ -544,7 +561,24 @@ export function startIncoming(
   }
   const span = source
     .tracer()
-    .startSpan(template.name, { kind: SpanKind.SERVER, attributes, links }, extracted);
+    .startSpan(
+      template.name,
+      { kind: SpanKind.SERVER, attributes: template.attributes, links },
+      extracted,
+    );
+  if (typeof requestId === 'string' || typeof requestId === 'number') {
+    span.setAttribute(ATTR_JSONRPC_REQUEST_ID, String(requestId));
+  }
+  if (
+    method === MCP_METHOD_NAME_VALUE_TOOLS_CALL &&
+    params.arguments !== undefined &&
+    source.captureContent()
+  ) {
+    span.setAttribute(
+      ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
+      capturedContent(params.arguments, source.maxContentLength()),
+    );
+  }
   return new Operation(
     source,
     instance,

@@ -63,6 +63,25 @@ describe('withPropagation', () => {
     });
   });
 
+  it('copies an own __proto__ key (a forwarded JSON message) as data, not as a prototype', () => {
+    // A proxy forwarding what it parsed: JSON.parse makes "__proto__" an own data property.
+    const message = JSON.parse(
+      '{"method":"tools/call","params":{"name":"echo","__proto__":{"x":1},"_meta":{"__proto__":{"y":2}}}}',
+    ) as { method: string; params: Record<string, unknown> };
+    const sent = withPropagation(message, active);
+    assert.equal(Object.getPrototypeOf(sent.params), Object.prototype);
+    assert.equal(Object.getPrototypeOf(sent.params._meta), Object.prototype);
+    // What goes on the wire keeps every key, the app's __proto__ entries included.
+    assert.deepStrictEqual(JSON.parse(JSON.stringify(sent)), {
+      method: 'tools/call',
+      params: {
+        name: 'echo',
+        ['__proto__']: { x: 1 },
+        _meta: { ['__proto__']: { y: 2 }, traceparent: TRACEPARENT },
+      },
+    });
+  });
+
   it('sends the message itself when the propagators write nothing (no span in context)', () => {
     const message = { method: 'tools/list', params: {} };
     assert.equal(withPropagation(message, ROOT_CONTEXT), message);
