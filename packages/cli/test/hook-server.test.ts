@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { ATTR_GEN_AI_TOOL_CALL_ID } from '@agent-otel/semconv';
 import { startOtlpReceiver } from '../../../test/support/otlp-receiver.js';
 
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
@@ -263,6 +264,33 @@ describe('the hook client and server', () => {
     } finally {
       await receiver.close();
     }
+  });
+
+  it('parallel tool calls: hooks that run at once are all recorded, each span once', async () => {
+    const b = box();
+    await pluginHook(b, lines[0]!);
+    await until(() => existsSync(b.socket), 'the hook server');
+    const pre = JSON.parse(preToolUse) as Record<string, unknown>;
+    const post = JSON.parse(
+      lines.find((line) => line.includes('"hook_event_name":"PostToolUse"'))!,
+    ) as Record<string, unknown>;
+    const ids = Array.from({ length: 8 }, (_, index) => `toolu_parallel_${index}`);
+    const pres = await Promise.all(
+      ids.map((id) => pluginHook(b, JSON.stringify({ ...pre, tool_use_id: id }))),
+    );
+    const posts = await Promise.all(
+      ids.map((id) => pluginHook(b, JSON.stringify({ ...post, tool_use_id: id }))),
+    );
+    for (const result of [...pres, ...posts]) {
+      assert.equal(result.status, 0);
+      assert.equal(result.stderr, '');
+    }
+    const toolSpans = outboxSpans(b.stateDir).filter((span) =>
+      ids.includes(span.attributes[ATTR_GEN_AI_TOOL_CALL_ID] as string),
+    );
+    assert.equal(toolSpans.length, ids.length);
+    assert.equal(new Set(toolSpans.map((span) => span.spanId)).size, ids.length);
+    assert.equal(await stopServer(b), 2 * ids.length);
   });
 
   it('a server of another build refuses, stops, and a server of this build takes over', async () => {
