@@ -122,6 +122,8 @@ type FalseWhen =
   | { readonly kind: 'all' | 'any'; readonly parts: readonly FalseWhen[] }
   | { readonly kind: 'baseline'; readonly fields: readonly FieldRef[] }
   | { readonly kind: 'empty'; readonly field: FieldRef }
+  /** False while no command of the call runs one of these programs (`tool.programs`). */
+  | { readonly kind: 'programs'; readonly programs: ReadonlySet<string> }
   | { readonly kind: 'never' };
 
 /** The index after the string literal that starts at `start` (CEL quotes, raw and triple). */
@@ -216,6 +218,43 @@ interface FactsMemo {
   readonly outcomes: Int8Array;
   /** The call's intent signals when it has no findings (shared by records: never changed). */
   signals?: string[];
+}
+
+/**
+ * The programs one of which a command must run for `tool.commands.exists(c, body)` to hold,
+ * from `args` = `c, body`: every `||` alternative of the body needs `c.program == "x"` or
+ * `c.program in ["x", …]` among its top-level `&&` parts; undefined when one does not.
+ */
+function programsRequired(args: string): Set<string> | undefined {
+  const comma = args.indexOf(',');
+  const variable = args.slice(0, comma).trim();
+  if (comma < 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) return undefined;
+  const alternatives = splitTopLevel(withoutOuterParentheses(args.slice(comma + 1)), '||');
+  if (!alternatives) return undefined;
+  const equals = new RegExp(`^${variable}\\.program\\s*==\\s*"([^"\\\\]*)"$`);
+  const member = new RegExp(`^${variable}\\.program\\s+in\\s+\\[([^\\]]*)\\]$`);
+  const programs = new Set<string>();
+  for (const alternative of alternatives) {
+    const parts = splitTopLevel(withoutOuterParentheses(alternative), '&&') ?? [];
+    let found: string[] | undefined;
+    for (const part of parts) {
+      const text = withoutOuterParentheses(part);
+      const single = equals.exec(text);
+      if (single) {
+        found = [single[1]!];
+        break;
+      }
+      const list = member.exec(text);
+      const items = list?.[1]?.split(',').map((item) => item.trim());
+      if (items && items.length > 0 && items.every((item) => /^"[^"\\]*"$/.test(item))) {
+        found = items.map((item) => item.slice(1, -1));
+        break;
+      }
+    }
+    if (!found) return undefined;
+    for (const program of found) programs.add(program);
+  }
+  return programs;
 }
 
 /** `tool.*` fields of the view that do not come from the call's `ToolFacts`. */
@@ -494,7 +533,21 @@ export class PolicyEngine implements Decider {
     const exists = EXISTS_PATTERN.exec(text);
     if (exists && closingBracket(text, exists[0].length - 1) === text.length - 1) {
       const field = this.fieldRef(`${exists[1]}.${exists[2]}`, baseline, indexes);
-      if (field) return { kind: 'empty', field };
+      if (field) {
+        const programs =
+          exists[1] === 'tool' && exists[2] === 'commands'
+            ? programsRequired(text.slice(exists[0].length, -1))
+            : undefined;
+        return programs
+          ? {
+              kind: 'any',
+              parts: [
+                { kind: 'empty', field },
+                { kind: 'programs', programs },
+              ],
+            }
+          : { kind: 'empty', field };
+      }
     }
     const fields = fieldsRead([text]);
     if (!fields) return never;
@@ -571,6 +624,10 @@ export class PolicyEngine implements Decider {
         return test.parts.every((part) => this.certainlyFalse(part, view, known));
       case 'baseline':
         return test.fields.every((field) => this.fieldAtBaseline(field, view, known));
+      case 'programs': {
+        const programs = view.tool['programs'];
+        return Array.isArray(programs) && !programs.some((program) => test.programs.has(program));
+      }
       case 'empty': {
         const { field } = test;
         const value = field.variable === 'phase' ? view.phase : view[field.variable][field.key];
