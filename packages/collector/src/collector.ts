@@ -111,8 +111,7 @@ export class Collector {
           // good part of the traffic whenever it falls behind for a moment. A decoded request
           // is its bytes plus a small index per span (otlp-wire.ts), so this costs little more
           // than the bytes; with a longer backlog the rest waits on disk, not in memory.
-          if (this.#decodedInMemory + spans > (options.maxInFlightSpans ?? 50_000))
-            return false;
+          if (this.#decodedInMemory + spans > (options.maxInFlightSpans ?? 50_000)) return false;
           this.#decodedInMemory += spans;
           return true;
         },
