@@ -2,7 +2,7 @@
 // can be interleaved: each variant has its own Client (and, in memory, its own McpServer), its own
 // TracerProvider with a counting exporter, and peers' patches are confined to subclasses made for
 // that variant, so no variant's patches reach another.
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type * as clientStdio from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -23,7 +23,7 @@ import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { MCPInstrumentation as ArizeMcpInstrumentation } from '@arizeai/openinference-instrumentation-mcp';
 import { McpInstrumentation as TraceloopMcpInstrumentation } from '@traceloop/instrumentation-mcp';
 import { z } from 'zod';
-import { instrumentMcpClient, instrumentMcpServer } from '@agent-otel/mcp';
+import * as agentOtelMcp from '@agent-otel/mcp';
 
 export const VARIANTS = [
   'uninstrumented',
@@ -34,6 +34,19 @@ export const VARIANTS = [
   'agent-otel',
 ] as const;
 export type VariantName = (typeof VARIANTS)[number];
+
+/**
+ * Before/after comparisons: with MCP_OVERHEAD_ALT_IMPL=<path to another build's index.js> (for
+ * example an earlier commit's `packages/mcp` compiled elsewhere), a variant name with the suffix
+ * `@alt` (`agent-otel-client-only@alt`) runs that build instead of this tree's.
+ */
+const ALT_SUFFIX = '@alt';
+async function implementationFor(name: string): Promise<typeof agentOtelMcp> {
+  if (!name.endsWith(ALT_SUFFIX)) return agentOtelMcp;
+  const path = process.env.MCP_OVERHEAD_ALT_IMPL;
+  if (!path) throw new Error(`${name} needs MCP_OVERHEAD_ALT_IMPL (another build's index.js)`);
+  return (await import(pathToFileURL(path).href)) as typeof agentOtelMcp;
+}
 export type TransportName = 'in-memory' | 'stdio';
 
 /** A reader that is never collected: instruments record into real storage, as in an app. */
@@ -68,7 +81,7 @@ class CountingExporter implements SpanExporter {
 }
 
 export interface Variant {
-  readonly name: VariantName;
+  readonly name: string;
   /** One `tools/call` inside an active "agent turn" span, as an agent's tool call would be. */
   call(): Promise<unknown>;
   /** Exports the spans still queued (their cost belongs to the round that made them). */
@@ -102,7 +115,12 @@ function linkedPair(TransportClass: typeof InMemoryTransport): [Transport, Trans
 const FIXED_META = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
 const ECHO_SERVER = fileURLToPath(new URL('./echo-server.mjs', import.meta.url));
 
-export async function createVariant(name: VariantName, transport: TransportName): Promise<Variant> {
+export async function createVariant(
+  variantName: VariantName | `${VariantName}@alt`,
+  transport: TransportName,
+): Promise<Variant> {
+  const { instrumentMcpClient, instrumentMcpServer } = await implementationFor(variantName);
+  const name = variantName.replace(ALT_SUFFIX, '') as VariantName;
   const exporter = new CountingExporter();
   const provider = new BasicTracerProvider({
     spanProcessors: [new BatchSpanProcessor(exporter, { maxQueueSize: 100_000 })],
@@ -152,7 +170,7 @@ export async function createVariant(name: VariantName, transport: TransportName)
       ? () => ({ name: 'echo', arguments: { text: 'hello' }, _meta: FIXED_META })
       : () => ({ name: 'echo', arguments: { text: 'hello' } });
   return {
-    name,
+    name: variantName,
     call: () =>
       tracer.startActiveSpan('agent turn', async (span) => {
         try {

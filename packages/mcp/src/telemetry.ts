@@ -31,7 +31,7 @@ import {
   mcpSpanName,
 } from '@agent-otel/semconv';
 import { SpanKind, SpanStatusCode, context, diag, trace } from '@opentelemetry/api';
-import type { Attributes, Context, Link, Span } from '@opentelemetry/api';
+import type { AttributeValue, Attributes, Context, Link, Span } from '@opentelemetry/api';
 import { capturedContent, statusMessage } from './content.js';
 import { diffToolLists, toolListFingerprint } from './fingerprint.js';
 import type { ToolDefinition, ToolListFingerprint } from './fingerprint.js';
@@ -89,11 +89,22 @@ interface SessionState {
 interface Template {
   readonly name: string;
   /**
-   * Handed to `startSpan` as it is (the SDK copies what it is given): frozen, so that a tracer
-   * implementation that kept and wrote the object could not leak one span's attributes into the
-   * next. The request id and captured content, which differ per message, are set on the span.
+   * What `startSpan` gets, so that samplers see it: what the message is (method, tool, prompt or
+   * resource) and, on HTTP clients, the server it goes to. Handed over as it is (the SDK copies
+   * what it is given) and frozen, so that a tracer that kept and wrote the object could not leak
+   * one span's attributes into the next.
    */
-  readonly attributes: Readonly<Attributes>;
+  readonly startAttributes: Readonly<Attributes>;
+  /**
+   * The rest of the session's attributes (transport, server identity, protocol version, session
+   * id), set on the span right after it starts. Handing them to `startSpan` too would cost two
+   * more copies and checks of each (the SDK sanitizes its options twice before setting them)
+   * for attributes no sampler needs to decide on an MCP message.
+   */
+  readonly laterKeys: readonly string[];
+  readonly laterValues: readonly AttributeValue[];
+  /** Whether the session id is among them (else it is looked up again when the span ends). */
+  readonly hasSessionId: boolean;
   readonly metricAttributes: Readonly<Attributes>;
 }
 
@@ -204,7 +215,7 @@ export class Operation {
   ) {
     this.context = trace.setSpan(parent, span);
     this.message = message;
-    this.sessionIdKnown = template.attributes[ATTR_MCP_SESSION_ID] !== undefined;
+    this.sessionIdKnown = template.hasSessionId;
   }
 
   private set(key: string, value: string | number | string[] | undefined): void {
@@ -419,12 +430,41 @@ function buildTemplate(
     attributes[ATTR_MCP_RESOURCE_URI] = params.uri;
     if (source.resourceUriInSpanName()) target = params.uri;
   }
-  Object.assign(attributes, base);
+  const later: Attributes = {};
+  for (const key in base) {
+    const value = base[key];
+    if (value === undefined) continue;
+    if (key === ATTR_SERVER_ADDRESS || key === ATTR_SERVER_PORT) attributes[key] = value;
+    else later[key] = value;
+  }
   return {
     name: mcpSpanName(method, target),
-    attributes: Object.freeze(attributes),
-    metricAttributes: Object.freeze(metricSubset(attributes)),
+    startAttributes: Object.freeze(attributes),
+    laterKeys: Object.freeze(Object.keys(later)),
+    laterValues: Object.freeze(Object.values(later) as AttributeValue[]),
+    hasSessionId: base[ATTR_MCP_SESSION_ID] !== undefined,
+    metricAttributes: Object.freeze(metricSubset({ ...attributes, ...later })),
   };
+}
+
+/** Starts a span from a template: its start attributes to `startSpan`, the rest set after. */
+function startFromTemplate(
+  source: TelemetrySource,
+  template: Template,
+  kind: SpanKind,
+  parent: Context,
+  links?: Link[],
+): Span {
+  const attributes = template.startAttributes;
+  const span = source
+    .tracer()
+    .startSpan(template.name, links ? { kind, attributes, links } : { kind, attributes }, parent);
+  const keys = template.laterKeys;
+  const values = template.laterValues;
+  for (let i = 0; i < keys.length; i++) {
+    span.setAttribute(keys[i] as string, values[i] as AttributeValue);
+  }
+  return span;
 }
 
 /**
@@ -501,9 +541,7 @@ export function startOutgoing(
   const session = sessionOf(instance);
   const template = templateOf(source, instance, session, 'outgoing', method, params);
   const parent = context.active();
-  const span = source
-    .tracer()
-    .startSpan(template.name, { kind: SpanKind.CLIENT, attributes: template.attributes }, parent);
+  const span = startFromTemplate(source, template, SpanKind.CLIENT, parent);
   // The SDK numbers requests itself, synchronously, from this counter.
   if (isRequest && typeof instance._requestMessageId === 'number') {
     span.setAttribute(ATTR_JSONRPC_REQUEST_ID, String(instance._requestMessageId));
@@ -559,13 +597,13 @@ export function startIncoming(
   if (remote && local && local.spanId !== remote.spanId && trace.isSpanContextValid(local)) {
     links.push({ context: local });
   }
-  const span = source
-    .tracer()
-    .startSpan(
-      template.name,
-      { kind: SpanKind.SERVER, attributes: template.attributes, links },
-      extracted,
-    );
+  const span = startFromTemplate(
+    source,
+    template,
+    SpanKind.SERVER,
+    extracted,
+    links.length > 0 ? links : undefined,
+  );
   if (typeof requestId === 'string' || typeof requestId === 'number') {
     span.setAttribute(ATTR_JSONRPC_REQUEST_ID, String(requestId));
   }

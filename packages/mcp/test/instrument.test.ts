@@ -29,6 +29,13 @@ import {
 } from '@agent-otel/semconv';
 import { instrumentMcpClient, instrumentMcpServer } from '../src/index.js';
 import { calculatorServer } from './fixtures-servers.js';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SamplingDecision,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import type { Sampler } from '@opentelemetry/sdk-trace-base';
 import { attributesOf, collectMetrics, createHarness } from './harness.js';
 import type { Harness } from './harness.js';
 
@@ -438,6 +445,52 @@ describe('content capture', () => {
     );
     await pair.close();
     await harness.shutdown();
+  });
+});
+
+describe('samplers', () => {
+  it('see what the message is when the span starts; the session attributes follow', async () => {
+    const seen: { name: string; kind: SpanKind; attributes: Record<string, unknown> }[] = [];
+    const sampler: Sampler = {
+      shouldSample(_context, _traceId, name, kind, attributes) {
+        seen.push({ name, kind, attributes: { ...attributes } });
+        return { decision: SamplingDecision.RECORD_AND_SAMPLED };
+      },
+      toString: () => 'recording sampler',
+    };
+    const exporter = new InMemorySpanExporter();
+    const tracerProvider = new BasicTracerProvider({
+      sampler,
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    });
+    const server = calculatorServer(tracerProvider);
+    const client = new Client({ name: 'c', version: '1' });
+    instrumentMcpServer(server, { tracerProvider });
+    instrumentMcpClient(client, { tracerProvider });
+    const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+    await server.connect(serverTransport);
+    await client.connect(clientTransport);
+    await client.callTool({ name: 'add', arguments: { a: 1, b: 2 } });
+    await client.close();
+    const message = {
+      [ATTR_MCP_METHOD_NAME]: 'tools/call',
+      [ATTR_GEN_AI_TOOL_NAME]: 'add',
+      [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
+    };
+    assert.deepStrictEqual(
+      seen.filter((entry) => entry.name === 'tools/call add'),
+      [
+        { name: 'tools/call add', kind: SpanKind.CLIENT, attributes: message },
+        { name: 'tools/call add', kind: SpanKind.SERVER, attributes: message },
+      ],
+    );
+    // The finished span has them all.
+    const clientSpan = exporter
+      .getFinishedSpans()
+      .find((span) => span.name === 'tools/call add' && span.kind === SpanKind.CLIENT);
+    assert.equal(clientSpan?.attributes[ATTR_NETWORK_TRANSPORT], NETWORK_TRANSPORT_VALUE_INPROC);
+    assert.equal(clientSpan?.attributes[ATTR_AGENT_MCP_SERVER_NAME], 'calculator');
+    await tracerProvider.shutdown();
   });
 });
 
