@@ -35,9 +35,12 @@ import {
   identitySwitched,
   recordedIdentities,
   ruleView,
+  scopeView,
   sessionAggregates,
+  sessionView,
   toolFacts,
   toolFactsKey,
+  toolView,
 } from './view.js';
 import type { RuleView, ToolFacts } from './view.js';
 
@@ -218,6 +221,8 @@ interface FactsMemo {
   readonly outcomes: Int8Array;
   /** The call's intent signals when it has no findings (shared by records: never changed). */
   signals?: string[];
+  /** The view's `tool` variable for these facts (shared by calls: never changed). */
+  tool?: Record<string, unknown>;
 }
 
 /**
@@ -399,6 +404,7 @@ export class PolicyEngine implements Decider {
   private readonly falseWhen: readonly (FalseWhen | undefined)[];
   private baselineCache: RuleView | undefined;
   private readonly rulesByPhase = new Map<string, number[]>();
+  private scopeCache: Record<string, unknown> | undefined;
 
   constructor(policy: PolicyFile, where = 'policy') {
     const environment = policyEnvironment();
@@ -672,7 +678,16 @@ export class PolicyEngine implements Decider {
     const intents = this.usesIntents
       ? this.turnIntents(earlier ?? callsBefore(engine, seq), request.turnId)
       : [];
-    const view = ruleView(request, facts, aggregates, switched, intents, this.scopes);
+    // The tool part of the view is the facts' (built once per distinct tool input) with this
+    // call's identity switch and attributes; the scope part is the policy's.
+    memo.tool ??= toolView(request, facts, false);
+    this.scopeCache ??= scopeView(this.scopes);
+    const view: RuleView = {
+      phase: request.phase,
+      tool: { ...memo.tool, identity_switched: switched, attributes: request.attributes },
+      session: sessionView(request, facts, aggregates, intents),
+      scope: this.scopeCache,
+    };
 
     const matched: PolicyFinding[] = [];
     // Per field: 0 not compared yet, 1 at its baseline value, 2 not.

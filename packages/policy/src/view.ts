@@ -419,77 +419,104 @@ export function ruleView(
   intents: readonly string[],
   scopes: PolicyScopes,
 ): RuleView {
-  const sessionAttributes = request.sessionAttributes;
   return {
     phase: request.phase,
-    tool: {
-      name: facts.name,
-      type: facts.type,
-      category: facts.category,
-      target: facts.target,
-      command: facts.command,
-      file_path: facts.filePath,
-      url: facts.url,
-      host: facts.host,
-      port: BigInt(facts.port),
-      hosts: facts.hosts,
-      external_hosts: facts.externalHosts,
-      paths: facts.paths,
-      read_paths: facts.readPaths,
-      written_paths: facts.writtenPaths,
-      deleted_paths: facts.deletedPaths,
-      secret_paths: facts.secretPaths,
-      outside_paths: facts.outsidePaths,
-      outside_reads: facts.outsideReads,
-      outside_writes: facts.outsideWrites,
-      mcp_server: facts.mcpServer,
-      mcp_tool: facts.mcpTool,
-      mcp_tools_fingerprint: facts.mcpToolsFingerprint,
-      mcp_tools_changed: facts.mcpToolsChanged,
-      commands: facts.commands.map((command) => ({
-        program: command.program,
-        wrappers: command.wrappers,
-        args: command.args,
-        flags: command.flags,
-        operands: command.operands,
-        assignments: command.assignments,
-        redirects: command.redirects,
-        line: command.line,
-      })),
-      programs: facts.programs,
-      pipes: facts.pipes,
-      sends_data: facts.sendsData,
-      secret_types: facts.secretTypes,
-      credentials_used: facts.credentialsUsed,
-      identities: union(facts.identitySelectors, facts.credentialsUsed),
-      identity_switched: switched,
-      outcome: facts.outcome,
-      attributes: request.attributes,
-    },
-    session: {
-      id: request.sessionId,
-      workspace: facts.workspace,
-      owner: stringOf(sessionAttributes[ATTR_USER_ID]),
-      credentials: listOf(sessionAttributes[ATTR_AGENT_IDENTITY_CREDENTIALS]),
-      secret_types: session.secretTypes,
-      secret_paths_read: session.secretPaths,
-      paths_read: session.readPaths,
-      outside_reads: session.outsideReads,
-      hosts: session.hosts,
-      external_hosts: session.externalHosts,
-      mcp_servers: session.mcpServers,
-      mcp_tools_fingerprints: session.mcpToolsFingerprints,
-      identities: session.identities,
-      intents,
-      call_count: BigInt(session.callCount),
-      attributes: sessionAttributes,
-    },
-    scope: {
-      mcp_servers: scopes.mcp_servers ?? [],
-      mcp_servers_set: scopes.mcp_servers !== undefined,
-      paths: scopes.paths ?? [],
-      hosts: scopes.hosts ?? [],
-      hosts_set: scopes.hosts !== undefined,
-    },
+    tool: toolView(request, facts, switched),
+    session: sessionView(request, facts, session, intents),
+    scope: scopeView(scopes),
+  };
+}
+
+/**
+ * The `tool` variable of the view. Apart from `identity_switched` and `attributes` it is a
+ * function of the facts (the engine reuses it for calls with the same facts).
+ */
+export function toolView(
+  request: DecisionRequest,
+  facts: ToolFacts,
+  switched: boolean,
+): Record<string, unknown> {
+  return {
+    name: facts.name,
+    type: facts.type,
+    category: facts.category,
+    target: facts.target,
+    command: facts.command,
+    file_path: facts.filePath,
+    url: facts.url,
+    host: facts.host,
+    port: BigInt(facts.port),
+    hosts: facts.hosts,
+    external_hosts: facts.externalHosts,
+    paths: facts.paths,
+    read_paths: facts.readPaths,
+    written_paths: facts.writtenPaths,
+    deleted_paths: facts.deletedPaths,
+    secret_paths: facts.secretPaths,
+    outside_paths: facts.outsidePaths,
+    outside_reads: facts.outsideReads,
+    outside_writes: facts.outsideWrites,
+    mcp_server: facts.mcpServer,
+    mcp_tool: facts.mcpTool,
+    mcp_tools_fingerprint: facts.mcpToolsFingerprint,
+    mcp_tools_changed: facts.mcpToolsChanged,
+    commands: facts.commands.map((command) => ({
+      program: command.program,
+      wrappers: command.wrappers,
+      args: command.args,
+      flags: command.flags,
+      operands: command.operands,
+      assignments: command.assignments,
+      redirects: command.redirects,
+      line: command.line,
+    })),
+    programs: facts.programs,
+    pipes: facts.pipes,
+    sends_data: facts.sendsData,
+    secret_types: facts.secretTypes,
+    credentials_used: facts.credentialsUsed,
+    identities: union(facts.identitySelectors, facts.credentialsUsed),
+    identity_switched: switched,
+    outcome: facts.outcome,
+    attributes: request.attributes,
+  };
+}
+
+/** The `session` variable of the view. */
+export function sessionView(
+  request: DecisionRequest,
+  facts: ToolFacts,
+  session: SessionAggregates,
+  intents: readonly string[],
+): Record<string, unknown> {
+  const sessionAttributes = request.sessionAttributes;
+  return {
+    id: request.sessionId,
+    workspace: facts.workspace,
+    owner: stringOf(sessionAttributes[ATTR_USER_ID]),
+    credentials: listOf(sessionAttributes[ATTR_AGENT_IDENTITY_CREDENTIALS]),
+    secret_types: session.secretTypes,
+    secret_paths_read: session.secretPaths,
+    paths_read: session.readPaths,
+    outside_reads: session.outsideReads,
+    hosts: session.hosts,
+    external_hosts: session.externalHosts,
+    mcp_servers: session.mcpServers,
+    mcp_tools_fingerprints: session.mcpToolsFingerprints,
+    identities: session.identities,
+    intents,
+    call_count: BigInt(session.callCount),
+    attributes: sessionAttributes,
+  };
+}
+
+/** The `scope` variable of the view (a function of the policy's scopes). */
+export function scopeView(scopes: PolicyScopes): Record<string, unknown> {
+  return {
+    mcp_servers: scopes.mcp_servers ?? [],
+    mcp_servers_set: scopes.mcp_servers !== undefined,
+    paths: scopes.paths ?? [],
+    hosts: scopes.hosts ?? [],
+    hosts_set: scopes.hosts !== undefined,
   };
 }
