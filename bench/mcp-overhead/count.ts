@@ -2,9 +2,13 @@
 // transport, counted by valgrind's callgrind over N warmed-up calls of each variant (client and
 // server in one process), on the main thread only: the JS of the call, the instrumentation and
 // the scavenges they cause, without V8's background compiler and concurrent marking, whose share
-// depends on timing. Unlike CPU time, the count does not move with the load of a shared machine
-// (nor does it see cache misses: it complements the CPU figures of run.ts). Needs valgrind.
-// Usage: tsx bench/mcp-overhead/count.ts [--calls 300 --warmup 3000 --variants a,b]
+// depends on timing. It moves far less than CPU time with the load of a shared machine, but it
+// still moves: which functions V8's background compiler has optimized by the time the count starts
+// depends on timing, so runs of unchanged code differ by ±15 k and now and then by 100 k or more.
+// Hence --runs (medians and ranges over interleaved runs). It does not see cache misses: it
+// complements the CPU figures of run.ts. Needs valgrind.
+// Usage: tsx bench/mcp-overhead/count.ts [--calls 300 --warmup 3000 --runs 3 --variants a,b
+//   --node-flags='--flag …' (node flags of the measured process) --keep <dir> (callgrind files)]
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,17 +25,22 @@ const { values } = parseArgs({
     variants: { type: 'string' },
     'node-flags': { type: 'string', default: '' },
     keep: { type: 'string' },
+    runs: { type: 'string', default: '1' },
   },
 });
 const nodeFlags = (values['node-flags'] ?? '').split(' ').filter((flag) => flag !== '');
 const calls = Number(values.calls);
+// --runs N: every variant N times, rounds interleaved (all variants, then all again), so that a
+// disturbance of the shared machine falls on one round; figures are per-variant medians with the
+// range, and "vs uninstrumented" is the ratio of the medians.
+const runs = Number(values.runs);
 const names = values.variants ? values.variants.split(',') : [...VARIANTS];
 const script = fileURLToPath(new URL('./calls.ts', import.meta.url));
 // --keep <dir>: leave the callgrind files there (for callgrind_annotate) instead of a temp dir.
 const dir = values.keep ?? mkdtempSync(join(tmpdir(), 'mcp-overhead-count-'));
 
-async function count(variant: string): Promise<number> {
-  const out = join(dir, `${variant}.callgrind`);
+async function count(variant: string, run: number): Promise<number> {
+  const out = join(dir, `${variant}.${run}.callgrind`);
   const child = spawn(
     'valgrind',
     [
@@ -70,23 +79,43 @@ async function count(variant: string): Promise<number> {
   return Number(totals[1]) / calls;
 }
 
+function median(numbers: number[]): number {
+  const sorted = [...numbers].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? NaN)
+    : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2;
+}
+
+const k = (value: number): string => `${(value / 1000).toFixed(0)} k`;
+
 try {
-  const counts = new Map<string, number>();
-  for (const name of names) {
-    counts.set(name, await count(name));
-    process.stderr.write(`${name}: ${((counts.get(name) ?? 0) / 1000).toFixed(0)} k instr/call\n`);
+  const counts = new Map<string, number[]>(names.map((name) => [name, []]));
+  for (let run = 1; run <= runs; run++) {
+    for (const name of names) {
+      const value = await count(name, run);
+      counts.get(name)?.push(value);
+      process.stderr.write(`run ${run} ${name}: ${k(value)} instr/call\n`);
+    }
   }
-  const base = counts.get('uninstrumented');
-  const rows = ['| variant | instructions/call | vs uninstrumented |', '| --- | --- | --- |'];
-  for (const [name, value] of counts) {
-    const vs = base
+  const base = median(counts.get('uninstrumented') ?? []);
+  const rows = [
+    '| variant | instructions/call (median) | min … max | vs uninstrumented |',
+    '| --- | --- | --- | --- |',
+  ];
+  for (const [name, values] of counts) {
+    const value = median(values);
+    const vs = Number.isFinite(base)
       ? `${value >= base ? '+' : ''}${(((value - base) / base) * 100).toFixed(1)}%`
       : '-';
-    rows.push(`| ${name} | ${(value / 1000).toFixed(0)} k | ${vs} |`);
+    rows.push(
+      `| ${name} | ${k(value)} | ${k(Math.min(...values))} … ${k(Math.max(...values))} | ${vs} |`,
+    );
   }
   process.stdout.write(
     `MCP tools/call in memory — callgrind instructions per call over ${calls} calls after ` +
-      `${values.warmup} warm-up calls; Node ${process.version}\n\n${rows.join('\n')}\n`,
+      `${values.warmup} warm-up calls, ${runs} run(s) per variant; Node ${process.version}\n\n` +
+      `${rows.join('\n')}\n`,
   );
 } finally {
   if (!values.keep) rmSync(dir, { recursive: true, force: true });

@@ -9,7 +9,7 @@ import type * as clientStdio from '@modelcontextprotocol/sdk/client/stdio.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { context, metrics, propagation } from '@opentelemetry/api';
+import { context, createNoopMeter, metrics, propagation } from '@opentelemetry/api';
 import type { Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
@@ -33,7 +33,13 @@ export const VARIANTS = [
   'arize',
   'agent-otel',
 ] as const;
-export type VariantName = (typeof VARIANTS)[number];
+/**
+ * Diagnostic variants, run only when named in --variants: agent-otel client only without a
+ * MeterProvider (an app that exports traces only: the duration histogram is the API's no-op), to
+ * show what recording the histogram costs.
+ */
+export const EXTRA_VARIANTS = ['agent-otel-client-only-no-meter'] as const;
+export type VariantName = (typeof VARIANTS)[number] | (typeof EXTRA_VARIANTS)[number];
 
 /**
  * Before/after comparisons: with MCP_OVERHEAD_ALT_IMPL=<path to another build's index.js> (for
@@ -132,7 +138,12 @@ export async function createVariant(
   const client = new ClientClass({ name: 'bench', version: '1.0.0' });
   const server = transport === 'in-memory' ? echoServer() : undefined;
 
-  if (name === 'agent-otel' || name === 'agent-otel-client-only') {
+  if (name === 'agent-otel-client-only-no-meter') {
+    instrumentMcpClient(client, {
+      tracerProvider: provider,
+      meterProvider: { getMeter: () => createNoopMeter() },
+    });
+  } else if (name === 'agent-otel' || name === 'agent-otel-client-only') {
     instrumentMcpClient(client, { tracerProvider: provider });
     // Over stdio the server is a separate, uninstrumented process for every variant.
     if (server && name === 'agent-otel') instrumentMcpServer(server, { tracerProvider: provider });
