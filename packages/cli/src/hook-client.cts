@@ -60,21 +60,40 @@ function buildId(): string | undefined {
   }
 }
 
+function stdinResult(chunks: Buffer[], size: number): HookProcessInput {
+  return size > MAX_STDIN_BYTES
+    ? { stdinError: `stdin exceeds ${MAX_STDIN_BYTES} bytes`, startedAt }
+    : { stdin: Buffer.concat(chunks).toString('utf8'), startedAt };
+}
+
+/**
+ * Reads stdin with plain blocking reads: Claude Code writes the payload to a pipe and closes it,
+ * and setting up `process.stdin` as a stream costs several milliseconds of a hook's start-up.
+ * A descriptor that would block (a non-blocking pipe) goes to the stream instead.
+ */
 function readStdin(): Promise<HookProcessInput> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const buffer = Buffer.allocUnsafe(size < 65_536 ? 65_536 : 1_048_576);
+      const read = fs.readSync(0, buffer, 0, buffer.length, null);
+      if (read === 0) return Promise.resolve(stdinResult(chunks, size));
+      size += read;
+      if (size <= MAX_STDIN_BYTES) chunks.push(buffer.subarray(0, read));
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EOF') return Promise.resolve(stdinResult(chunks, size));
+    if (code !== 'EAGAIN')
+      return Promise.resolve({ stdinError: (error as Error).message, startedAt });
+  }
   return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
     process.stdin.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size <= MAX_STDIN_BYTES) chunks.push(chunk);
     });
-    process.stdin.on('end', () =>
-      resolve(
-        size > MAX_STDIN_BYTES
-          ? { stdinError: `stdin exceeds ${MAX_STDIN_BYTES} bytes`, startedAt }
-          : { stdin: Buffer.concat(chunks).toString('utf8'), startedAt },
-      ),
-    );
+    process.stdin.on('end', () => resolve(stdinResult(chunks, size)));
     process.stdin.on('error', (error) => resolve({ stdinError: error.message, startedAt }));
   });
 }

@@ -425,6 +425,18 @@ describe('the hook client and server', () => {
     assert.ok(outboxSpans(b.stateDir).length > 0);
   });
 
+  it('a payload over 64 MiB: one clear stderr line, exit 0, and the server is not bothered', async () => {
+    const b = box();
+    const result = await pluginHook(b, 'x'.repeat(65 * 1024 * 1024));
+    assert.equal(result.status, 0);
+    assert.equal(result.stdout, '');
+    assert.equal(
+      result.stderr,
+      'agent-otel hook: cannot read stdin: stdin exceeds 67108864 bytes\n',
+    );
+    assert.equal(existsSync(b.socket), false);
+  });
+
   it('a 10 MB payload goes through the server like any other', async () => {
     const b = box();
     await pluginHook(b, lines[0]!);
