@@ -4,17 +4,7 @@
  * (test/support/otlp-receiver.ts, which decodes with its own code).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -53,6 +43,8 @@ import {
   GEN_AI_TOOL_TYPE_VALUE_FUNCTION,
 } from '@agent-otel/semconv';
 import { startOtlpReceiver } from '../../../test/support/otlp-receiver.js';
+import { makeBox, runProcess } from './support.js';
+import type { Box, ProcessResult } from './support.js';
 import type { OtlpReceiver, ReceivedSpan } from '../../../test/support/otlp-receiver.js';
 
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
@@ -63,72 +55,30 @@ const TOKEN = 'ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d';
 const PASSWORD = 'S3cr3tPassw0rd';
 const lines = readFileSync(FIXTURE, 'utf8').split('\n').filter(Boolean);
 
-interface Box {
-  readonly dir: string;
-  readonly stateDir: string;
-  readonly env: NodeJS.ProcessEnv;
-}
-
-const boxes: string[] = [];
-after(() => {
-  for (const dir of boxes) rmSync(dir, { recursive: true, force: true });
-});
-
 function box(extra: NodeJS.ProcessEnv = {}): Box {
-  const dir = mkdtempSync(join(tmpdir(), 'agent-otel-cli-test-'));
-  boxes.push(dir);
-  mkdirSync(join(dir, 'home'));
-  const stateDir = join(dir, 'state');
-  return {
-    dir,
-    stateDir,
-    env: {
-      PATH: process.env.PATH,
-      HOME: join(dir, 'home'),
-      XDG_CONFIG_HOME: join(dir, 'home', '.config'),
-      AGENT_OTEL_STATE_DIR: stateDir,
-      AGENT_OTEL_OWNER: 'dev@example.com',
-      AGENT_OTEL_FINGERPRINT_KEY: 'cli-test-key-0123456789abcdef0123',
-      AGENT_OTEL_POLICY: 'off',
-      ...extra,
-    },
-  };
+  return makeBox('agent-otel-cli-test-', {
+    AGENT_OTEL_OWNER: 'dev@example.com',
+    AGENT_OTEL_FINGERPRINT_KEY: 'cli-test-key-0123456789abcdef0123',
+    AGENT_OTEL_POLICY: 'off',
+    ...extra,
+  });
 }
 
-/**
- * Runs the CLI as its own process without blocking this process's event loop: the loopback
- * receiver lives here and must answer while the CLI exports.
- */
 const PLUGIN_LAUNCHER = join(REPO, 'packages/claude-code/plugin/bin/agent-otel-hook.mjs');
 
+/** Runs the CLI (or the plugin's launcher) as its own process. */
 function run(
   b: Box,
   args: string[],
   input?: string | Buffer,
   extra: NodeJS.ProcessEnv = {},
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args[0] === PLUGIN_LAUNCHER ? args : [CLI, ...args], {
-      env: { ...b.env, ...extra },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({
-        status,
-        stdout: Buffer.concat(stdout).toString('utf8'),
-        stderr: Buffer.concat(stderr).toString('utf8'),
-      });
-    });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(input ?? '');
-  });
+): Promise<ProcessResult> {
+  return runProcess(
+    process.execPath,
+    args[0] === PLUGIN_LAUNCHER ? args : [CLI, ...args],
+    input ?? '',
+    { ...b.env, ...extra },
+  );
 }
 
 function hook(b: Box, payload: string | Buffer, extra: NodeJS.ProcessEnv = {}) {

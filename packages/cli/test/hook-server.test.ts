@@ -12,7 +12,6 @@ import {
   existsSync,
   lstatSync,
   mkdirSync,
-  mkdtempSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -20,12 +19,13 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ATTR_GEN_AI_TOOL_CALL_ID } from '@agent-otel/semconv';
 import { startOtlpReceiver } from '../../../test/support/otlp-receiver.js';
+import { makeBox, runProcess } from './support.js';
+import type { Box, ProcessResult } from './support.js';
 
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 const CLI = join(REPO, 'packages/cli/bin/agent-otel.js');
@@ -38,77 +38,34 @@ const HOOKS = JSON.parse(readFileSync(join(PLUGIN_ROOT, 'hooks/hooks.json'), 'ut
 const PLUGIN_COMMAND =
   'node "${CLAUDE_PLUGIN_ROOT}/../../cli/dist/hook-client.cjs" || node "${CLAUDE_PLUGIN_ROOT}/bin/agent-otel-hook.mjs"';
 
-const dirs: string[] = [];
-after(() => {
-  // Removing a state directory also stops its server (its socket is gone).
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-interface Box {
-  readonly stateDir: string;
+interface ServerBox extends Box {
   readonly socket: string;
-  readonly env: NodeJS.ProcessEnv;
 }
 
-function box(extra: NodeJS.ProcessEnv = {}): Box {
-  const dir = mkdtempSync(join(tmpdir(), 'agent-otel-server-test-'));
-  dirs.push(dir);
-  mkdirSync(join(dir, 'home'));
-  const stateDir = join(dir, 'state');
-  return {
-    stateDir,
-    socket: join(stateDir, 'hook.sock'),
-    env: {
-      PATH: process.env.PATH,
-      HOME: join(dir, 'home'),
-      XDG_CONFIG_HOME: join(dir, 'home', '.config'),
-      AGENT_OTEL_STATE_DIR: stateDir,
-      AGENT_OTEL_OWNER: 'dev@example.com',
-      AGENT_OTEL_FINGERPRINT_KEY: 'server-test-key-0123456789abcdef',
-      ...extra,
-    },
-  };
-}
-
-interface Result {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function run(command: string, args: string[], input: string, env: NodeJS.ProcessEnv) {
-  return new Promise<Result>((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({
-        status,
-        stdout: Buffer.concat(stdout).toString('utf8'),
-        stderr: Buffer.concat(stderr).toString('utf8'),
-      });
-    });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(input);
+function box(extra: NodeJS.ProcessEnv = {}): ServerBox {
+  const b = makeBox('agent-otel-server-test-', {
+    AGENT_OTEL_OWNER: 'dev@example.com',
+    AGENT_OTEL_FINGERPRINT_KEY: 'server-test-key-0123456789abcdef',
+    ...extra,
   });
+  return { ...b, socket: join(b.stateDir, 'hook.sock') };
 }
 
 /** The plugin's command through the shell, as Claude Code runs it. */
-function pluginHook(b: Box, payload: string, extra: NodeJS.ProcessEnv = {}): Promise<Result> {
-  return run('/bin/sh', ['-c', PLUGIN_COMMAND], payload, {
+function pluginHook(
+  b: ServerBox,
+  payload: string,
+  extra: NodeJS.ProcessEnv = {},
+): Promise<ProcessResult> {
+  return runProcess('/bin/sh', ['-c', PLUGIN_COMMAND], payload, {
     ...b.env,
     CLAUDE_PLUGIN_ROOT: PLUGIN_ROOT,
     ...extra,
   });
 }
 
-function cliHook(b: Box, payload: string): Promise<Result> {
-  return run(process.execPath, [CLI, 'hook'], payload, b.env);
+function cliHook(b: ServerBox, payload: string): Promise<ProcessResult> {
+  return runProcess(process.execPath, [CLI, 'hook'], payload, b.env);
 }
 
 interface OutboxSpan {
@@ -148,7 +105,7 @@ function inode(path: string): number | undefined {
   }
 }
 
-function serverLog(b: Box): string {
+function serverLog(b: ServerBox): string {
   try {
     return readFileSync(join(b.stateDir, 'hook-server.log'), 'utf8');
   } catch {
@@ -157,14 +114,14 @@ function serverLog(b: Box): string {
 }
 
 /** Removes the socket, which stops the server; resolves with the number of events it served. */
-async function stopServer(b: Box): Promise<number> {
+async function stopServer(b: ServerBox): Promise<number> {
   rmSync(b.socket, { force: true });
   await until(() => /stopping: .*\((\d+) events served\)/.test(serverLog(b)), 'the server to stop');
   return Number(/stopping: .*\((\d+) events served\)/.exec(serverLog(b))![1]);
 }
 
 /** A hook server started as the client starts it, with an explicit build. */
-function startServerProcess(b: Box, build: string, idleSeconds = 600): ChildProcess {
+function startServerProcess(b: ServerBox, build: string, idleSeconds = 600): ChildProcess {
   mkdirSync(b.stateDir, { recursive: true, mode: 0o700 });
   return spawn(
     process.execPath,
