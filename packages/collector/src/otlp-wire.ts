@@ -689,12 +689,12 @@ export class WireSpan {
     this.#changed = true;
   }
 
-  /** Index of the first attribute named `key` (its UTF-8 bytes), or -1. */
-  #attributeIndex(keyBytes: Buffer): number {
+  /** Index of the first attribute named `key` (its UTF-8 bytes) from `from` on, or -1. */
+  #attributeIndex(keyBytes: Buffer, from = this.#attributeFirst): number {
     const { attributes, buf } = this.#body;
     const length = keyBytes.length;
     const last = this.#attributeFirst + this.#attributeCount;
-    for (let index = this.#attributeFirst; index < last; index++) {
+    for (let index = from; index < last; index++) {
       const slot = index * SLOTS;
       const keyStart = attributes[slot + 2]!;
       if (attributes[slot + 3]! - keyStart !== length) continue;
@@ -725,6 +725,28 @@ export class WireSpan {
     const { attributes } = this.#body;
     const value = this.#valueAt(attributes[slot + 4]!, attributes[slot + 5]!, 0);
     return typeof value === 'string' ? value : undefined;
+  }
+
+  /**
+   * The value `flatAttributes()[key]` has (the last attribute named `key` with a value the flat
+   * record keeps), without decoding the other attributes: the processor reads a few keys of
+   * every span when it takes it in, and a whole record would stay in memory while the span
+   * waits for its ordering window.
+   */
+  flatValue(key: string): AttributeValue | undefined {
+    if (this.#flat) return this.#flat[key];
+    if (this.#model || this.#added) return this.flatAttributes()[key];
+    const keyBytes = keyBytesOf(key);
+    const { attributes } = this.#body;
+    let value: AttributeValue | undefined;
+    let index = this.#attributeIndex(keyBytes, this.#attributeFirst);
+    while (index >= 0) {
+      const slot = index * SLOTS;
+      const found = this.#valueAt(attributes[slot + 4]!, attributes[slot + 5]!, 0);
+      if (found !== undefined) value = found;
+      index = this.#attributeIndex(keyBytes, index + 1);
+    }
+    return value;
   }
 
   /** Whether the span has an attribute named `key`. */
@@ -987,6 +1009,11 @@ export function spanStringAttribute(span: OtlpSpan, key: string): string | undef
 export function spanHasAttribute(span: OtlpSpan, key: string): boolean {
   if (span instanceof WireSpan) return span.hasAttribute(key);
   return span.attributes.some((entry) => entry.key === key);
+}
+
+/** `spanAttributes(span)[key]`, without decoding the other attributes of a received span. */
+export function spanFlatValue(span: OtlpSpan, key: string): AttributeValue | undefined {
+  return span instanceof WireSpan ? span.flatValue(key) : attributesOf(span.attributes)[key];
 }
 
 /** A span's attributes as the flat record the policy engine reads. */

@@ -32,12 +32,14 @@ import {
   spanAttributes,
   spanNanos,
   spanStringAttribute,
+  WireSpan,
 } from './otlp-wire.js';
 import type { OtlpKeyValue, OtlpResourceSpans, OtlpScopeSpans, OtlpSpan } from './otlp-model.js';
 import {
   CLAUDE_CODE_INTERACTION_SPAN,
   CLAUDE_CODE_TOOL_SPAN,
   roleOf,
+  roleOfValues,
   toolViewOf,
 } from './tool-view.js';
 import type { SpanRole } from './tool-view.js';
@@ -176,6 +178,9 @@ function roleOfSpan(span: OtlpSpan): SpanRole {
   ) {
     return 'other';
   }
+  // A received span: the three attributes `roleOf` reads, not the whole record (which would
+  // stay in memory, and through the young generation's copies, while the span is held).
+  if (span instanceof WireSpan) return roleOfValues(span.name, (key) => span.flatValue(key));
   return roleOf(span.name, spanAttributes(span));
 }
 
@@ -196,8 +201,9 @@ function isSessionAttribute(key: string): boolean {
 /** The longest a session's spans are held, in windows, when spans keep arriving. */
 const MAX_HOLD_WINDOWS = 4;
 
-function timeMsOf(nanos: string): number {
-  return Number(BigInt(nanos) / 1_000_000n);
+/** A span's start in milliseconds (from its nanoseconds, without a decimal string between). */
+function startMsOf(span: OtlpSpan): number {
+  return Number(spanNanos(span, 'start') / 1_000_000n);
 }
 
 export class PolicyProcessor {
@@ -431,7 +437,7 @@ export class PolicyProcessor {
         attributes: view.attributes,
         sessionAttributes: state.attributes,
         enforcedBy: AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR,
-        timeMs: timeMsOf(span.startTimeUnixNano),
+        timeMs: startMsOf(span),
       },
       state.decider,
     );

@@ -81,14 +81,19 @@ function parseJsonObject(value: unknown): Record<string, unknown> | undefined {
 
 /** The role of a span: tool call, session root, turn, or anything else. */
 export function roleOf(name: string, attributes: SpanAttributes): SpanRole {
+  return roleOfValues(name, (key) => attributes[key]);
+}
+
+/** `roleOf` reading only the attributes it needs, through `value` (`attributes[key]`). */
+export function roleOfValues(name: string, value: (key: string) => unknown): SpanRole {
   if (name === CLAUDE_CODE_TOOL_SPAN) return 'tool';
-  const operation = attributes[ATTR_GEN_AI_OPERATION_NAME];
+  const operation = value(ATTR_GEN_AI_OPERATION_NAME);
   if (operation === GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL) return 'tool';
   if (name.startsWith('session ') || name === CLAUDE_CODE_INTERACTION_SPAN) return 'session';
   if (
     operation === GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT &&
-    attributes[ATTR_GEN_AI_AGENT_ID] === undefined &&
-    attributes[ATTR_AGENT_TURN_ID] !== undefined
+    value(ATTR_GEN_AI_AGENT_ID) === undefined &&
+    value(ATTR_AGENT_TURN_ID) !== undefined
   ) {
     return 'turn';
   }

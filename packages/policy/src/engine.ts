@@ -221,8 +221,13 @@ interface FactsMemo {
   readonly outcomes: Int8Array;
   /** The call's intent signals when it has no findings (shared by records: never changed). */
   signals?: string[];
-  /** The view's `tool` variable for these facts (shared by calls: never changed). */
+  /**
+   * The view's `tool` variable for these facts, shared by calls: only `identity_switched` and
+   * `attributes` are set, by `decide`, for the call being decided (and cleared after it).
+   */
   tool?: Record<string, unknown>;
+  /** `recordedIdentities(facts)` (never changed). */
+  identities?: readonly string[];
 }
 
 /**
@@ -383,6 +388,9 @@ function compileRule(
 
 const ACTION_RANK: Readonly<Record<PolicyAction, number>> = { tag: 0, ask: 1, deny: 2 };
 
+/** What a memo's shared `tool` object holds as `attributes` between calls. */
+const NO_ATTRIBUTES: Readonly<Record<string, never>> = Object.freeze({});
+
 /** The policy engine: a `Decider` with the rules of one policy. */
 export class PolicyEngine implements Decider {
   readonly rules: readonly CompiledRule[];
@@ -405,6 +413,8 @@ export class PolicyEngine implements Decider {
   private baselineCache: RuleView | undefined;
   private readonly rulesByPhase = new Map<string, number[]>();
   private scopeCache: Record<string, unknown> | undefined;
+  /** `decide`'s per-field comparison cache, reused (zeroed) by every call. */
+  private knownScratch: Uint8Array | undefined;
 
   constructor(policy: PolicyFile, where = 'policy') {
     const environment = policyEnvironment();
@@ -673,25 +683,38 @@ export class PolicyEngine implements Decider {
     const memo = this.factsOf(request);
     const facts = memo.facts;
     const aggregates = running ?? sessionAggregates(earlier ?? []);
-    const switched = identitySwitched(facts, union(aggregates.identities));
+    // identitySwitched(facts, aggregates.identities), with the call's identities worked out
+    // once per distinct tool input (the session's identities are already a list of distinct
+    // values: no copy of them per call).
+    const identities = (memo.identities ??= recordedIdentities(facts));
+    const switched =
+      facts.identitySwitchedAttribute ||
+      facts.identitySwitchCommand ||
+      (identities.length > 0 && identitySwitched(facts, aggregates.identities));
     // Earlier turns' intents cost a classification each: only rules that read them pay for it.
     const intents = this.usesIntents
       ? this.turnIntents(earlier ?? callsBefore(engine, seq), request.turnId)
       : [];
     // The tool part of the view is the facts' (built once per distinct tool input) with this
     // call's identity switch and attributes; the scope part is the policy's.
-    memo.tool ??= toolView(request, facts, false);
+    // Decisions are synchronous and not re-entrant, so the memo's object serves every call
+    // with these facts: set for this call here, its attributes cleared before returning (a
+    // copy of its ~40 fields per call was a large part of the engine's garbage).
+    const tool = (memo.tool ??= toolView(request, facts, false));
+    tool['identity_switched'] = switched;
+    tool['attributes'] = request.attributes;
     this.scopeCache ??= scopeView(this.scopes);
     const view: RuleView = {
       phase: request.phase,
-      tool: { ...memo.tool, identity_switched: switched, attributes: request.attributes },
+      tool,
       session: sessionView(request, facts, aggregates, intents),
       scope: this.scopeCache,
     };
 
     const matched: PolicyFinding[] = [];
     // Per field: 0 not compared yet, 1 at its baseline value, 2 not.
-    const known = new Uint8Array(this.fieldCount);
+    const known = (this.knownScratch ??= new Uint8Array(this.fieldCount));
+    known.fill(0);
     for (const index of this.activeRules(request.phase)) {
       const rule = this.rules[index]!;
       const shortcut = this.shortcuts[index];
@@ -719,6 +742,8 @@ export class PolicyEngine implements Decider {
       }
       matched.push(this.findings[index]!);
     }
+    // The shared tool object keeps no call's attributes alive.
+    tool['attributes'] = NO_ATTRIBUTES;
     const findings =
       existing === undefined || existing.findings.length === 0
         ? matched

@@ -293,15 +293,34 @@ function parseSignal(text: string): WeightedSignal | undefined {
   };
 }
 
+/**
+ * Parsed signals per signals list of a call record. Calls without findings share their list
+ * with every call of the same tool input (the engine's memo), and a session's calls are
+ * classified for each turn and for the session: each list is parsed once, not every time.
+ */
+const parsedSignals = new WeakMap<readonly string[], readonly WeightedSignal[]>();
+
+function signalsOf(call: CallRecord): readonly WeightedSignal[] {
+  let parsed = parsedSignals.get(call.signals);
+  if (parsed === undefined) {
+    const list: WeightedSignal[] = [];
+    for (const text of call.signals) {
+      const signal = parseSignal(text);
+      if (signal) list.push(signal);
+    }
+    parsed = list;
+    parsedSignals.set(call.signals, parsed);
+  }
+  return parsed;
+}
+
 /** The intent of a set of calls (a turn, or the session). */
 export function classifyIntent(calls: readonly CallRecord[]): IntentVerdict {
   const scores = new Map<string, number>();
   const labels = new Map<string, Map<string, number>>();
   let newSource = 0;
   for (const call of calls) {
-    for (const text of call.signals) {
-      const signal = parseSignal(text);
-      if (!signal) continue;
+    for (const signal of signalsOf(call)) {
       scores.set(signal.category, (scores.get(signal.category) ?? 0) + signal.weight);
       const byLabel = labels.get(signal.category) ?? new Map<string, number>();
       byLabel.set(signal.label, (byLabel.get(signal.label) ?? 0) + 1);

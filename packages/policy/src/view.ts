@@ -184,15 +184,38 @@ function factAttributes(request: DecisionRequest): Readonly<SpanAttributes> {
   return picked;
 }
 
-/** A string naming everything `toolFacts` depends on in a request (for a memo of its result). */
-export function toolFactsKey(request: DecisionRequest): string {
-  const values: unknown[] = [request.sessionAttributes[ATTR_AGENT_WORKSPACE_PATH]];
-  for (const key of FACT_KEYS) {
-    const value = request.attributes[key];
-    // A number as an object (no attribute value is one): JSON would turn NaN into null.
-    values.push(typeof value === 'number' ? { number: String(value) } : value);
+/**
+ * One value of `toolFactsKey`: its kind and, for strings, its length before it, so no two
+ * different lists of values give the same key (a string holding a separator cannot pass for
+ * two values). Numbers by `String` (JSON would turn NaN into null); anything else by JSON.
+ */
+function factKeyPart(value: unknown): string {
+  switch (typeof value) {
+    case 'undefined':
+      return 'u';
+    case 'string':
+      return `s${value.length}:${value}`;
+    case 'number':
+      return `n${String(value)};`;
+    case 'boolean':
+      return value ? 't' : 'f';
+    default: {
+      const json = JSON.stringify(value) ?? '';
+      return `j${json.length}:${json}`;
+    }
   }
-  return JSON.stringify(values);
+}
+
+/**
+ * A string naming everything `toolFacts` depends on in a request (for a memo of its result):
+ * the session's workspace and the FACT_KEYS values, each encoded by `factKeyPart` (built by
+ * concatenation: cheaper than JSON of an array of them, and most values are absent).
+ */
+export function toolFactsKey(request: DecisionRequest): string {
+  let key = factKeyPart(request.sessionAttributes[ATTR_AGENT_WORKSPACE_PATH]);
+  const attributes = request.attributes;
+  for (const name of FACT_KEYS) key += factKeyPart(attributes[name]);
+  return key;
 }
 
 /** The tool facts of a request. */
