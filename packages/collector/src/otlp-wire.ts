@@ -849,7 +849,9 @@ export class WireSpan {
   /** Sets attributes (replacing a key the span has) without decoding the span. */
   addAttributes(attributes: SpanAttributes): void {
     this.#added ??= new Map();
-    for (const [key, value] of Object.entries(attributes)) {
+    for (const key in attributes) {
+      if (!Object.hasOwn(attributes, key)) continue;
+      const value = attributes[key];
       if (value === undefined) continue;
       this.#added.set(key, value);
       if (this.#model) setAttributes(this.#model.attributes, { [key]: value });
@@ -867,31 +869,61 @@ export class WireSpan {
     if (this.#changed) return undefined;
     const { buf, attributes } = this.#body;
     if (!this.#added && !this.#addedEvents) return buf.subarray(this.#start, this.#end);
+    // Attributes the span has are rewritten where they are (by position), the others appended
+    // after its fields, then the events: one buffer, written once (no pieces in between).
     let replaced: { start: number; end: number; bytes: Uint8Array }[] | undefined;
-    const appended: Uint8Array[] = [];
-    for (const [key, value] of this.#added ?? []) {
-      const bytes = attributeBytes(9, key, value);
-      const index = this.#attributeIndex(keyBytesOf(key));
-      if (index < 0) appended.push(bytes);
-      else {
-        const slot = index * SLOTS;
-        (replaced ??= []).push({ start: attributes[slot]!, end: attributes[slot + 1]!, bytes });
+    let appended: Uint8Array[] | undefined;
+    let length = this.#end - this.#start;
+    if (this.#added) {
+      for (const [key, value] of this.#added) {
+        const bytes = attributeBytes(9, key, value);
+        const index = this.#attributeIndex(keyBytesOf(key));
+        if (index < 0) (appended ??= []).push(bytes);
+        else {
+          const slot = index * SLOTS;
+          const at = attributes[slot]!;
+          const end = attributes[slot + 1]!;
+          (replaced ??= []).push({ start: at, end, bytes });
+          length -= end - at;
+        }
+        length += bytes.length;
       }
     }
-    const parts: Uint8Array[] = [];
+    let events: Uint8Array[] | undefined;
+    if (this.#addedEvents) {
+      events = [];
+      for (const event of this.#addedEvents) {
+        const bytes = eventBytes(event);
+        events.push(bytes);
+        length += bytes.length;
+      }
+    }
+    const out = Buffer.allocUnsafe(length);
+    let offset = 0;
     let position = this.#start;
     if (replaced) {
-      replaced.sort((a, b) => a.start - b.start);
+      if (replaced.length > 1) replaced.sort((a, b) => a.start - b.start);
       for (const { start, end, bytes } of replaced) {
-        parts.push(buf.subarray(position, start));
-        parts.push(bytes);
+        offset += buf.copy(out, offset, position, start);
+        out.set(bytes, offset);
+        offset += bytes.length;
         position = end;
       }
     }
-    parts.push(buf.subarray(position, this.#end));
-    for (const bytes of appended) parts.push(bytes);
-    for (const event of this.#addedEvents ?? []) parts.push(eventBytes(event));
-    return Buffer.concat(parts);
+    offset += buf.copy(out, offset, position, this.#end);
+    if (appended) {
+      for (const bytes of appended) {
+        out.set(bytes, offset);
+        offset += bytes.length;
+      }
+    }
+    if (events) {
+      for (const bytes of events) {
+        out.set(bytes, offset);
+        offset += bytes.length;
+      }
+    }
+    return out;
   }
 
   markChanged(): void {

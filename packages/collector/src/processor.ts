@@ -7,7 +7,13 @@
  */
 import { diag } from '@opentelemetry/api';
 import { highestSeverity, policyTags, strongestAction } from '@agent-otel/core';
-import type { Decider, DeciderState, PolicyFinding, SpanAttributes } from '@agent-otel/core';
+import type {
+  Decider,
+  DeciderState,
+  PolicyFinding,
+  PolicyTags,
+  SpanAttributes,
+} from '@agent-otel/core';
 import {
   ATTR_AGENT_INTENT_CATEGORY,
   ATTR_AGENT_INTENT_CONFIDENCE,
@@ -198,6 +204,37 @@ function isSessionAttribute(key: string): boolean {
   return result;
 }
 
+/**
+ * The collector's tags per list of findings. The engine hands out one frozen finding per rule,
+ * so calls that break the same rules have lists of the same objects: their tags (attributes and
+ * events, read-only from here on) are built once, keyed by the findings themselves.
+ */
+interface TagsNode {
+  tags?: PolicyTags;
+  readonly next: WeakMap<PolicyFinding, TagsNode>;
+}
+const tagsRoot: TagsNode = { next: new WeakMap() };
+
+function collectorTags(findings: readonly PolicyFinding[]): PolicyTags {
+  let node: TagsNode | undefined = tagsRoot;
+  for (const finding of findings) {
+    // A finding that could still change is never a key.
+    if (!Object.isFrozen(finding)) {
+      node = undefined;
+      break;
+    }
+    let next: TagsNode | undefined = node.next.get(finding);
+    if (next === undefined) {
+      next = { next: new WeakMap() };
+      node.next.set(finding, next);
+    }
+    node = next;
+  }
+  if (node === undefined) return policyTags(findings, AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR);
+  node.tags ??= policyTags(findings, AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR);
+  return node.tags;
+}
+
 /** The longest a session's spans are held, in windows, when spans keep arriving. */
 const MAX_HOLD_WINDOWS = 4;
 
@@ -270,6 +307,7 @@ export class PolicyProcessor {
     const resourceSessions = new Map<OtlpResourceSpans, string | undefined>();
     let lastKey: string | undefined;
     let lastState: SessionState | undefined;
+    let lastSessionId: string | undefined;
     for (const item of items) {
       let resourceSession = resourceSessions.get(item.resource);
       if (!resourceSessions.has(item.resource)) {
@@ -284,16 +322,23 @@ export class PolicyProcessor {
         spanStringAttribute(span, ATTR_SESSION_ID) ??
         resourceSession ??
         spanStringAttribute(span, ATTR_GEN_AI_CONVERSATION_ID);
-      const key = sessionId !== undefined ? `session:${sessionId}` : `trace:${span.traceId}`;
       const role = roleOfSpan(span);
-      // A request carries a session's spans together: touch its state once per run of them.
+      // A request carries a session's spans together: touch its state once per run of them
+      // (and, within the run, build no key string).
       let state: SessionState;
-      if (key === lastKey && lastState !== undefined) state = lastState;
-      else {
-        state = this.#session(key, now);
-        lastKey = key;
-        lastState = state;
+      if (sessionId !== undefined && sessionId === lastSessionId && lastState !== undefined) {
+        state = lastState;
+      } else {
+        const key = sessionId !== undefined ? `session:${sessionId}` : `trace:${span.traceId}`;
+        if (key === lastKey && lastState !== undefined) state = lastState;
+        else {
+          state = this.#session(key, now);
+          lastKey = key;
+          lastState = state;
+        }
+        lastSessionId = sessionId;
       }
+      const key = state.key;
       if (state.workspaceRank > 0) {
         // Found on any span of the session — the session span that names it ends (and is
         // evaluated) after the tool calls it contains.
@@ -451,7 +496,7 @@ export class PolicyProcessor {
     ) {
       return;
     }
-    const tags = policyTags(decision.findings, AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR);
+    const tags = collectorTags(decision.findings);
     addSpanAttributes(span, tags.attributes);
     const timeUnixNano =
       span.endTimeUnixNano !== '0' ? span.endTimeUnixNano : span.startTimeUnixNano;
@@ -468,12 +513,16 @@ export class PolicyProcessor {
 
   #record(state: SessionState, findings: readonly PolicyFinding[]): void {
     if (findings.length === 0) return;
-    for (const finding of findings) state.ruleIds.add(finding.ruleId);
+    const severities: PolicySeverity[] = [];
+    const actions: PolicyAction[] = [];
+    for (const finding of findings) {
+      state.ruleIds.add(finding.ruleId);
+      severities.push(finding.severity);
+      actions.push(finding.action);
+    }
     state.violationCount += findings.length;
-    const severities = findings.map((finding) => finding.severity);
     if (state.severity) severities.push(state.severity);
     state.severity = highestSeverity(severities);
-    const actions = findings.map((finding) => finding.action);
     if (state.action) actions.push(state.action);
     state.action = strongestAction(actions);
   }

@@ -380,43 +380,60 @@ export class RunningAggregates implements SessionAggregates {
   readonly mcpToolsFingerprints: Record<string, string> = {};
   readonly identities: string[] = [];
   callCount = 0;
-  readonly #seen = {
-    secretTypes: new Set<string>(),
-    secretPaths: new Set<string>(),
-    readPaths: new Set<string>(),
-    outsideReads: new Set<string>(),
-    hosts: new Set<string>(),
-    externalHosts: new Set<string>(),
-    mcpServers: new Set<string>(),
-    identities: new Set<string>(),
-  };
+  /**
+   * What each list holds, for lists past a few items (below that a scan is as quick, and a
+   * session keeps these for its lifetime: most of its lists stay empty or short).
+   */
+  readonly #seen: Partial<Record<AggregateList, Set<string>>> = {};
 
   /** Folds in the next call (calls must come in `seq` order). */
   add(call: CallRecord): void {
-    const seen = this.#seen;
-    addNew(seen.secretTypes, this.secretTypes, call.secretTypes);
-    addNew(seen.secretPaths, this.secretPaths, call.secretPaths);
-    addNew(seen.readPaths, this.readPaths, call.readPaths);
-    addNew(seen.outsideReads, this.outsideReads, call.outsideReads);
-    addNew(seen.hosts, this.hosts, call.hosts);
-    addNew(seen.externalHosts, this.externalHosts, call.externalHosts);
-    addNew(seen.identities, this.identities, call.identities);
+    if (call.secretTypes.length > 0) this.#addNew('secretTypes', call.secretTypes);
+    if (call.secretPaths.length > 0) this.#addNew('secretPaths', call.secretPaths);
+    if (call.readPaths.length > 0) this.#addNew('readPaths', call.readPaths);
+    if (call.outsideReads.length > 0) this.#addNew('outsideReads', call.outsideReads);
+    if (call.hosts.length > 0) this.#addNew('hosts', call.hosts);
+    if (call.externalHosts.length > 0) this.#addNew('externalHosts', call.externalHosts);
+    if (call.identities.length > 0) this.#addNew('identities', call.identities);
     if (call.mcpServer) {
-      addNew(seen.mcpServers, this.mcpServers, [call.mcpServer]);
+      this.#addNew('mcpServers', [call.mcpServer]);
       if (call.mcpToolsFingerprint)
         this.mcpToolsFingerprints[call.mcpServer] = call.mcpToolsFingerprint;
     }
     this.callCount++;
   }
-}
 
-function addNew(seen: Set<string>, list: string[], values: readonly string[]): void {
-  for (const value of values) {
-    if (seen.has(value)) continue;
-    seen.add(value);
-    list.push(value);
+  /** Appends the values the list does not have yet, in order. */
+  #addNew(name: AggregateList, values: readonly string[]): void {
+    const list = this[name];
+    let seen = this.#seen[name];
+    if (seen === undefined && list.length + values.length > SCAN_LIMIT) {
+      seen = new Set(list);
+      this.#seen[name] = seen;
+    }
+    for (const value of values) {
+      if (seen !== undefined) {
+        if (seen.has(value)) continue;
+        seen.add(value);
+      } else if (list.includes(value)) continue;
+      list.push(value);
+    }
   }
 }
+
+/** The lists of `RunningAggregates`. */
+type AggregateList =
+  | 'secretTypes'
+  | 'secretPaths'
+  | 'readPaths'
+  | 'outsideReads'
+  | 'hosts'
+  | 'externalHosts'
+  | 'mcpServers'
+  | 'identities';
+
+/** Up to this many items a list is searched, past it a Set is kept. */
+const SCAN_LIMIT = 8;
 
 /** What the session did before the current call (one pass over the earlier calls). */
 export function sessionAggregates(calls: readonly CallRecord[]): RunningAggregates {
