@@ -270,6 +270,13 @@ function programsRequired(args: string): Set<string> | undefined {
 /** `tool.*` fields of the view that do not come from the call's `ToolFacts`. */
 const NOT_FROM_FACTS = new Set(['tool.attributes', 'tool.identity_switched']);
 
+/**
+ * `session.*` fields of the view that are the call's `ToolFacts` (`session.workspace` is
+ * `facts.workspace`, part of `toolFactsKey`): a rule reading them with tool fields alone, such
+ * as destroy-workspace, is still a function of the call's facts.
+ */
+const SESSION_FROM_FACTS = new Set(['session.workspace']);
+
 /** Distinct tool calls whose rule outcomes are remembered (per engine). */
 const OUTCOME_CACHE_SIZE = 1024;
 
@@ -614,7 +621,9 @@ export class PolicyEngine implements Decider {
       this.fieldCount = indexes.size;
       const toolOnly = fields.every(
         (field) =>
-          field.startsWith('scope.') || (field.startsWith('tool.') && !NOT_FROM_FACTS.has(field)),
+          field.startsWith('scope.') ||
+          SESSION_FROM_FACTS.has(field) ||
+          (field.startsWith('tool.') && !NOT_FROM_FACTS.has(field)),
       );
       return { fields: refs, outcome, toolOnly };
     });

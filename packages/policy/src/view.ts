@@ -214,9 +214,16 @@ function factKeyPart(value: unknown): string {
 export function toolFactsKey(request: DecisionRequest): string {
   let key = factKeyPart(request.sessionAttributes[ATTR_AGENT_WORKSPACE_PATH]);
   const attributes = request.attributes;
-  for (const name of FACT_KEYS) key += factKeyPart(attributes[name]);
+  // Absent values are left out, present ones marked with their key's position.
+  for (let index = 0; index < FACT_KEYS.length; index++) {
+    const value = attributes[FACT_KEYS[index]!];
+    if (value !== undefined) key += FACT_KEY_MARKS[index]! + factKeyPart(value);
+  }
   return key;
 }
+
+/** One character per FACT_KEYS position, before a present value in `toolFactsKey`. */
+const FACT_KEY_MARKS = FACT_KEYS.map((_, index) => String.fromCharCode(65 + index));
 
 /** The tool facts of a request. */
 export function toolFacts(request: DecisionRequest, scopes: PolicyScopes): ToolFacts {
