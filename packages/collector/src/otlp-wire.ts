@@ -358,9 +358,16 @@ function attributeValueKey(value: AttributeValue): string | undefined {
   if (typeof value === 'string') return value.charCodeAt(0) === 0 ? `\u0000s${value}` : value;
   if (typeof value === 'boolean') return value ? '\u0000true' : '\u0000false';
   if (typeof value === 'number') return `\u0000number:${value}`;
+  // A frozen array (the processor's rule id lists, shared by spans) keeps its key.
+  const frozen = Object.isFrozen(value);
+  if (frozen && arrayKeys.has(value)) return arrayKeys.get(value);
   const json = JSON.stringify(value);
-  return json.includes('null') ? undefined : `\u0000array:${json}`;
+  const key = json.includes('null') ? undefined : `\u0000array:${json}`;
+  if (frozen) arrayKeys.set(value, key);
+  return key;
 }
+
+const arrayKeys = new WeakMap<object, string | undefined>();
 
 const attributeCache = new Map<number, Map<string, Map<string, Uint8Array>>>();
 let attributeCount = 0;
@@ -412,8 +419,30 @@ function eventModel(event: AddedEvent): OtlpEvent {
   };
 }
 
-/** One `Span.events` entry (field 11), its attributes from the cache. */
-function eventBytes(event: AddedEvent): Uint8Array {
+/** An added event's time as the fixed64 it is encoded as. */
+function eventTime(event: AddedEvent): bigint {
+  return BigInt.asUintN(64, BigInt(event.timeUnixNano));
+}
+
+/** An event's encoding with its time left at zero, and where the time goes. */
+interface EventTemplate {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+  readonly timeAt: number;
+}
+
+/**
+ * Templates of events whose attributes are frozen (the processor's violation events, shared
+ * by every span that breaks the same rules): encoded once, then copied with the span's time.
+ */
+const eventTemplates = new WeakMap<SpanAttributes, EventTemplate>();
+
+function eventTemplate(event: AddedEvent): EventTemplate {
+  const frozen = Object.isFrozen(event.attributes);
+  if (frozen) {
+    const cached = eventTemplates.get(event.attributes);
+    if (cached !== undefined && cached.name === event.name) return cached;
+  }
   // time_unix_nano (fixed64, field 1), then the name (field 2) and the attributes (field 3).
   let name = EVENT_NAME_CACHE.get(event.name);
   if (!name) {
@@ -432,11 +461,11 @@ function eventBytes(event: AddedEvent): Uint8Array {
     length += bytes.length;
   }
   const prefix = protobuf.Writer.create().uint32(90).uint32(length).finish();
-  const out = Buffer.allocUnsafe(prefix.length + length);
+  const out = Buffer.alloc(prefix.length + length);
   out.set(prefix, 0);
   let offset = prefix.length;
+  const timeAt = offset + 1;
   out[offset] = 9;
-  out.writeBigUInt64LE(BigInt.asUintN(64, BigInt(event.timeUnixNano)), offset + 1);
   offset += 9;
   out.set(name, offset);
   offset += name.length;
@@ -444,7 +473,9 @@ function eventBytes(event: AddedEvent): Uint8Array {
     out.set(bytes, offset);
     offset += bytes.length;
   }
-  return out;
+  const template = { name: event.name, bytes: out, timeAt };
+  if (frozen) eventTemplates.set(event.attributes, template);
+  return template;
 }
 
 /** Fields decoded only through the model (the whole span, decoded once). */
@@ -889,13 +920,13 @@ export class WireSpan {
         length += bytes.length;
       }
     }
-    let events: Uint8Array[] | undefined;
+    let events: EventTemplate[] | undefined;
     if (this.#addedEvents) {
       events = [];
       for (const event of this.#addedEvents) {
-        const bytes = eventBytes(event);
-        events.push(bytes);
-        length += bytes.length;
+        const template = eventTemplate(event);
+        events.push(template);
+        length += template.bytes.length;
       }
     }
     const out = Buffer.allocUnsafe(length);
@@ -918,8 +949,11 @@ export class WireSpan {
       }
     }
     if (events) {
-      for (const bytes of events) {
+      const added = this.#addedEvents!;
+      for (let index = 0; index < events.length; index++) {
+        const { bytes, timeAt } = events[index]!;
         out.set(bytes, offset);
+        out.writeBigUInt64LE(eventTime(added[index]!), offset + timeAt);
         offset += bytes.length;
       }
     }

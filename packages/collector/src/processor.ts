@@ -231,8 +231,26 @@ function collectorTags(findings: readonly PolicyFinding[]): PolicyTags {
     node = next;
   }
   if (node === undefined) return policyTags(findings, AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR);
-  node.tags ??= policyTags(findings, AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR);
+  node.tags ??= frozenTags(policyTags(findings, AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR));
   return node.tags;
+}
+
+/**
+ * Tags made read-only, all the way down: they are shared by spans, and the exporter keeps the
+ * encoding of frozen values (a rule id list, a violation event's attributes) once made.
+ */
+function frozenTags(tags: PolicyTags): PolicyTags {
+  for (const value of Object.values(tags.attributes))
+    if (Array.isArray(value)) Object.freeze(value);
+  Object.freeze(tags.attributes);
+  for (const event of tags.events) {
+    for (const value of Object.values(event.attributes))
+      if (Array.isArray(value)) Object.freeze(value);
+    Object.freeze(event.attributes);
+    Object.freeze(event);
+  }
+  Object.freeze(tags.events);
+  return Object.freeze(tags);
 }
 
 /** The longest a session's spans are held, in windows, when spans keep arriving. */

@@ -162,6 +162,43 @@ describe('decodeProtobufWire', () => {
     );
   });
 
+  it('encodes events with shared frozen attributes with the time of each span', () => {
+    // The processor's violation events share one frozen attribute object per rule list: the
+    // exporter keeps their encoding, and must still write every span's time.
+    const attributes = Object.freeze({ rule: 'r', ids: Object.freeze(['a', 'b']), count: 2 });
+    const times = ['1', '18446744073709551615', '1700000000123456789'];
+    const eager = decodeProtobufBody(bytes, LIMITS).request;
+    const wire = decodeProtobufWire(bytes, LIMITS).request;
+    for (const request of [eager, wire]) {
+      spansOf(request).forEach((span, index) => {
+        addSpanAttributes(span, { ids: attributes.ids });
+        addSpanEvent(span, {
+          timeUnixNano: times[index % times.length]!,
+          name: 'agent.policy.violation',
+          attributes,
+        });
+      });
+    }
+    const fromWire = decodeProtobufBody(Buffer.from(encodeTraceRequestProto(wire)), LIMITS);
+    const fromEager = decodeProtobufBody(Buffer.from(encodeTraceRequestProto(eager)), LIMITS);
+    assert.deepEqual(fromWire.request, fromEager.request);
+    spansOf(fromWire.request).forEach((span, index) =>
+      assert.equal(span.events.at(-1)?.timeUnixNano, times[index % times.length]),
+    );
+  });
+
+  it('reads one attribute as the flat record has it (last value kept, maps left out)', () => {
+    const wire = decodeProtobufWire(bytes, LIMITS).request;
+    for (const span of spansOf(wire)) {
+      const flat = attributesOf(span.attributes);
+      const fresh = spansOf(decodeProtobufWire(bytes, LIMITS).request).find(
+        (candidate) => candidate.spanId === span.spanId,
+      ) as WireSpan;
+      for (const key of [ATTR_SESSION_ID, 'dup', 'n', 'missing', 'tool_name', 'map'])
+        assert.deepEqual(fresh.flatValue(key), flat[key]);
+    }
+  });
+
   it('never confuses cached encodings of different kinds of value', () => {
     const wire = decodeProtobufWire(bytes, LIMITS).request;
     const [first, second, third, fourth] = spansOf(wire);

@@ -228,6 +228,32 @@ interface FactsMemo {
   tool?: Record<string, unknown>;
   /** `recordedIdentities(facts)` (never changed). */
   identities?: readonly string[];
+  /** The lists of a new call's record (never changed). */
+  lists?: RecordLists;
+}
+
+/** The lists a call record takes from its facts. */
+interface RecordLists {
+  readonly secretTypes: string[];
+  readonly secretPaths: string[];
+  readonly readPaths: string[];
+  readonly outsideReads: string[];
+  readonly hosts: string[];
+  readonly externalHosts: string[];
+  readonly identities: string[];
+}
+
+/** A new call's record lists: its facts' lists, each without repeats (as `union` gives them). */
+function recordLists(facts: ToolFacts, identities: readonly string[]): RecordLists {
+  return {
+    secretTypes: union(facts.secretTypes),
+    secretPaths: union(facts.category === 'write' ? [] : facts.secretPaths),
+    readPaths: union(facts.readPaths),
+    outsideReads: union(facts.outsideReads),
+    hosts: union(facts.hosts),
+    externalHosts: union(facts.externalHosts),
+    identities: union(identities),
+  };
 }
 
 /**
@@ -757,31 +783,79 @@ export class PolicyEngine implements Decider {
       existing === undefined || existing.findings.length === 0
         ? matched
         : mergeFindings(existing.findings, matched);
-    // Built field by field (same order as before: the state's JSON is unchanged), without the
-    // temporary objects of conditional spreads.
-    const record: { -readonly [K in keyof CallRecord]: CallRecord[K] } = { seq } as CallRecord;
+    // A new call's lists are its facts' (deduplicated once per distinct tool input and shared
+    // by the records: never changed); a call seen again merges them with what it had.
+    const lists =
+      existing === undefined ? (memo.lists ??= recordLists(facts, identities)) : undefined;
     const turn = request.turnId ?? existing?.turn;
-    if (turn !== undefined) record.turn = turn;
-    record.tool = facts.name;
-    record.category = facts.category;
-    record.secretTypes = union(existing?.secretTypes ?? [], facts.secretTypes);
-    record.secretPaths = union(
-      existing?.secretPaths ?? [],
-      facts.category === 'write' ? [] : facts.secretPaths,
-    );
-    record.readPaths = union(existing?.readPaths ?? [], facts.readPaths);
-    record.outsideReads = union(existing?.outsideReads ?? [], facts.outsideReads);
-    record.hosts = union(existing?.hosts ?? [], facts.hosts);
-    record.externalHosts = union(existing?.externalHosts ?? [], facts.externalHosts);
-    if (facts.mcpServer) record.mcpServer = facts.mcpServer;
-    if (facts.mcpToolsFingerprint) record.mcpToolsFingerprint = facts.mcpToolsFingerprint;
-    record.identities = union(existing?.identities ?? [], recordedIdentities(facts));
+    const secretTypes = lists?.secretTypes ?? union(existing!.secretTypes, facts.secretTypes);
+    const secretPaths =
+      lists?.secretPaths ??
+      union(existing!.secretPaths, facts.category === 'write' ? [] : facts.secretPaths);
+    const readPaths = lists?.readPaths ?? union(existing!.readPaths, facts.readPaths);
+    const outsideReads = lists?.outsideReads ?? union(existing!.outsideReads, facts.outsideReads);
+    const hosts = lists?.hosts ?? union(existing!.hosts, facts.hosts);
+    const externalHosts =
+      lists?.externalHosts ?? union(existing!.externalHosts, facts.externalHosts);
+    const recordIdentities = lists?.identities ?? union(existing!.identities, identities);
     // Without findings a call's signals depend on its facts alone: remembered with them.
-    record.signals =
+    const signals =
       findings.length === 0
         ? (memo.signals ??= callSignals(facts, findings))
         : callSignals(facts, findings);
-    record.findings = findings;
+    // Fields in the same order as ever (the state's JSON is unchanged), optional ones only when
+    // set: one object literal for the usual shapes, field by field for calls to MCP servers.
+    let record: CallRecord;
+    if (!facts.mcpServer && !facts.mcpToolsFingerprint) {
+      record =
+        turn !== undefined
+          ? {
+              seq,
+              turn,
+              tool: facts.name,
+              category: facts.category,
+              secretTypes,
+              secretPaths,
+              readPaths,
+              outsideReads,
+              hosts,
+              externalHosts,
+              identities: recordIdentities,
+              signals,
+              findings,
+            }
+          : {
+              seq,
+              tool: facts.name,
+              category: facts.category,
+              secretTypes,
+              secretPaths,
+              readPaths,
+              outsideReads,
+              hosts,
+              externalHosts,
+              identities: recordIdentities,
+              signals,
+              findings,
+            };
+    } else {
+      const built: { -readonly [K in keyof CallRecord]: CallRecord[K] } = { seq } as CallRecord;
+      if (turn !== undefined) built.turn = turn;
+      built.tool = facts.name;
+      built.category = facts.category;
+      built.secretTypes = secretTypes;
+      built.secretPaths = secretPaths;
+      built.readPaths = readPaths;
+      built.outsideReads = outsideReads;
+      built.hosts = hosts;
+      built.externalHosts = externalHosts;
+      if (facts.mcpServer) built.mcpServer = facts.mcpServer;
+      if (facts.mcpToolsFingerprint) built.mcpToolsFingerprint = facts.mcpToolsFingerprint;
+      built.identities = recordIdentities;
+      built.signals = signals;
+      built.findings = findings;
+      record = built;
+    }
     storeCall(engine, request.toolCallId, record);
     return this.decision(findings);
   }
