@@ -152,6 +152,13 @@ function describedAttributes(
     cwd !== undefined && cwd !== ''
       ? describeToolCall(toolName, input, cwd).attributes
       : withRelativePaths(describeToolCall(toolName, input, UNKNOWN_CWD).attributes);
+  // Shared by every call with this input, and read-only from here on: frozen (lists too), so
+  // the exporter can keep the encodings of its lists once made.
+  for (const name in attributes) {
+    const value = attributes[name];
+    if (Array.isArray(value)) Object.freeze(value);
+  }
+  Object.freeze(attributes);
   if (key !== undefined) {
     if (descriptionCache.size >= DESCRIPTION_CACHE_SIZE) {
       const oldest = descriptionCache.keys().next().value;

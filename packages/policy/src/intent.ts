@@ -314,6 +314,9 @@ function signalsOf(call: CallRecord): readonly WeightedSignal[] {
   return parsed;
 }
 
+/** Labels of calls that change something (an edit, a write, a move, an install, a clean-up). */
+const CHANGE_LABEL = /^(write:|edit:|move$|run:install$|clean:)/;
+
 /** The intent of a set of calls (a turn, or the session). */
 export function classifyIntent(calls: readonly CallRecord[]): IntentVerdict {
   const scores = new Map<string, number>();
@@ -322,39 +325,45 @@ export function classifyIntent(calls: readonly CallRecord[]): IntentVerdict {
   for (const call of calls) {
     for (const signal of signalsOf(call)) {
       scores.set(signal.category, (scores.get(signal.category) ?? 0) + signal.weight);
-      const byLabel = labels.get(signal.category) ?? new Map<string, number>();
+      let byLabel = labels.get(signal.category);
+      if (byLabel === undefined) {
+        byLabel = new Map<string, number>();
+        labels.set(signal.category, byLabel);
+      }
       byLabel.set(signal.label, (byLabel.get(signal.label) ?? 0) + 1);
-      labels.set(signal.category, byLabel);
       if (signal.label === 'write:new-source') newSource += 1;
     }
   }
   // Refactoring changes several existing files (after searching for what to change) and adds
   // none: the edits' weight moves to refactor.
-  const editedFiles = [...(labels.get('refactor')?.keys() ?? [])].filter((label) =>
-    label.startsWith('edited:'),
-  );
+  const refactorLabels = labels.get('refactor');
+  let editedFiles = 0;
+  if (refactorLabels)
+    for (const label of refactorLabels.keys()) if (label.startsWith('edited:')) editedFiles++;
   const searches = labels.get('explore')?.get('search') ?? 0;
-  if (newSource === 0 && (editedFiles.length >= 3 || (editedFiles.length >= 2 && searches > 0))) {
+  if (newSource === 0 && (editedFiles >= 3 || (editedFiles >= 2 && searches > 0))) {
     const sourceEdits = labels.get('implement')?.get('edit:source') ?? 0;
     const testEdits = labels.get('test')?.get('edit:test') ?? 0;
     scores.set('implement', (scores.get('implement') ?? 0) - sourceEdits * 1.5);
     scores.set('test', (scores.get('test') ?? 0) - testEdits * 1.5);
     scores.set('refactor', (scores.get('refactor') ?? 0) + (sourceEdits + testEdits) * 1.5 + 2);
-    labels.get('refactor')?.set('edit:existing-files', editedFiles.length);
+    refactorLabels?.set('edit:existing-files', editedFiles);
   }
   // Reading is how every task starts: once the calls change something, reads are preparation
   // for that change, not exploration for its own sake.
-  const changes = [...labels.values()].some((byLabel) =>
-    [...byLabel.keys()].some((label) => /^(write:|edit:|move$|run:install$|clean:)/.test(label)),
-  );
+  let changes = false;
+  search: for (const byLabel of labels.values()) {
+    for (const label of byLabel.keys()) {
+      if (CHANGE_LABEL.test(label)) {
+        changes = true;
+        break search;
+      }
+    }
+  }
   if (changes) scores.set('explore', (scores.get('explore') ?? 0) * 0.3);
   // Reading around a diff or a pull request, changing nothing, is reviewing it.
   else if ((labels.get('review')?.get('git:review') ?? 0) > 0) {
     scores.set('review', (scores.get('review') ?? 0) + (scores.get('explore') ?? 0) * 0.5);
-  }
-  // Markers carry no weight and explain nothing on their own.
-  for (const byLabel of labels.values()) {
-    for (const label of [...byLabel.keys()]) if (label.startsWith('edited:')) byLabel.delete(label);
   }
   let best: string | undefined;
   let bestScore = 0;
@@ -369,7 +378,9 @@ export function classifyIntent(calls: readonly CallRecord[]): IntentVerdict {
     }
   }
   if (best === undefined) return { category: 'unknown', confidence: 0, signals: [] };
+  // Markers carry no weight and explain nothing on their own.
   const signals = [...(labels.get(best) ?? new Map<string, number>()).entries()]
+    .filter(([label]) => !label.startsWith('edited:'))
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .slice(0, 5)
     .map(([label, count]) => (count > 1 ? `${label} x${count}` : label));
