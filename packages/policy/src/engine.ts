@@ -36,8 +36,8 @@ import {
   recordedIdentities,
   ruleView,
   scopeView,
+  fillSessionView,
   sessionAggregates,
-  sessionView,
   toolFacts,
   toolFactsKey,
   toolView,
@@ -446,6 +446,8 @@ export class PolicyEngine implements Decider {
   private baselineCache: RuleView | undefined;
   private readonly rulesByPhase = new Map<string, number[]>();
   private scopeCache: Record<string, unknown> | undefined;
+  /** `decide`'s session part of the view, refilled by every call. */
+  private sessionScratch: Record<string, unknown> | undefined;
   /** `decide`'s per-field comparison cache, reused (zeroed) by every call. */
   private knownScratch: Uint8Array | undefined;
 
@@ -669,15 +671,23 @@ export class PolicyEngine implements Decider {
   /** Whether the test says the condition is false on this view. */
   private certainlyFalse(test: FalseWhen, view: RuleView, known: Uint8Array): boolean {
     switch (test.kind) {
+      // Loops rather than some/every: this runs for most rules of every call, and a closure
+      // per test was garbage for nothing.
       case 'any':
-        return test.parts.some((part) => this.certainlyFalse(part, view, known));
+        for (const part of test.parts) if (this.certainlyFalse(part, view, known)) return true;
+        return false;
       case 'all':
-        return test.parts.every((part) => this.certainlyFalse(part, view, known));
+        for (const part of test.parts) if (!this.certainlyFalse(part, view, known)) return false;
+        return true;
       case 'baseline':
-        return test.fields.every((field) => this.fieldAtBaseline(field, view, known));
+        for (const field of test.fields)
+          if (!this.fieldAtBaseline(field, view, known)) return false;
+        return true;
       case 'programs': {
         const programs = view.tool['programs'];
-        return Array.isArray(programs) && !programs.some((program) => test.programs.has(program));
+        if (!Array.isArray(programs)) return false;
+        for (const program of programs) if (test.programs.has(program)) return false;
+        return true;
       }
       case 'empty': {
         const { field } = test;
@@ -739,12 +749,15 @@ export class PolicyEngine implements Decider {
     tool['identity_switched'] = switched;
     tool['attributes'] = request.attributes;
     this.scopeCache ??= scopeView(this.scopes);
-    const view: RuleView = {
-      phase: request.phase,
-      tool,
-      session: sessionView(request, facts, aggregates, intents),
-      scope: this.scopeCache,
-    };
+    // The session part likewise: one object, refilled for each call.
+    const session = fillSessionView(
+      (this.sessionScratch ??= {}),
+      request,
+      facts,
+      aggregates,
+      intents,
+    );
+    const view: RuleView = { phase: request.phase, tool, session, scope: this.scopeCache };
 
     const matched: PolicyFinding[] = [];
     // Per field: 0 not compared yet, 1 at its baseline value, 2 not.
@@ -777,7 +790,8 @@ export class PolicyEngine implements Decider {
       }
       matched.push(this.findings[index]!);
     }
-    // The shared tool object keeps no call's attributes alive.
+    // The shared tool object keeps no call's attributes alive (the session object holds the
+    // last call's session until the next call: one per engine).
     tool['attributes'] = NO_ATTRIBUTES;
     const findings =
       existing === undefined || existing.findings.length === 0
@@ -890,10 +904,10 @@ export class PolicyEngine implements Decider {
 
   /** The rule's condition holds and none of its exceptions does. */
   private matches(rule: CompiledRule, view: RuleView): boolean {
-    return (
-      this.holds(rule, rule.condition, view) &&
-      !rule.exceptionConditions.some((exception) => this.holds(rule, exception, view))
-    );
+    if (!this.holds(rule, rule.condition, view)) return false;
+    for (const exception of rule.exceptionConditions)
+      if (this.holds(rule, exception, view)) return false;
+    return true;
   }
 
   /**
