@@ -780,6 +780,48 @@ export class WireSpan {
     return value;
   }
 
+  /**
+   * The first attribute of each of `keys` (UTF-8 bytes), found in one pass: `found[k]` is its
+   * index, or -1. False, with nothing found, once the span was changed or had attributes added
+   * (then `stringAttribute` answers).
+   */
+  firstAttributes(keys: readonly Buffer[], found: Int32Array): boolean {
+    if (this.#model || this.#added) return false;
+    found.fill(-1);
+    const { attributes, buf } = this.#body;
+    const last = this.#attributeFirst + this.#attributeCount;
+    for (let index = this.#attributeFirst; index < last; index++) {
+      const slot = index * SLOTS;
+      const keyStart = attributes[slot + 2]!;
+      const length = attributes[slot + 3]! - keyStart;
+      for (let k = 0; k < keys.length; k++) {
+        const keyBytes = keys[k]!;
+        if (found[k] !== -1 || keyBytes.length !== length) continue;
+        let same = true;
+        for (let offset = 0; offset < length; offset++) {
+          if (buf[keyStart + offset] !== keyBytes[offset]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) {
+          found[k] = index;
+          break;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** What `stringAttribute` gives for the attribute at `index` (from `firstAttributes`; -1: none). */
+  stringAttributeAt(index: number): string | undefined {
+    if (index < 0) return undefined;
+    const slot = index * SLOTS;
+    const { attributes } = this.#body;
+    const value = this.#valueAt(attributes[slot + 4]!, attributes[slot + 5]!, 0);
+    return typeof value === 'string' ? value : undefined;
+  }
+
   /** Whether the span has an attribute named `key`. */
   hasAttribute(key: string): boolean {
     if (this.#model) return this.#model.attributes.some((entry) => entry.key === key);

@@ -121,13 +121,39 @@ function workspaceIn(
   return undefined;
 }
 
+/**
+ * The attributes `push` reads of every span (`spanStringAttribute` of each): a received span
+ * finds them all in one pass over its attributes (`firstAttributes`) instead of one per key.
+ */
+const PUSH_KEYS = [
+  ATTR_SESSION_ID,
+  ATTR_GEN_AI_CONVERSATION_ID,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ...WORKSPACE_KEYS,
+] as const;
+const PUSH_KEY_BYTES = PUSH_KEYS.map((key) => Buffer.from(key));
+const PUSH_SESSION = 0;
+const PUSH_CONVERSATION = 1;
+const PUSH_OPERATION = 2;
+const PUSH_WORKSPACE = 3;
+/** Where `firstAttributes` found PUSH_KEYS on the span `push` is reading (one at a time). */
+const pushFound = new Int32Array(PUSH_KEYS.length);
+
+/** `spanStringAttribute(span, PUSH_KEYS[index])`, from `pushFound` when `found` says so. */
+function pushAttribute(span: OtlpSpan, found: boolean, index: number): string | undefined {
+  return found
+    ? (span as WireSpan).stringAttributeAt(pushFound[index]!)
+    : spanStringAttribute(span, PUSH_KEYS[index]!);
+}
+
 /** `workspaceIn` for a span's own attributes. */
 function workspaceOfSpan(
   span: OtlpSpan,
+  found: boolean,
   below: number,
 ): { rank: number; path: string } | undefined {
   for (let rank = 0; rank < below; rank++) {
-    const path = spanStringAttribute(span, WORKSPACE_KEYS[rank]!);
+    const path = pushAttribute(span, found, PUSH_WORKSPACE + rank);
     if (path !== undefined && path.startsWith('/')) return { rank, path };
   }
   return undefined;
@@ -174,8 +200,8 @@ function stringAttribute(
 }
 
 /** `roleOf` without converting the attributes of spans that cannot be tool, session or turn spans. */
-function roleOfSpan(span: OtlpSpan): SpanRole {
-  const operation = spanStringAttribute(span, ATTR_GEN_AI_OPERATION_NAME);
+function roleOfSpan(span: OtlpSpan, found: boolean): SpanRole {
+  const operation = pushAttribute(span, found, PUSH_OPERATION);
   if (
     operation === undefined &&
     span.name !== CLAUDE_CODE_TOOL_SPAN &&
@@ -336,11 +362,12 @@ export class PolicyProcessor {
         resourceSessions.set(item.resource, resourceSession);
       }
       const { span } = item;
+      const indexed = span instanceof WireSpan && span.firstAttributes(PUSH_KEY_BYTES, pushFound);
       const sessionId =
-        spanStringAttribute(span, ATTR_SESSION_ID) ??
+        pushAttribute(span, indexed, PUSH_SESSION) ??
         resourceSession ??
-        spanStringAttribute(span, ATTR_GEN_AI_CONVERSATION_ID);
-      const role = roleOfSpan(span);
+        pushAttribute(span, indexed, PUSH_CONVERSATION);
+      const role = roleOfSpan(span, indexed);
       // A request carries a session's spans together: touch its state once per run of them
       // (and, within the run, build no key string).
       let state: SessionState;
@@ -361,7 +388,7 @@ export class PolicyProcessor {
         // Found on any span of the session — the session span that names it ends (and is
         // evaluated) after the tool calls it contains.
         const found =
-          workspaceOfSpan(span, state.workspaceRank) ??
+          workspaceOfSpan(span, indexed, state.workspaceRank) ??
           workspaceIn(item.resource.resource?.attributes, state.workspaceRank);
         if (found) {
           state.workspace = found.path;

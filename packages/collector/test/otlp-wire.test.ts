@@ -187,15 +187,26 @@ describe('decodeProtobufWire', () => {
     );
   });
 
-  it('reads one attribute as the flat record has it (last value kept, maps left out)', () => {
+  it('reads single attributes as the flat record and stringAttribute have them', () => {
     const wire = decodeProtobufWire(bytes, LIMITS).request;
     for (const span of spansOf(wire)) {
       const flat = attributesOf(span.attributes);
       const fresh = spansOf(decodeProtobufWire(bytes, LIMITS).request).find(
         (candidate) => candidate.spanId === span.spanId,
       ) as WireSpan;
-      for (const key of [ATTR_SESSION_ID, 'dup', 'n', 'missing', 'tool_name', 'map'])
-        assert.deepEqual(fresh.flatValue(key), flat[key]);
+      const keys = [ATTR_SESSION_ID, 'dup', 'n', 'missing', 'tool_name', 'map'];
+      for (const key of keys) assert.deepEqual(fresh.flatValue(key), flat[key]);
+      // All in one pass, each as `stringAttribute` (the first attribute of the key) has it.
+      const found = new Int32Array(keys.length);
+      assert.ok(
+        fresh.firstAttributes(
+          keys.map((key) => Buffer.from(key)),
+          found,
+        ),
+      );
+      keys.forEach((key, index) =>
+        assert.equal(fresh.stringAttributeAt(found[index]!), fresh.stringAttribute(key)),
+      );
     }
   });
 
