@@ -948,7 +948,8 @@ export class WireSpan {
     let appended: Uint8Array[] | undefined;
     let length = this.#end - this.#start;
     if (this.#added) {
-      for (const [key, value] of this.#added) {
+      // forEach rather than for-of: no [key, value] pair per attribute.
+      this.#added.forEach((value, key) => {
         const bytes = attributeBytes(9, key, value);
         const index = this.#attributeIndex(keyBytesOf(key));
         if (index < 0) (appended ??= []).push(bytes);
@@ -960,7 +961,7 @@ export class WireSpan {
           length -= end - at;
         }
         length += bytes.length;
-      }
+      });
     }
     let events: EventTemplate[] | undefined;
     if (this.#addedEvents) {
