@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import type { SpanAttributes } from '@agent-otel/core';
 import {
   ATTR_AGENT_INTENT_CONFIDENCE,
   ATTR_AGENT_POLICY_VIOLATED,
@@ -165,13 +166,16 @@ describe('decodeProtobufWire', () => {
   it('encodes events with shared frozen attributes with the time of each span', () => {
     // The processor's violation events share one frozen attribute object per rule list: the
     // exporter keeps their encoding, and must still write every span's time.
-    const attributes = Object.freeze({ rule: 'r', ids: Object.freeze(['a', 'b']), count: 2 });
+    const ids = ['a', 'b'];
+    Object.freeze(ids);
+    const attributes: SpanAttributes = { rule: 'r', ids, count: 2 };
+    Object.freeze(attributes);
     const times = ['1', '18446744073709551615', '1700000000123456789'];
     const eager = decodeProtobufBody(bytes, LIMITS).request;
     const wire = decodeProtobufWire(bytes, LIMITS).request;
     for (const request of [eager, wire]) {
       spansOf(request).forEach((span, index) => {
-        addSpanAttributes(span, { ids: attributes.ids });
+        addSpanAttributes(span, { ids });
         addSpanEvent(span, {
           timeUnixNano: times[index % times.length]!,
           name: 'agent.policy.violation',
