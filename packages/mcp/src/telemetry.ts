@@ -447,6 +447,25 @@ function buildTemplate(
   };
 }
 
+/** A `tools/call`'s arguments on its span, when content capture is on (always redacted). */
+function captureArguments(
+  span: Span,
+  source: TelemetrySource,
+  method: string,
+  params: ParamsView,
+): void {
+  if (
+    method === MCP_METHOD_NAME_VALUE_TOOLS_CALL &&
+    params.arguments !== undefined &&
+    source.captureContent()
+  ) {
+    span.setAttribute(
+      ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
+      capturedContent(params.arguments, source.maxContentLength()),
+    );
+  }
+}
+
 /** Starts a span from a template: its start attributes to `startSpan`, the rest set after. */
 function startFromTemplate(
   source: TelemetrySource,
@@ -546,16 +565,7 @@ export function startOutgoing(
   if (isRequest && typeof instance._requestMessageId === 'number') {
     span.setAttribute(ATTR_JSONRPC_REQUEST_ID, String(instance._requestMessageId));
   }
-  if (
-    method === MCP_METHOD_NAME_VALUE_TOOLS_CALL &&
-    params.arguments !== undefined &&
-    source.captureContent()
-  ) {
-    span.setAttribute(
-      ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
-      capturedContent(params.arguments, source.maxContentLength()),
-    );
-  }
+  captureArguments(span, source, method, params);
   const operation = new Operation(
     source,
     instance,
@@ -607,16 +617,7 @@ export function startIncoming(
   if (typeof requestId === 'string' || typeof requestId === 'number') {
     span.setAttribute(ATTR_JSONRPC_REQUEST_ID, String(requestId));
   }
-  if (
-    method === MCP_METHOD_NAME_VALUE_TOOLS_CALL &&
-    params.arguments !== undefined &&
-    source.captureContent()
-  ) {
-    span.setAttribute(
-      ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
-      capturedContent(params.arguments, source.maxContentLength()),
-    );
-  }
+  captureArguments(span, source, method, params);
   return new Operation(
     source,
     instance,
