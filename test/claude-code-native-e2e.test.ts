@@ -58,6 +58,30 @@ const READ_ENV = 'toolu_native_read_env';
 const READ_SOURCE = 'toolu_native_read_src';
 const CURL_POST = 'toolu_native_curl';
 
+/**
+ * The pipeline of these tests: a tap (a receiver that forwards) → the collector (recommended
+ * ruleset, state in the sandbox) → a loopback backend.
+ */
+async function startPipeline(
+  box: Sandbox,
+): Promise<{ backend: OtlpReceiver; collector: RunningCollector; tap: OtlpReceiver }> {
+  const backend = await startOtlpReceiver();
+  const stateDir = join(box.root, 'collector-state');
+  mkdirSync(stateDir);
+  const collector = await startCollector([
+    '--export-otlp',
+    backend.url,
+    '--no-export-file',
+    '--no-terminal',
+    '--state-dir',
+    stateDir,
+    '--window-ms',
+    '200',
+  ]);
+  const tap = await startOtlpReceiver({ forwardTo: collector.url });
+  return { backend, collector, tap };
+}
+
 let sandbox: Sandbox;
 let standIn: AnthropicStandIn;
 let backend: OtlpReceiver;
@@ -101,20 +125,7 @@ before(async () => {
     ],
     finalText: 'The settings look fine.',
   });
-  backend = await startOtlpReceiver();
-  const stateDir = join(sandbox.root, 'collector-state');
-  mkdirSync(stateDir);
-  collector = await startCollector([
-    '--export-otlp',
-    backend.url,
-    '--no-export-file',
-    '--no-terminal',
-    '--state-dir',
-    stateDir,
-    '--window-ms',
-    '200',
-  ]);
-  tap = await startOtlpReceiver({ forwardTo: collector.url });
+  ({ backend, collector, tap } = await startPipeline(sandbox));
   run = await runClaude({
     prompt: 'Check that the deployment settings are correct',
     sandbox,
@@ -398,20 +409,7 @@ describe('the plugin and native telemetry together through the collector', () =>
         ],
       ],
     });
-    const backend = await startOtlpReceiver();
-    const stateDir = join(sandbox.root, 'collector-state');
-    mkdirSync(stateDir);
-    const collector = await startCollector([
-      '--export-otlp',
-      backend.url,
-      '--no-export-file',
-      '--no-terminal',
-      '--state-dir',
-      stateDir,
-      '--window-ms',
-      '200',
-    ]);
-    const tap = await startOtlpReceiver({ forwardTo: collector.url });
+    const { backend, collector, tap } = await startPipeline(sandbox);
     const hookEnv = {
       AGENT_OTEL_ENDPOINT: tap.url,
       AGENT_OTEL_STATE_DIR: join(sandbox.root, 'agent-otel-state'),
