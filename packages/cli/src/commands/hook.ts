@@ -27,7 +27,7 @@ async function readStdin(): Promise<string> {
  * below the package) — not `process.argv[1]`, which is the plugin's launcher when Claude Code
  * runs the hook.
  */
-export function flusherCommand(): string[] {
+function flusherCommand(): string[] {
   return [
     process.execPath,
     fileURLToPath(new URL('../../bin/agent-otel.js', import.meta.url)),
