@@ -294,8 +294,8 @@ export async function startAnthropicStandIn(script: ModelScript): Promise<Anthro
   }
 
   async function handleMessages(request: IncomingMessage, response: ServerResponse, path: string) {
-    const raw = await readBody(request);
-    if (raw === undefined) {
+    // A request the stand-in cannot read is recorded (tests count requests) and refused.
+    const refuse = (status: number, message: string): void => {
       requests.push({
         method: 'POST',
         path,
@@ -303,34 +303,21 @@ export async function startAnthropicStandIn(script: ModelScript): Promise<Anthro
         conversation: 'auxiliary',
         answeredToolUseIds: [],
       });
-      sendError(response, 413, `request body over ${MAX_BODY_BYTES} bytes`);
-      return;
+      sendError(response, status, message);
+    };
+    const raw = await readBody(request);
+    if (raw === undefined) {
+      return refuse(413, `request body over ${MAX_BODY_BYTES} bytes`);
     }
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw.toString('utf8'));
     } catch {
-      requests.push({
-        method: 'POST',
-        path,
-        body: undefined,
-        conversation: 'auxiliary',
-        answeredToolUseIds: [],
-      });
-      sendError(response, 400, 'body is not JSON');
-      return;
+      return refuse(400, 'body is not JSON');
     }
     const result = messagesRequestSchema.safeParse(parsed);
     if (!result.success) {
-      requests.push({
-        method: 'POST',
-        path,
-        body: undefined,
-        conversation: 'auxiliary',
-        answeredToolUseIds: [],
-      });
-      sendError(response, 400, `not a Messages request: ${result.error.issues[0]?.message}`);
-      return;
+      return refuse(400, `not a Messages request: ${result.error.issues[0]?.message}`);
     }
     const body = result.data;
     counter += 1;
