@@ -6,7 +6,7 @@
  * "a secret was read, then data left" right. Session state has a TTL and a size bound.
  */
 import { diag } from '@opentelemetry/api';
-import { highestSeverity, policyTags, strongestAction } from '@agent-otel/core';
+import { policyTags } from '@agent-otel/core';
 import type {
   Decider,
   DeciderState,
@@ -30,6 +30,8 @@ import {
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_SESSION_ID,
   AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR,
+  POLICY_ACTIONS,
+  POLICY_SEVERITIES,
 } from '@agent-otel/semconv';
 import type { PolicyAction, PolicySeverity } from '@agent-otel/semconv';
 import {
@@ -183,10 +185,6 @@ interface SessionState {
   heldSince: number;
   /** When the last span arrived. */
   lastSeen: number;
-}
-
-interface Evaluated extends Held {
-  readonly attributes: SpanAttributes;
 }
 
 /** The string value of one attribute of a key/value list, without converting the whole list. */
@@ -477,15 +475,12 @@ export class PolicyProcessor {
   #evaluate(state: SessionState, held: Held): void {
     // Only tool, session and turn spans matter to policy and intent; the rest pass untouched.
     if (held.role === 'other') return;
-    const entry: Evaluated = {
-      item: held.item,
-      role: held.role,
-      orderKey: held.orderKey,
-      attributes: spanAttributes(held.item.span),
-    };
+    // The held entry and its attributes, not a new object joining them per span.
+    const entry = held;
+    const attributes = spanAttributes(held.item.span);
     const session = entry.role === 'session';
-    for (const key in entry.attributes) {
-      const value = entry.attributes[key];
+    for (const key in attributes) {
+      const value = attributes[key];
       if (value === undefined) continue;
       if (session ? key !== ATTR_AGENT_TURN_ID : isSessionAttribute(key)) {
         if (session || state.attributes[key] === undefined) state.attributes[key] = value;
@@ -494,9 +489,9 @@ export class PolicyProcessor {
     const decider = this.#options.decider;
     if (!decider) return;
     try {
-      if (entry.role === 'tool') this.#evaluateTool(state, entry, decider);
-      else if (entry.role === 'session') this.#summarise(state, entry, decider);
-      else if (entry.role === 'turn') this.#tagTurnIntent(state, entry, decider);
+      if (entry.role === 'tool') this.#evaluateTool(state, entry, attributes, decider);
+      else if (entry.role === 'session') this.#summarise(state, entry, attributes, decider);
+      else if (entry.role === 'turn') this.#tagTurnIntent(state, entry, attributes, decider);
     } catch (error) {
       this.counters.decideErrors++;
       if (this.counters.decideErrors === 1 || this.counters.decideErrors % 1000 === 0) {
@@ -507,13 +502,18 @@ export class PolicyProcessor {
     }
   }
 
-  #evaluateTool(state: SessionState, entry: Evaluated, decider: Decider): void {
+  #evaluateTool(
+    state: SessionState,
+    entry: Held,
+    attributes: SpanAttributes,
+    decider: Decider,
+  ): void {
     const { span } = entry.item;
     const view = toolViewOf(
       span.name,
       span.spanId,
       span.traceId,
-      entry.attributes,
+      attributes,
       state.workspace ?? this.#options.defaultCwd,
     );
     if (!view) return;
@@ -535,10 +535,7 @@ export class PolicyProcessor {
     this.#record(state, decision.findings);
     // A span already tagged upstream (the hook or the SDK) keeps its tags: tagging it again
     // would duplicate its violation events. Its findings still count for the session.
-    if (
-      decision.findings.length === 0 ||
-      entry.attributes[ATTR_AGENT_POLICY_ENFORCED_BY] !== undefined
-    ) {
+    if (decision.findings.length === 0 || attributes[ATTR_AGENT_POLICY_ENFORCED_BY] !== undefined) {
       return;
     }
     const tags = collectorTags(decision.findings);
@@ -558,18 +555,27 @@ export class PolicyProcessor {
 
   #record(state: SessionState, findings: readonly PolicyFinding[]): void {
     if (findings.length === 0) return;
-    const severities: PolicySeverity[] = [];
-    const actions: PolicyAction[] = [];
+    // highestSeverity / strongestAction of the findings' values followed by the session's so
+    // far, folded in that order without a list of them.
+    let severity = findings[0]!.severity;
+    let action = findings[0]!.action;
     for (const finding of findings) {
       state.ruleIds.add(finding.ruleId);
-      severities.push(finding.severity);
-      actions.push(finding.action);
+      if (POLICY_SEVERITIES.indexOf(finding.severity) > POLICY_SEVERITIES.indexOf(severity))
+        severity = finding.severity;
+      if (POLICY_ACTIONS.indexOf(finding.action) > POLICY_ACTIONS.indexOf(action))
+        action = finding.action;
     }
     state.violationCount += findings.length;
-    if (state.severity) severities.push(state.severity);
-    state.severity = highestSeverity(severities);
-    if (state.action) actions.push(state.action);
-    state.action = strongestAction(actions);
+    if (
+      state.severity &&
+      POLICY_SEVERITIES.indexOf(state.severity) > POLICY_SEVERITIES.indexOf(severity)
+    )
+      severity = state.severity;
+    state.severity = severity;
+    if (state.action && POLICY_ACTIONS.indexOf(state.action) > POLICY_ACTIONS.indexOf(action))
+      action = state.action;
+    state.action = action;
   }
 
   #intentAttributes(decider: Decider, state: SessionState, turnId?: string): SpanAttributes {
@@ -584,16 +590,16 @@ export class PolicyProcessor {
     };
   }
 
-  #summarise(state: SessionState, entry: Evaluated, decider: Decider): void {
+  #summarise(state: SessionState, entry: Held, own: SpanAttributes, decider: Decider): void {
     const { span } = entry.item;
     // Claude Code's interaction span is one prompt: its intent is that turn's (its trace).
     const turnId = span.name.startsWith('session ') ? undefined : span.traceId;
     // Like tool spans, a session span tagged upstream keeps its summary and intent.
     const attributes: SpanAttributes =
-      entry.attributes[ATTR_AGENT_INTENT_CATEGORY] === undefined
+      own[ATTR_AGENT_INTENT_CATEGORY] === undefined
         ? this.#intentAttributes(decider, state, turnId)
         : {};
-    const taggedUpstream = entry.attributes[ATTR_AGENT_POLICY_ENFORCED_BY] !== undefined;
+    const taggedUpstream = own[ATTR_AGENT_POLICY_ENFORCED_BY] !== undefined;
     if (state.violationCount > 0 && state.severity && !taggedUpstream) {
       attributes[ATTR_AGENT_POLICY_VIOLATED] = true;
       attributes[ATTR_AGENT_POLICY_RULE_IDS] = [...state.ruleIds];
@@ -607,9 +613,14 @@ export class PolicyProcessor {
     this.counters.tagged++;
   }
 
-  #tagTurnIntent(state: SessionState, entry: Evaluated, decider: Decider): void {
-    if (entry.attributes[ATTR_AGENT_INTENT_CATEGORY] !== undefined) return;
-    const turnId = entry.attributes[ATTR_AGENT_TURN_ID];
+  #tagTurnIntent(
+    state: SessionState,
+    entry: Held,
+    attributes: SpanAttributes,
+    decider: Decider,
+  ): void {
+    if (attributes[ATTR_AGENT_INTENT_CATEGORY] !== undefined) return;
+    const turnId = attributes[ATTR_AGENT_TURN_ID];
     if (typeof turnId !== 'string') return;
     const intent = this.#intentAttributes(decider, state, turnId);
     if (Object.keys(intent).length === 0) return;

@@ -222,6 +222,11 @@ interface FactsMemo {
   /** The call's intent signals when it has no findings (shared by records: never changed). */
   signals?: string[];
   /**
+   * The signals of the last list of findings a call with these facts had (the same rules
+   * match the same input: mostly the same list), shared by records likewise.
+   */
+  findingSignals?: { readonly findings: readonly PolicyFinding[]; readonly signals: string[] };
+  /**
    * The view's `tool` variable for these facts, shared by calls: only `identity_switched` and
    * `attributes` are set, by `decide`, for the call being decided (and cleared after it).
    */
@@ -254,6 +259,26 @@ function recordLists(facts: ToolFacts, identities: readonly string[]): RecordLis
     externalHosts: union(facts.externalHosts),
     identities: union(identities),
   };
+}
+
+/** Whether two lists hold the same findings (the engine's shared objects) in the same order. */
+function sameFindings(a: readonly PolicyFinding[], b: readonly PolicyFinding[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+  return true;
+}
+
+/**
+ * `callSignals(memo.facts, findings)`, remembered for the last list of findings: a pure
+ * function of the facts and the findings' rule ids, categories and severities, and a list of
+ * the same finding objects has the same of those.
+ */
+function signalsWithFindings(memo: FactsMemo, findings: readonly PolicyFinding[]): string[] {
+  const last = memo.findingSignals;
+  if (last !== undefined && sameFindings(last.findings, findings)) return last.signals;
+  const signals = callSignals(memo.facts, findings);
+  memo.findingSignals = { findings, signals };
+  return signals;
 }
 
 /**
@@ -816,7 +841,7 @@ export class PolicyEngine implements Decider {
     const signals =
       findings.length === 0
         ? (memo.signals ??= callSignals(facts, findings))
-        : callSignals(facts, findings);
+        : signalsWithFindings(memo, findings);
     // Fields in the same order as ever (the state's JSON is unchanged), optional ones only when
     // set: one object literal for the usual shapes, field by field for calls to MCP servers.
     let record: CallRecord;

@@ -108,6 +108,8 @@ interface Running<T> {
   aggregates: T | undefined;
   /** The highest seq folded into `aggregates`. */
   maxSeq: number;
+  /** Bumped by every `storeCall`: what was worked out from the records at one value holds. */
+  version: number;
 }
 
 const running = new WeakMap<EngineState, Running<unknown>>();
@@ -115,10 +117,23 @@ const running = new WeakMap<EngineState, Running<unknown>>();
 function runningOf(state: EngineState): Running<unknown> {
   let entry = running.get(state);
   if (!entry) {
-    entry = { count: Object.keys(state.calls).length, aggregates: undefined, maxSeq: -Infinity };
+    entry = {
+      count: Object.keys(state.calls).length,
+      aggregates: undefined,
+      maxSeq: -Infinity,
+      version: 0,
+    };
     running.set(state, entry);
   }
   return entry;
+}
+
+/**
+ * A number that changes whenever `storeCall` changes the state's records (the engine only
+ * changes them through it), for results derived from the records alone.
+ */
+export function stateVersion(state: EngineState): number {
+  return runningOf(state).version;
 }
 
 /**
@@ -143,6 +158,7 @@ export function aggregatesBefore<T extends { add(call: CallRecord): void }>(
 /** Stores a call's record, merging with what an earlier view of the same call recorded. */
 export function storeCall(state: EngineState, callId: string, record: CallRecord): void {
   const entry = runningOf(state);
+  entry.version++;
   const replaced = state.calls[callId] !== undefined;
   state.calls[callId] = record;
   if (replaced) {

@@ -5,12 +5,56 @@
  */
 import type { DeciderState, IntentVerdict } from '@agent-otel/core';
 import { classifyIntent } from './intent.js';
-import { allCalls, engineState } from './session-state.js';
+import { allCalls, engineState, stateVersion } from './session-state.js';
+import type { EngineState } from './session-state.js';
+
+/**
+ * The verdicts of the last state asked about, while its records stay as they were: a collector
+ * asks for a turn's intent and then its session's (our turn and session spans, ended one after
+ * the other) and a session of one turn classifies the same calls twice. One state only, so
+ * nothing is kept for the sessions asked about before it.
+ */
+interface VerdictMemo {
+  readonly state: EngineState;
+  readonly version: number;
+  /** The whole session's verdict (null: not worked out yet). */
+  all: IntentVerdict | undefined | null;
+  readonly turns: Map<string, IntentVerdict | undefined>;
+}
+
+let memo: VerdictMemo | undefined;
+
+/** A verdict of the memo as the caller's own (its signals a list of its own). */
+function copied(verdict: IntentVerdict | undefined): IntentVerdict | undefined {
+  return verdict === undefined
+    ? undefined
+    : { category: verdict.category, confidence: verdict.confidence, signals: [...verdict.signals] };
+}
 
 /** The intent of one turn (with `turnId`) or of the whole session; undefined before any call. */
 export function intentFromState(state: DeciderState, turnId?: string): IntentVerdict | undefined {
-  const calls = allCalls(engineState(state));
-  const selected = turnId === undefined ? calls : calls.filter((call) => call.turn === turnId);
-  if (selected.length === 0) return undefined;
-  return classifyIntent(selected);
+  const engine = engineState(state);
+  const version = stateVersion(engine);
+  if (memo === undefined || memo.state !== engine || memo.version !== version) {
+    memo = { state: engine, version, all: null, turns: new Map() };
+  }
+  if (turnId === undefined) {
+    if (memo.all === null) {
+      const calls = allCalls(engine);
+      memo.all = calls.length === 0 ? undefined : classifyIntent(calls);
+    }
+    return copied(memo.all);
+  }
+  if (memo.turns.has(turnId)) return copied(memo.turns.get(turnId));
+  const calls = allCalls(engine);
+  const selected = calls.filter((call) => call.turn === turnId);
+  let verdict: IntentVerdict | undefined;
+  if (selected.length === 0) verdict = undefined;
+  else if (selected.length === calls.length) {
+    // Every call is of this turn: the same list of records as the session's.
+    if (memo.all === null) memo.all = classifyIntent(calls);
+    verdict = memo.all;
+  } else verdict = classifyIntent(selected);
+  memo.turns.set(turnId, verdict);
+  return copied(verdict);
 }

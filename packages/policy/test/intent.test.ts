@@ -1,9 +1,12 @@
 /** The intent classifier on session shapes coding agents produce every day (docs/intent.md). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadPolicy, replayHookEvents } from '../src/index.js';
+import { describeToolCall } from '@agent-otel/core';
+import type { DeciderState, DecisionRequest } from '@agent-otel/core';
+import { classifyIntent, intentFromState, loadPolicy, replayHookEvents } from '../src/index.js';
 import { fileKind } from '../src/intent.js';
-import { WORKSPACE, bash, edit, hookPayloads, read, write } from './helpers.js';
+import type { CallRecord } from '../src/session-state.js';
+import { SESSION_ID, WORKSPACE, bash, edit, hookPayloads, read, write } from './helpers.js';
 import type { TestCall } from './helpers.js';
 
 const engine = loadPolicy();
@@ -122,5 +125,64 @@ describe('fileKind', () => {
       ].map(fileKind),
       ['test', 'test', 'config', 'config', 'config', 'config', 'doc', 'doc', 'log', 'source'],
     );
+  });
+});
+
+describe('intentFromState', () => {
+  const request = (call: TestCall, index: number): DecisionRequest => ({
+    phase: 'post_tool',
+    sessionId: SESSION_ID,
+    turnId: call.turn ?? 'turn-1',
+    toolCallId: `toolu_${index}`,
+    attributes: {
+      ...describeToolCall(call.tool, call.input, WORKSPACE).attributes,
+      'agent.workspace.path': WORKSPACE,
+    },
+    sessionAttributes: { 'agent.workspace.path': WORKSPACE },
+    enforcedBy: 'collector',
+    timeMs: index,
+  });
+  /** The verdict classified afresh from the state's records (nothing remembered). */
+  const fresh = (state: DeciderState, turnId?: string) => {
+    const records = Object.values(
+      (state.data['policy'] as { calls: Record<string, CallRecord> }).calls,
+    ).filter((call) => turnId === undefined || call.turn === turnId);
+    return records.length === 0 ? undefined : classifyIntent(records);
+  };
+
+  it('answers as a fresh classification after every call, for turns and the session', () => {
+    const calls: TestCall[] = [
+      read(`${WORKSPACE}/src/a.ts`),
+      edit(`${WORKSPACE}/src/a.ts`),
+      { ...bash('npm test'), turn: 'turn-2' },
+      { ...edit(`${WORKSPACE}/src/b.ts`), turn: 'turn-2' },
+      read(`${WORKSPACE}/.env`),
+    ];
+    const state: DeciderState = { data: {} };
+    const other: DeciderState = { data: {} };
+    engine.decide(request(bash('ls'), 0), other);
+    calls.forEach((call, index) => {
+      engine.decide(request(call, index), state);
+      // Asked in the collector's order (a turn, then the session) and again, between two
+      // states: each answer is the one its records give now.
+      for (const asked of [state, other, state]) {
+        for (const turnId of ['turn-1', undefined, 'turn-2', 'turn-1', undefined, 'none'])
+          assert.deepEqual(intentFromState(asked, turnId), fresh(asked, turnId));
+      }
+    });
+    // A call seen again (its record replaced) changes the answer too.
+    engine.decide(request(write(`${WORKSPACE}/src/new.ts`), 0), state);
+    assert.deepEqual(intentFromState(state), fresh(state));
+    assert.deepEqual(intentFromState(state, 'turn-1'), fresh(state, 'turn-1'));
+  });
+
+  it('gives every caller its own verdict', () => {
+    const state: DeciderState = { data: {} };
+    engine.decide(request(edit(`${WORKSPACE}/src/a.ts`), 0), state);
+    const first = intentFromState(state)!;
+    (first.signals as string[]).push('changed by the caller');
+    assert.notEqual(intentFromState(state), first);
+    assert.deepEqual(intentFromState(state), fresh(state));
+    assert.deepEqual(intentFromState(state, 'turn-1'), fresh(state));
   });
 });
