@@ -10,6 +10,7 @@ import { policyTags } from '@agent-otel/core';
 import type {
   Decider,
   DeciderState,
+  DecisionRequest,
   PolicyFinding,
   PolicyTags,
   SpanAttributes,
@@ -277,6 +278,19 @@ function frozenTags(tags: PolicyTags): PolicyTags {
   return Object.freeze(tags);
 }
 
+/** Whether held spans are already in `orderKey` order (ties in any order: the sort is stable). */
+function inOrder(held: readonly Held[]): boolean {
+  for (let index = 1; index < held.length; index++)
+    if (held[index - 1]!.orderKey > held[index]!.orderKey) return false;
+  return true;
+}
+
+/** Whether a record has a key (without a list of its keys). */
+function hasKeys(attributes: SpanAttributes): boolean {
+  for (const key in attributes) if (Object.hasOwn(attributes, key)) return true;
+  return false;
+}
+
 /** The longest a session's spans are held, in windows, when spans keep arriving. */
 const MAX_HOLD_WINDOWS = 4;
 
@@ -435,9 +449,13 @@ export class PolicyProcessor {
         this.#insertDue({ key: due.key, dueAt });
         continue;
       }
-      const held = state.held.sort((a, b) =>
-        a.orderKey < b.orderKey ? -1 : a.orderKey > b.orderKey ? 1 : 0,
-      );
+      // Spans mostly arrive in order: sorted only when they did not (the sort is stable, so
+      // an ordered list is what it would give, without its temporary copy).
+      const held = inOrder(state.held)
+        ? state.held
+        : state.held.sort((a, b) =>
+            a.orderKey < b.orderKey ? -1 : a.orderKey > b.orderKey ? 1 : 0,
+          );
       state.held = [];
       this.#heldCount -= held.length;
       for (const entry of held) {
@@ -518,20 +536,30 @@ export class PolicyProcessor {
     );
     if (!view) return;
     const sessionId = state.attributes[ATTR_SESSION_ID];
-    const decision = decider.decide(
-      {
-        phase: 'post_tool',
-        sessionId: typeof sessionId === 'string' ? sessionId : state.key,
-        ...(view.turnId !== undefined ? { turnId: view.turnId } : {}),
-        toolCallId: view.toolCallId,
-        attributes: view.attributes,
-        sessionAttributes: state.attributes,
-        enforcedBy: AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR,
-        timeMs: startMsOf(span),
-      },
-      state.decider,
-    );
-    if (Object.keys(view.derived).length > 0) addSpanAttributes(span, view.derived);
+    // The same request with or without a turn, as one object literal each (no spread).
+    const request: DecisionRequest =
+      view.turnId !== undefined
+        ? {
+            phase: 'post_tool',
+            sessionId: typeof sessionId === 'string' ? sessionId : state.key,
+            turnId: view.turnId,
+            toolCallId: view.toolCallId,
+            attributes: view.attributes,
+            sessionAttributes: state.attributes,
+            enforcedBy: AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR,
+            timeMs: startMsOf(span),
+          }
+        : {
+            phase: 'post_tool',
+            sessionId: typeof sessionId === 'string' ? sessionId : state.key,
+            toolCallId: view.toolCallId,
+            attributes: view.attributes,
+            sessionAttributes: state.attributes,
+            enforcedBy: AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR,
+            timeMs: startMsOf(span),
+          };
+    const decision = decider.decide(request, state.decider);
+    if (hasKeys(view.derived)) addSpanAttributes(span, view.derived);
     this.#record(state, decision.findings);
     // A span already tagged upstream (the hook or the SDK) keeps its tags: tagging it again
     // would duplicate its violation events. Its findings still count for the session.
@@ -608,7 +636,7 @@ export class PolicyProcessor {
       attributes[ATTR_AGENT_POLICY_VIOLATION_COUNT] = state.violationCount;
       attributes[ATTR_AGENT_POLICY_ENFORCED_BY] = AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR;
     }
-    if (Object.keys(attributes).length === 0) return;
+    if (!hasKeys(attributes)) return;
     addSpanAttributes(span, attributes);
     this.counters.tagged++;
   }
@@ -623,7 +651,7 @@ export class PolicyProcessor {
     const turnId = attributes[ATTR_AGENT_TURN_ID];
     if (typeof turnId !== 'string') return;
     const intent = this.#intentAttributes(decider, state, turnId);
-    if (Object.keys(intent).length === 0) return;
+    if (!hasKeys(intent)) return;
     addSpanAttributes(entry.item.span, intent);
     this.counters.tagged++;
   }

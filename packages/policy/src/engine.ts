@@ -39,7 +39,7 @@ import {
   fillSessionView,
   sessionAggregates,
   toolFacts,
-  toolFactsKey,
+  FactsIndex,
   toolView,
 } from './view.js';
 import type { RuleView, ToolFacts } from './view.js';
@@ -463,7 +463,7 @@ export class PolicyEngine implements Decider {
    * Per distinct tool input (`toolFactsKey`): the call's facts and the outcomes of tool-only
    * rules (-1 unknown, 0 no, 1 match).
    */
-  private readonly outcomes = new Map<string, FactsMemo>();
+  private readonly outcomes = new FactsIndex<FactsMemo>();
   /** Per rule (same index): its finding (shared by every call that matches: never changed). */
   private readonly findings: readonly PolicyFinding[];
   /** Per rule (same index): when its condition is certainly false; undefined: no such test. */
@@ -940,18 +940,20 @@ export class PolicyEngine implements Decider {
    * input (facts are a pure function of it; they are shared, never changed).
    */
   private factsOf(request: DecisionRequest): FactsMemo {
-    const key = toolFactsKey(request);
-    let memo = this.outcomes.get(key);
+    let node = this.outcomes.node(request);
+    let memo = node.value;
     if (memo === undefined) {
       memo = {
         facts: toolFacts(request, this.scopes),
         outcomes: new Int8Array(this.rules.length).fill(-1),
       };
+      // Full: start afresh (a memo is a pure function of its key: forgetting changes no result).
       if (this.outcomes.size >= OUTCOME_CACHE_SIZE) {
-        const oldest = this.outcomes.keys().next().value;
-        if (oldest !== undefined) this.outcomes.delete(oldest);
+        this.outcomes.clear();
+        node = this.outcomes.node(request);
       }
-      this.outcomes.set(key, memo);
+      node.value = memo;
+      this.outcomes.size++;
     }
     return memo;
   }

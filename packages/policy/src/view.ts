@@ -222,6 +222,75 @@ export function toolFactsKey(request: DecisionRequest): string {
   return key;
 }
 
+/** One step of a `FactsIndex`: the value of the key it names, and the steps after it. */
+export interface FactsIndexNode<T> {
+  value?: T;
+  /** Per slot (0 the workspace, 1 + FACT_KEYS position), children by primitive value. */
+  next?: (Map<unknown, FactsIndexNode<T>> | undefined)[];
+  /** Per slot, children by `factKeyPart` of a value that is not a primitive (a list). */
+  parts?: (Map<string, FactsIndexNode<T>> | undefined)[];
+}
+
+/**
+ * Values per distinct `toolFactsKey`, found without building the key: a tree with one step per
+ * part of the key (the workspace, then each present FACT_KEYS value with its position), so a
+ * lookup makes no string. Two requests reach the same node exactly when their keys are equal:
+ * strings, booleans and undefined step by themselves, numbers by value (as `String` tells them
+ * apart: NaN is NaN, -0 is 0), anything else by its `factKeyPart`.
+ */
+export class FactsIndex<T> {
+  #root: FactsIndexNode<T> = {};
+  /** Nodes given a value since the last `clear`. */
+  size = 0;
+
+  /** The node of a request's key, made when missing (set its `value`, count it in `size`). */
+  node(request: DecisionRequest): FactsIndexNode<T> {
+    let node = step(this.#root, 0, request.sessionAttributes[ATTR_AGENT_WORKSPACE_PATH]);
+    const attributes = request.attributes;
+    for (let index = 0; index < FACT_KEYS.length; index++) {
+      const value = attributes[FACT_KEYS[index]!];
+      if (value !== undefined) node = step(node, index + 1, value);
+    }
+    return node;
+  }
+
+  clear(): void {
+    this.#root = {};
+    this.size = 0;
+  }
+}
+
+function step<T>(node: FactsIndexNode<T>, slot: number, value: unknown): FactsIndexNode<T> {
+  const kind = typeof value;
+  if (kind === 'string' || kind === 'number' || kind === 'boolean' || kind === 'undefined') {
+    const maps = (node.next ??= []);
+    let map = maps[slot];
+    if (map === undefined) {
+      map = new Map();
+      maps[slot] = map;
+    }
+    let child = map.get(value);
+    if (child === undefined) {
+      child = {};
+      map.set(value, child);
+    }
+    return child;
+  }
+  const part = factKeyPart(value);
+  const maps = (node.parts ??= []);
+  let map = maps[slot];
+  if (map === undefined) {
+    map = new Map();
+    maps[slot] = map;
+  }
+  let child = map.get(part);
+  if (child === undefined) {
+    child = {};
+    map.set(part, child);
+  }
+  return child;
+}
+
 /** One character per FACT_KEYS position, before a present value in `toolFactsKey`. */
 const FACT_KEY_MARKS = FACT_KEYS.map((_, index) => String.fromCharCode(65 + index));
 

@@ -1,0 +1,97 @@
+/** The memo index of the engine: one node per distinct `toolFactsKey`, found without the key. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { DecisionRequest } from '@agent-otel/core';
+import { FactsIndex, toolFactsKey } from '../src/view.js';
+
+/** Values that look alike as text but are different values (or equal ones that look different). */
+const VALUES: readonly unknown[] = [
+  undefined,
+  '',
+  '1',
+  1,
+  '1;',
+  -0,
+  0,
+  NaN,
+  'NaN',
+  true,
+  'true',
+  't',
+  ['a'],
+  '["a"]',
+  ['a', 'b'],
+  [1],
+  '/home/dev/app',
+  's4:/tmp',
+];
+const KEYS = [
+  'agent.workspace.path',
+  'agent.tool.category',
+  'agent.tool.target',
+  'file.path',
+  'agent.tool.paths',
+  'gen_ai.tool.name',
+  'server.port',
+  'agent.identity.switched',
+  'not.a.fact',
+];
+
+function randomRequest(random: () => number): DecisionRequest {
+  const attributes: Record<string, unknown> = {};
+  for (const key of KEYS) {
+    if (random() < 0.5) continue;
+    const value = VALUES[Math.floor(random() * VALUES.length)];
+    if (value !== undefined) attributes[key] = value;
+  }
+  const workspace = VALUES[Math.floor(random() * VALUES.length)];
+  return {
+    phase: 'post_tool',
+    sessionId: 's',
+    toolCallId: 'c',
+    attributes,
+    sessionAttributes: workspace === undefined ? {} : { 'agent.workspace.path': workspace },
+    enforcedBy: 'collector',
+    timeMs: 0,
+  } as DecisionRequest;
+}
+
+describe('FactsIndex', () => {
+  it('gives two requests the same node exactly when their toolFactsKey is the same', () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x80000000;
+    };
+    const index = new FactsIndex<string>();
+    const byKey = new Map<string, object>();
+    let distinct = 0;
+    for (let round = 0; round < 20_000; round++) {
+      const request = randomRequest(random);
+      const key = toolFactsKey(request);
+      const node = index.node(request);
+      const known = byKey.get(key);
+      if (known === undefined) {
+        // A new key: a node nothing else reached.
+        assert.equal(node.value, undefined, `key ${JSON.stringify(key)} met an earlier node`);
+        node.value = key;
+        byKey.set(key, node);
+        distinct++;
+      } else {
+        assert.equal(node, known);
+        assert.equal(node.value, key);
+      }
+    }
+    assert.ok(distinct > 1000, `only ${distinct} distinct keys`);
+  });
+
+  it('forgets every node on clear', () => {
+    const index = new FactsIndex<number>();
+    const request = randomRequest(() => 0.9);
+    index.node(request).value = 1;
+    index.size = 1;
+    index.clear();
+    assert.equal(index.size, 0);
+    assert.equal(index.node(request).value, undefined);
+  });
+});
