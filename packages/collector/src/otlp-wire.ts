@@ -492,6 +492,19 @@ const MODEL_FIELDS = [
   'status',
 ] as const;
 
+/**
+ * The whole milliseconds of a little-endian unsigned 64-bit count of nanoseconds at `at`
+ * (`floor(n / 1e6)`), exactly: n = hi·2³² + lo and 2³² = 4294·10⁶ + 967296, so the quotient is
+ * hi·4294 plus that of hi·967296 + lo, which is below 2⁵³ (every step an exact double).
+ */
+export function millisecondsOf(buf: Buffer, at: number): number {
+  const lo = buf.readUInt32LE(at);
+  const hi = buf.readUInt32LE(at + 4);
+  const rest = hi * 967296 + lo;
+  const remainder = rest % 1_000_000;
+  return hi * 4294 + (rest - remainder) / 1_000_000;
+}
+
 /** One span of a protobuf request: its bytes, where its fields are, and what was added to it. */
 export class WireSpan {
   declare traceState?: string;
@@ -524,7 +537,12 @@ export class WireSpan {
   #changed = false;
   #flat: SpanAttributes | undefined;
   #name: string | undefined;
-  #added: Map<string, AttributeValue> | undefined;
+  /**
+   * Attributes set on the span, in the order first set (a key set again keeps its place): two
+   * lists rather than a Map, which costs a hash table per tagged span for a handful of keys.
+   */
+  #added: string[] | undefined;
+  #addedValues: AttributeValue[] | undefined;
   #addedEvents: AddedEvent[] | undefined;
 
   constructor(body: WireBody, start: number, end: number) {
@@ -645,8 +663,11 @@ export class WireSpan {
     if (!this.#model) {
       const body = this.#body;
       const model = decodeSpanModel(body.buf.subarray(this.#start, this.#end), body.maxLength).span;
-      if (this.#added)
-        for (const [key, value] of this.#added) setAttributes(model.attributes, { [key]: value });
+      if (this.#added) {
+        const values = this.#addedValues!;
+        for (let index = 0; index < this.#added.length; index++)
+          setAttributes(model.attributes, { [this.#added[index]!]: values[index]! });
+      }
       if (this.#addedEvents)
         for (const event of this.#addedEvents) model.events.push(eventModel(event));
       this.#model = model;
@@ -699,6 +720,12 @@ export class WireSpan {
     return this.#startTimeAt < 0 ? 0n : this.#body.buf.readBigUInt64LE(this.#startTimeAt);
   }
 
+  /** `Number(startNanos / 1_000_000n)`: whole milliseconds, without a BigInt in between. */
+  get startMs(): number {
+    if (this.#model || this.#startTimeAt < 0) return Number(this.startNanos / 1_000_000n);
+    return millisecondsOf(this.#body.buf, this.#startTimeAt);
+  }
+
   get endNanos(): bigint {
     if (this.#model) return BigInt(this.#model.endTimeUnixNano);
     return this.#endTimeAt < 0 ? 0n : this.#body.buf.readBigUInt64LE(this.#endTimeAt);
@@ -741,9 +768,17 @@ export class WireSpan {
     return -1;
   }
 
+  /** The value last set on the span for `key` by `addAttributes`, if any. */
+  #addedValue(key: string): AttributeValue | undefined {
+    const keys = this.#added;
+    if (keys === undefined) return undefined;
+    const at = keys.indexOf(key);
+    return at < 0 ? undefined : this.#addedValues![at];
+  }
+
   /** The string value of the first attribute named `key` (undefined if it is not a string). */
   stringAttribute(key: string): string | undefined {
-    const added = this.#added?.get(key);
+    const added = this.#addedValue(key);
     if (added !== undefined) return typeof added === 'string' ? added : undefined;
     if (this.#model) {
       for (const entry of this.model().attributes)
@@ -825,7 +860,7 @@ export class WireSpan {
   /** Whether the span has an attribute named `key`. */
   hasAttribute(key: string): boolean {
     if (this.#model) return this.#model.attributes.some((entry) => entry.key === key);
-    return this.#added?.has(key) === true || this.#attributeIndex(keyBytesOf(key)) >= 0;
+    return this.#added?.includes(key) === true || this.#attributeIndex(keyBytesOf(key)) >= 0;
   }
 
   /**
@@ -921,12 +956,17 @@ export class WireSpan {
 
   /** Sets attributes (replacing a key the span has) without decoding the span. */
   addAttributes(attributes: SpanAttributes): void {
-    this.#added ??= new Map();
+    const keys = (this.#added ??= []);
+    const values = (this.#addedValues ??= []);
     for (const key in attributes) {
       if (!Object.hasOwn(attributes, key)) continue;
       const value = attributes[key];
       if (value === undefined) continue;
-      this.#added.set(key, value);
+      const at = keys.indexOf(key);
+      if (at < 0) {
+        keys.push(key);
+        values.push(value);
+      } else values[at] = value;
       if (this.#model) setAttributes(this.#model.attributes, { [key]: value });
     }
     this.#flat = undefined;
@@ -948,8 +988,10 @@ export class WireSpan {
     let appended: Uint8Array[] | undefined;
     let length = this.#end - this.#start;
     if (this.#added) {
-      // forEach rather than for-of: no [key, value] pair per attribute.
-      this.#added.forEach((value, key) => {
+      const values = this.#addedValues!;
+      for (let added = 0; added < this.#added.length; added++) {
+        const key = this.#added[added]!;
+        const value = values[added]!;
         const bytes = attributeBytes(9, key, value);
         const index = this.#attributeIndex(keyBytesOf(key));
         if (index < 0) (appended ??= []).push(bytes);
@@ -961,7 +1003,7 @@ export class WireSpan {
           length -= end - at;
         }
         length += bytes.length;
-      });
+      }
     }
     let events: EventTemplate[] | undefined;
     if (this.#addedEvents) {
@@ -1146,6 +1188,12 @@ export function addSpanEvent(span: OtlpSpan, event: AddedEvent): void {
     span.events.push(eventModel(event));
     markSpanChanged(span);
   }
+}
+
+/** The start time of a span in whole milliseconds (`floor` of its nanoseconds / 10⁶). */
+export function spanStartMs(span: OtlpSpan): number {
+  if (span instanceof WireSpan) return span.startMs;
+  return Number(BigInt(span.startTimeUnixNano) / 1_000_000n);
 }
 
 /** The start (or end) time of a span as nanoseconds. */

@@ -40,6 +40,7 @@ import {
   addSpanEvent,
   spanAttributes,
   spanNanos,
+  spanStartMs,
   spanStringAttribute,
   WireSpan,
 } from './otlp-wire.js';
@@ -294,11 +295,6 @@ function hasKeys(attributes: SpanAttributes): boolean {
 /** The longest a session's spans are held, in windows, when spans keep arriving. */
 const MAX_HOLD_WINDOWS = 4;
 
-/** A span's start in milliseconds (from its nanoseconds, without a decimal string between). */
-function startMsOf(span: OtlpSpan): number {
-  return Number(spanNanos(span, 'start') / 1_000_000n);
-}
-
 export class PolicyProcessor {
   readonly counters: ProcessorCounters = {
     tagged: 0,
@@ -547,7 +543,7 @@ export class PolicyProcessor {
             attributes: view.attributes,
             sessionAttributes: state.attributes,
             enforcedBy: AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR,
-            timeMs: startMsOf(span),
+            timeMs: spanStartMs(span),
           }
         : {
             phase: 'post_tool',
@@ -556,7 +552,7 @@ export class PolicyProcessor {
             attributes: view.attributes,
             sessionAttributes: state.attributes,
             enforcedBy: AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR,
-            timeMs: startMsOf(span),
+            timeMs: spanStartMs(span),
           };
     const decision = decider.decide(request, state.decider);
     if (hasKeys(view.derived)) addSpanAttributes(span, view.derived);

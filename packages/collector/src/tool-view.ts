@@ -169,30 +169,6 @@ function describedAttributes(
   return attributes;
 }
 
-/**
- * `{ ...attributes, ...derived }` (the same keys in the same order, later values winning),
- * copied key by key: spreading a record of many keys takes the engine's slow path.
- */
-function mergedAttributes(attributes: SpanAttributes, derived: SpanAttributes): SpanAttributes {
-  const merged: SpanAttributes = {};
-  for (const key in attributes)
-    if (Object.hasOwn(attributes, key)) put(merged, key, attributes[key]);
-  for (const key in derived) if (Object.hasOwn(derived, key)) put(merged, key, derived[key]);
-  return merged;
-}
-
-/** `record[key] = value` as a spread defines it (an own `__proto__` too, not the prototype). */
-function put(record: SpanAttributes, key: string, value: SpanAttributes[string]): void {
-  if (key === '__proto__')
-    Object.defineProperty(record, key, {
-      value,
-      writable: true,
-      enumerable: true,
-      configurable: true,
-    });
-  else record[key] = value;
-}
-
 function derivedOnly(derived: SpanAttributes, existing: SpanAttributes): SpanAttributes {
   const result: SpanAttributes = {};
   for (const key in derived) {
@@ -242,7 +218,7 @@ export function toolViewOf(
       toolCallId: String(toolCallId),
       // Claude Code starts one trace per prompt (`claude_code.interaction` is its root).
       turnId: traceId,
-      attributes: mergedAttributes(attributes, derived),
+      attributes: { ...attributes, ...derived },
       derived: derivedOnly(derived, attributes),
     };
   }
@@ -261,7 +237,7 @@ export function toolViewOf(
   }
   const input = parseJsonObject(attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]) ?? {};
   const derived = derivedOnly(describedAttributes(toolName, input, cwd), attributes);
-  const merged = mergedAttributes(attributes, derived);
+  const merged = { ...attributes, ...derived };
   return turnId
     ? { toolCallId, turnId, attributes: merged, derived }
     : { toolCallId, attributes: merged, derived };

@@ -21,7 +21,9 @@ import {
   WireSpan,
   addSpanAttributes,
   addSpanEvent,
+  millisecondsOf,
   spanAttributes,
+  spanStartMs,
   spanHasAttribute,
   spanStringAttribute,
 } from '../src/otlp-wire.js';
@@ -123,6 +125,25 @@ describe('decodeProtobufWire', () => {
       for (const key of [ATTR_SESSION_ID, 'dup', 'n', 'missing', 'tool_name'])
         assert.equal(spanStringAttribute(span, key), spanStringAttribute(expected, key));
     }
+  });
+
+  it('gives start times in whole milliseconds exactly as BigInt division does', () => {
+    const values = [0n, 1n, 999_999n, 1_000_000n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 53n + 1n];
+    values.push(2n ** 64n - 1n, 1_764_000_000_123_456_789n, 18_446_744_073_709_000_000n);
+    let seed = 11n;
+    for (let index = 0; index < 5000; index++) {
+      seed = (seed * 6364136223846793005n + 1442695040888963407n) % 2n ** 64n;
+      values.push(seed);
+      values.push(seed - (seed % 1_000_000n) + (index % 2 === 0 ? 999_999n : 0n));
+    }
+    const buf = Buffer.alloc(8);
+    for (const value of values) {
+      const nanos = value % 2n ** 64n;
+      buf.writeBigUInt64LE(nanos);
+      assert.equal(millisecondsOf(buf, 0), Number(nanos / 1_000_000n), String(nanos));
+    }
+    for (const span of spansOf(decodeProtobufWire(bytes, LIMITS).request))
+      assert.equal(spanStartMs(span), Number(BigInt(span.startTimeUnixNano) / 1_000_000n));
   });
 
   it('splices added attributes and events into the received bytes', () => {
