@@ -56,6 +56,9 @@ const STATE_KEY = 'policy';
 /** States already validated in this process (the engine only ever writes valid ones). */
 const validated = new WeakSet<object>();
 
+/** The last state `engineState` found in `validated` (one of them: trusted likewise). */
+let lastTrusted: object | undefined;
+
 /** Calls kept per session; the oldest are dropped past it (sequence rules look back this far). */
 export const MAX_CALLS = 2000;
 
@@ -68,8 +71,13 @@ export function engineState(state: DeciderState): EngineState {
     validated.add(fresh);
     return fresh;
   }
+  // The state asked for last (a session's calls come one after the other): trusted already.
+  if (raw === lastTrusted) return raw as EngineState;
   // A state this process validated (or created) is trusted; one read from disk is checked once.
-  if (typeof raw === 'object' && raw !== null && validated.has(raw)) return raw as EngineState;
+  if (typeof raw === 'object' && raw !== null && validated.has(raw)) {
+    lastTrusted = raw;
+    return raw as EngineState;
+  }
   const parsed = stateSchema.safeParse(raw);
   if (parsed.success) {
     state.data[STATE_KEY] = parsed.data;

@@ -224,11 +224,32 @@ export function toolFactsKey(request: DecisionRequest): string {
 
 /** One step of a `FactsIndex`: the value of the key it names, and the steps after it. */
 export interface FactsIndexNode<T> {
-  value?: T;
-  /** Per slot (0 the workspace, 1 + FACT_KEYS position), children by primitive value. */
-  next?: (Map<unknown, FactsIndexNode<T>> | undefined)[];
-  /** Per slot, children by `factKeyPart` of a value that is not a primitive (a list). */
-  parts?: (Map<string, FactsIndexNode<T>> | undefined)[];
+  value: T | undefined;
+  /**
+   * The first step taken after this one, kept in the node (most keys share no prefix beyond
+   * the workspace, so most nodes have one child and need no Map): its slot, whether its key is
+   * a `factKeyPart`, the key, the node.
+   */
+  firstSlot: number;
+  firstPart: boolean;
+  firstKey: unknown;
+  firstChild: FactsIndexNode<T> | undefined;
+  /** Per slot (0 the workspace, 1 + FACT_KEYS position), other children by primitive value. */
+  next: (Map<unknown, FactsIndexNode<T>> | undefined)[] | undefined;
+  /** Per slot, other children by `factKeyPart` of a value that is not a primitive (a list). */
+  parts: (Map<string, FactsIndexNode<T>> | undefined)[] | undefined;
+}
+
+function indexNode<T>(): FactsIndexNode<T> {
+  return {
+    value: undefined,
+    firstSlot: -1,
+    firstPart: false,
+    firstKey: undefined,
+    firstChild: undefined,
+    next: undefined,
+    parts: undefined,
+  };
 }
 
 /**
@@ -236,10 +257,10 @@ export interface FactsIndexNode<T> {
  * part of the key (the workspace, then each present FACT_KEYS value with its position), so a
  * lookup makes no string. Two requests reach the same node exactly when their keys are equal:
  * strings, booleans and undefined step by themselves, numbers by value (as `String` tells them
- * apart: NaN is NaN, -0 is 0), anything else by its `factKeyPart`.
+ * apart: NaN is NaN, -0 is 0 — a Map's SameValueZero), anything else by its `factKeyPart`.
  */
 export class FactsIndex<T> {
-  #root: FactsIndexNode<T> = {};
+  #root: FactsIndexNode<T> = indexNode();
   /** Nodes given a value since the last `clear`. */
   size = 0;
 
@@ -255,38 +276,59 @@ export class FactsIndex<T> {
   }
 
   clear(): void {
-    this.#root = {};
+    this.#root = indexNode();
     this.size = 0;
   }
 }
 
+/** SameValueZero, as a Map compares keys. */
+function sameKey(a: unknown, b: unknown): boolean {
+  return a === b || (Number.isNaN(a as number) && Number.isNaN(b as number));
+}
+
 function step<T>(node: FactsIndexNode<T>, slot: number, value: unknown): FactsIndexNode<T> {
   const kind = typeof value;
-  if (kind === 'string' || kind === 'number' || kind === 'boolean' || kind === 'undefined') {
+  const part = !(
+    kind === 'string' ||
+    kind === 'number' ||
+    kind === 'boolean' ||
+    kind === 'undefined'
+  );
+  const key = part ? factKeyPart(value) : value;
+  if (node.firstChild === undefined) {
+    const child = indexNode<T>();
+    node.firstSlot = slot;
+    node.firstPart = part;
+    node.firstKey = key;
+    node.firstChild = child;
+    return child;
+  }
+  if (node.firstSlot === slot && node.firstPart === part && sameKey(node.firstKey, key))
+    return node.firstChild;
+  if (!part) {
     const maps = (node.next ??= []);
     let map = maps[slot];
     if (map === undefined) {
       map = new Map();
       maps[slot] = map;
     }
-    let child = map.get(value);
+    let child = map.get(key);
     if (child === undefined) {
-      child = {};
-      map.set(value, child);
+      child = indexNode();
+      map.set(key, child);
     }
     return child;
   }
-  const part = factKeyPart(value);
   const maps = (node.parts ??= []);
   let map = maps[slot];
   if (map === undefined) {
     map = new Map();
     maps[slot] = map;
   }
-  let child = map.get(part);
+  let child = map.get(key as string);
   if (child === undefined) {
-    child = {};
-    map.set(part, child);
+    child = indexNode();
+    map.set(key as string, child);
   }
   return child;
 }
