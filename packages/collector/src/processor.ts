@@ -306,7 +306,9 @@ export class PolicyProcessor {
   /** Insertion order = least recently seen first (re-inserted on every touch). */
   readonly #sessions = new Map<string, SessionState>();
   /** Sessions with held spans, in the order their oldest held span arrived. */
-  readonly #due: { key: string; dueAt: number }[] = [];
+  #due: { key: string; dueAt: number }[] = [];
+  /** Where `#due` starts: entries before it are done (taken without shifting the list). */
+  #dueStart = 0;
   #heldCount = 0;
   #passThrough: PipelineSpan[] = [];
 
@@ -429,10 +431,10 @@ export class PolicyProcessor {
   release(now: number, flush = false): PipelineSpan[] {
     const released: PipelineSpan[] = this.#passThrough;
     this.#passThrough = [];
-    while (this.#due.length > 0) {
-      const due = this.#due[0];
+    while (this.#dueStart < this.#due.length) {
+      const due = this.#due[this.#dueStart];
       if (!due || (!flush && due.dueAt > now)) break;
-      this.#due.shift();
+      this.#dueStart++;
       const state = this.#sessions.get(due.key);
       if (!state || state.held.length === 0) continue;
       // A session still receiving spans waits until it has been quiet for the window, so a
@@ -459,13 +461,18 @@ export class PolicyProcessor {
         released.push(entry.item);
       }
     }
+    // Done entries are dropped in one go once they are many, or half the list.
+    if (this.#dueStart > 0 && (this.#dueStart >= 1024 || this.#dueStart * 2 >= this.#due.length)) {
+      this.#due = this.#due.slice(this.#dueStart);
+      this.#dueStart = 0;
+    }
     this.#evict(now);
     return released;
   }
 
   /** Keeps `#due` sorted by `dueAt`. */
   #insertDue(entry: { key: string; dueAt: number }): void {
-    let low = 0;
+    let low = this.#dueStart;
     let high = this.#due.length;
     while (low < high) {
       const middle = (low + high) >>> 1;

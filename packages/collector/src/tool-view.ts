@@ -132,7 +132,12 @@ function withRelativePaths(attributes: SpanAttributes): SpanAttributes {
  * shell command is a large part of a native span's cost. Entries are shared: never mutated.
  */
 const DESCRIPTION_CACHE_SIZE = 1024;
-const descriptionCache = new Map<string, SpanAttributes>();
+/**
+ * By workspace, tool name and the input's JSON, level by level: no key string joining them per
+ * span. Full: started afresh (a description is a pure function of its key).
+ */
+const descriptionCache = new Map<string, Map<string, Map<string, SpanAttributes>>>();
+let descriptionCount = 0;
 
 /** `describeToolCall`'s attributes; relative paths stay relative when `cwd` is unknown. */
 function describedAttributes(
@@ -140,13 +145,15 @@ function describedAttributes(
   input: Record<string, unknown>,
   cwd: string | undefined,
 ): SpanAttributes {
-  let key: string | undefined;
+  let json: string | undefined;
   try {
-    key = `${toolName}\u0000${cwd ?? ''}\u0000${JSON.stringify(input)}`;
+    json = JSON.stringify(input);
   } catch {
     // Not serialisable (cannot come from OTLP attributes): describe it uncached.
   }
-  const cached = key !== undefined ? descriptionCache.get(key) : undefined;
+  const byTool = json !== undefined ? descriptionCache.get(cwd ?? '') : undefined;
+  const byInput = byTool?.get(toolName);
+  const cached = json !== undefined ? byInput?.get(json) : undefined;
   if (cached) return cached;
   const attributes =
     cwd !== undefined && cwd !== ''
@@ -159,12 +166,23 @@ function describedAttributes(
     if (Array.isArray(value)) Object.freeze(value);
   }
   Object.freeze(attributes);
-  if (key !== undefined) {
-    if (descriptionCache.size >= DESCRIPTION_CACHE_SIZE) {
-      const oldest = descriptionCache.keys().next().value;
-      if (oldest !== undefined) descriptionCache.delete(oldest);
+  if (json !== undefined) {
+    if (descriptionCount >= DESCRIPTION_CACHE_SIZE) {
+      descriptionCache.clear();
+      descriptionCount = 0;
     }
-    descriptionCache.set(key, attributes);
+    let tools = descriptionCache.get(cwd ?? '');
+    if (tools === undefined) {
+      tools = new Map();
+      descriptionCache.set(cwd ?? '', tools);
+    }
+    let inputs = tools.get(toolName);
+    if (inputs === undefined) {
+      inputs = new Map();
+      tools.set(toolName, inputs);
+    }
+    inputs.set(json, attributes);
+    descriptionCount++;
   }
   return attributes;
 }
@@ -204,16 +222,18 @@ export function toolViewOf(
     const described = describedAttributes(toolName, input, cwd);
     const toolCallId = attributes[ATTR_GEN_AI_TOOL_CALL_ID] ?? attributes['tool_use_id'] ?? spanId;
     const agentId = attributes['agent_id'];
-    // The described attributes, then these three (in this order, later keys winning).
+    // The described attributes, then these three (in this order, later keys winning); without
+    // an agent id on the span, none (left out as it is copied: a `delete` would turn the
+    // record into a slow dictionary).
     const derived: SpanAttributes = {};
+    const hasAgent = typeof agentId === 'string';
     for (const key in described) {
       const value = described[key];
-      if (value !== undefined) derived[key] = value;
+      if (value !== undefined && (hasAgent || key !== ATTR_GEN_AI_AGENT_ID)) derived[key] = value;
     }
     derived[ATTR_GEN_AI_OPERATION_NAME] = GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL;
     derived[ATTR_GEN_AI_TOOL_CALL_ID] = String(toolCallId);
-    if (typeof agentId === 'string') derived[ATTR_GEN_AI_AGENT_ID] = agentId;
-    else delete derived[ATTR_GEN_AI_AGENT_ID];
+    if (hasAgent) derived[ATTR_GEN_AI_AGENT_ID] = agentId;
     return {
       toolCallId: String(toolCallId),
       // Claude Code starts one trace per prompt (`claude_code.interaction` is its root).
