@@ -174,7 +174,8 @@ interface SessionState {
   readonly key: string;
   readonly decider: DeciderState;
   readonly attributes: SpanAttributes;
-  readonly ruleIds: Set<string>;
+  /** Rule ids of the session's findings (made with the first: most sessions have none). */
+  ruleIds: Set<string> | undefined;
   /** The session's workspace (any of its spans so far, held ones included), and its rank. */
   workspace: string | undefined;
   workspaceRank: number;
@@ -335,7 +336,7 @@ export class PolicyProcessor {
         key,
         decider: { data: {} },
         attributes: {},
-        ruleIds: new Set(),
+        ruleIds: undefined,
         workspace: undefined,
         workspaceRank: WORKSPACE_KEYS.length,
         violationCount: 0,
@@ -591,7 +592,7 @@ export class PolicyProcessor {
     let severity = findings[0]!.severity;
     let action = findings[0]!.action;
     for (const finding of findings) {
-      state.ruleIds.add(finding.ruleId);
+      (state.ruleIds ??= new Set()).add(finding.ruleId);
       if (POLICY_SEVERITIES.indexOf(finding.severity) > POLICY_SEVERITIES.indexOf(severity))
         severity = finding.severity;
       if (POLICY_ACTIONS.indexOf(finding.action) > POLICY_ACTIONS.indexOf(action))
@@ -633,7 +634,7 @@ export class PolicyProcessor {
     const taggedUpstream = own[ATTR_AGENT_POLICY_ENFORCED_BY] !== undefined;
     if (state.violationCount > 0 && state.severity && !taggedUpstream) {
       attributes[ATTR_AGENT_POLICY_VIOLATED] = true;
-      attributes[ATTR_AGENT_POLICY_RULE_IDS] = [...state.ruleIds];
+      attributes[ATTR_AGENT_POLICY_RULE_IDS] = [...(state.ruleIds ?? [])];
       attributes[ATTR_AGENT_POLICY_SEVERITY] = state.severity;
       if (state.action) attributes[ATTR_AGENT_POLICY_ACTION] = state.action;
       attributes[ATTR_AGENT_POLICY_VIOLATION_COUNT] = state.violationCount;
