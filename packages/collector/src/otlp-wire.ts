@@ -505,6 +505,25 @@ export function millisecondsOf(buf: Buffer, at: number): number {
   return hi * 4294 + (rest - remainder) / 1_000_000;
 }
 
+/**
+ * For `firstAttributes`: per key length (below 256), the index of the one key of that length,
+ * or -1; null when two keys share a length (or one is longer). Made once per list of keys.
+ */
+const lengthTables = new WeakMap<readonly Buffer[], Int8Array | null>();
+
+function lengthTableOf(keys: readonly Buffer[]): Int8Array | null {
+  let table = lengthTables.get(keys);
+  if (table !== undefined) return table;
+  table = keys.length < 128 ? new Int8Array(256).fill(-1) : null;
+  for (let k = 0; table !== null && k < keys.length; k++) {
+    const length = keys[k]!.length;
+    if (length >= 256 || table[length] !== -1) table = null;
+    else table[length] = k;
+  }
+  lengthTables.set(keys, table);
+  return table;
+}
+
 /** One span of a protobuf request: its bytes, where its fields are, and what was added to it. */
 export class WireSpan {
   declare traceState?: string;
@@ -825,6 +844,28 @@ export class WireSpan {
     found.fill(-1);
     const { attributes, buf } = this.#body;
     const last = this.#attributeFirst + this.#attributeCount;
+    const byLength = lengthTableOf(keys);
+    if (byLength !== null) {
+      // Keys of distinct lengths: an attribute's length names the one key it may be.
+      for (let index = this.#attributeFirst; index < last; index++) {
+        const slot = index * SLOTS;
+        const keyStart = attributes[slot + 2]!;
+        const length = attributes[slot + 3]! - keyStart;
+        if (length >= byLength.length) continue;
+        const k = byLength[length]!;
+        if (k < 0 || found[k] !== -1) continue;
+        const keyBytes = keys[k]!;
+        let same = true;
+        for (let offset = 0; offset < length; offset++) {
+          if (buf[keyStart + offset] !== keyBytes[offset]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) found[k] = index;
+      }
+      return true;
+    }
     for (let index = this.#attributeFirst; index < last; index++) {
       const slot = index * SLOTS;
       const keyStart = attributes[slot + 2]!;
