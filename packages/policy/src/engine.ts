@@ -26,6 +26,7 @@ import {
   callsBefore,
   engineState,
   mergeFindings,
+  sharedTurn,
   storeCall,
   union,
 } from './session-state.js';
@@ -818,15 +819,20 @@ export class PolicyEngine implements Decider {
     // The shared tool object keeps no call's attributes alive (the session object holds the
     // last call's session until the next call: one per engine).
     tool['attributes'] = NO_ATTRIBUTES;
+    // The record keeps its list for the session's lifetime: a list of its own length, not the
+    // one that grew while matching (room for 17 after the first push).
     const findings =
       existing === undefined || existing.findings.length === 0
-        ? matched
+        ? matched.length === 0
+          ? matched
+          : matched.slice()
         : mergeFindings(existing.findings, matched);
     // A new call's lists are its facts' (deduplicated once per distinct tool input and shared
     // by the records: never changed); a call seen again merges them with what it had.
     const lists =
       existing === undefined ? (memo.lists ??= recordLists(facts, identities)) : undefined;
-    const turn = request.turnId ?? existing?.turn;
+    // The same turn as the session's last record: its string (records keep one per turn).
+    const turn = sharedTurn(engine, request.turnId ?? existing?.turn);
     const secretTypes = lists?.secretTypes ?? union(existing!.secretTypes, facts.secretTypes);
     const secretPaths =
       lists?.secretPaths ??

@@ -118,6 +118,8 @@ interface Running<T> {
   maxSeq: number;
   /** Bumped by every `storeCall`: what was worked out from the records at one value holds. */
   version: number;
+  /** The turn id last given to `sharedTurn`. */
+  turn: string | undefined;
 }
 
 const running = new WeakMap<EngineState, Running<unknown>>();
@@ -130,10 +132,23 @@ function runningOf(state: EngineState): Running<unknown> {
       aggregates: undefined,
       maxSeq: -Infinity,
       version: 0,
+      turn: undefined,
     };
     running.set(state, entry);
   }
   return entry;
+}
+
+/**
+ * `turn`, or the equal string the state's previous call had: a session's records then share
+ * one string per turn instead of one per call (ids decoded from each span are new strings).
+ */
+export function sharedTurn(state: EngineState, turn: string | undefined): string | undefined {
+  if (turn === undefined) return undefined;
+  const entry = runningOf(state);
+  if (entry.turn === turn) return entry.turn;
+  entry.turn = turn;
+  return turn;
 }
 
 /**

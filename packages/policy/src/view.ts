@@ -487,16 +487,22 @@ export interface SessionAggregates {
  * order, as one pass over the calls — so the engine folds in each new call once instead of
  * re-reading the whole session on every call.
  */
+/** The empty list every `RunningAggregates` list starts as (never changed: frozen). */
+const NO_ITEMS: string[] = Object.freeze([]) as unknown as string[];
+
 export class RunningAggregates implements SessionAggregates {
-  readonly secretTypes: string[] = [];
-  readonly secretPaths: string[] = [];
-  readonly readPaths: string[] = [];
-  readonly outsideReads: string[] = [];
-  readonly hosts: string[] = [];
-  readonly externalHosts: string[] = [];
-  readonly mcpServers: string[] = [];
+  // Lists start as one shared empty list; short ones are replaced by longer ones of their exact
+  // length as they grow (a session keeps them for its lifetime; an array grown by push keeps
+  // room for 17), long ones grow in place.
+  secretTypes: string[] = NO_ITEMS;
+  secretPaths: string[] = NO_ITEMS;
+  readPaths: string[] = NO_ITEMS;
+  outsideReads: string[] = NO_ITEMS;
+  hosts: string[] = NO_ITEMS;
+  externalHosts: string[] = NO_ITEMS;
+  mcpServers: string[] = NO_ITEMS;
   readonly mcpToolsFingerprints: Record<string, string> = {};
-  readonly identities: string[] = [];
+  identities: string[] = NO_ITEMS;
   callCount = 0;
   /**
    * What each list holds, for lists past a few items (below that a scan is as quick, and a
@@ -523,11 +529,25 @@ export class RunningAggregates implements SessionAggregates {
 
   /** Appends the values the list does not have yet, in order. */
   #addNew(name: AggregateList, values: readonly string[]): void {
-    const list = this[name];
+    let list = this[name];
     let seen = this.#seen[name];
+    if (seen === undefined && list.length + values.length <= SCAN_LIMIT) {
+      let fresh: string[] | undefined;
+      for (const value of values) {
+        if (list.includes(value) || fresh?.includes(value)) continue;
+        (fresh ??= []).push(value);
+      }
+      if (fresh !== undefined) this[name] = list.concat(fresh);
+      return;
+    }
     if (seen === undefined && list.length + values.length > SCAN_LIMIT) {
       seen = new Set(list);
       this.#seen[name] = seen;
+      // The shared empty list is never grown: a list of its own.
+      if (list === NO_ITEMS) {
+        list = [];
+        this[name] = list;
+      }
     }
     for (const value of values) {
       if (seen !== undefined) {
