@@ -262,6 +262,9 @@ function recordLists(facts: ToolFacts, identities: readonly string[]): RecordLis
   };
 }
 
+/** The findings of every call that has none: one list, never changed (frozen). */
+const NO_FINDINGS: PolicyFinding[] = Object.freeze([]) as unknown as PolicyFinding[];
+
 /** Whether two lists hold the same findings (the engine's shared objects) in the same order. */
 function sameFindings(a: readonly PolicyFinding[], b: readonly PolicyFinding[]): boolean {
   if (a.length !== b.length) return false;
@@ -820,11 +823,12 @@ export class PolicyEngine implements Decider {
     // last call's session until the next call: one per engine).
     tool['attributes'] = NO_ATTRIBUTES;
     // The record keeps its list for the session's lifetime: a list of its own length, not the
-    // one that grew while matching (room for 17 after the first push).
+    // one that grew while matching (room for 17 after the first push); no finding, one shared
+    // empty list.
     const findings =
       existing === undefined || existing.findings.length === 0
         ? matched.length === 0
-          ? matched
+          ? NO_FINDINGS
           : matched.slice()
         : mergeFindings(existing.findings, matched);
     // A new call's lists are its facts' (deduplicated once per distinct tool input and shared
