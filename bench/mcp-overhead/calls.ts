@@ -13,7 +13,7 @@ installGlobals();
 const variant = await createVariant(name, 'in-memory');
 for (let i = 0; i < Number(warmupArg); i++) await variant.call();
 await variant.flush();
-// With --expose-gc (count.ts passes it), every variant starts its measured calls on a clean heap.
+// With --expose-gc (count.ts --node-flags=--expose-gc), the measured calls start on a clean heap.
 (globalThis as { gc?: () => void }).gc?.();
 process.stdout.write('ready\n');
 await lines.next();

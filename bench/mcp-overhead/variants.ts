@@ -9,7 +9,15 @@ import type * as clientStdio from '@modelcontextprotocol/sdk/client/stdio.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { context, createNoopMeter, metrics, propagation } from '@opentelemetry/api';
+import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import {
+  SpanKind,
+  context,
+  createNoopMeter,
+  metrics,
+  propagation,
+  trace,
+} from '@opentelemetry/api';
 import type { Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
@@ -34,11 +42,24 @@ export const VARIANTS = [
   'agent-otel',
 ] as const;
 /**
- * Diagnostic variants, run only when named in --variants: agent-otel client only without a
- * MeterProvider (an app that exports traces only: the duration histogram is the API's no-op), to
- * show what recording the histogram costs.
+ * Diagnostic variants, run only when named in --variants:
+ * - `agent-otel-client-only-no-meter`: agent-otel client only in an app without a MeterProvider
+ *   (an app that exports traces only: the duration histogram is the API's no-op), to show what
+ *   recording the histogram costs;
+ * - the floors: what the OTel SDK alone charges for what the issue asks of every client call,
+ *   written by hand as directly as it can be written (no library, no session, no template, no
+ *   error handling), so that the instrumentation's own share can be told from the SDK's.
+ *   `floor-span`: one CLIENT span with the attributes agent-otel's span has (as Traceloop emits
+ *   one span); `floor-span-metric`: plus `mcp.client.operation.duration` recorded with agent-otel's
+ *   metric attributes; `floor-span-metric-propagation`: plus the span's context injected into a
+ *   copy of `params._meta` — the whole of what a `tools/call` needs.
  */
-export const EXTRA_VARIANTS = ['agent-otel-client-only-no-meter'] as const;
+export const EXTRA_VARIANTS = [
+  'agent-otel-client-only-no-meter',
+  'floor-span',
+  'floor-span-metric',
+  'floor-span-metric-propagation',
+] as const;
 export type VariantName = (typeof VARIANTS)[number] | (typeof EXTRA_VARIANTS)[number];
 
 /**
@@ -96,6 +117,68 @@ export interface Variant {
   close(): Promise<void>;
 }
 
+// What agent-otel's client span of an in-memory `tools/call` of `echo` carries (besides the
+// request id), and the subset its duration histogram records.
+const FLOOR_SPAN_ATTRIBUTES = Object.freeze({
+  'mcp.method.name': 'tools/call',
+  'gen_ai.tool.name': 'echo',
+  'gen_ai.operation.name': 'execute_tool',
+  'network.transport': 'inproc',
+  'agent.mcp.server.name': 'bench-echo',
+  'agent.mcp.server.version': '1.0.0',
+  'mcp.protocol.version': LATEST_PROTOCOL_VERSION,
+});
+const FLOOR_METRIC_ATTRIBUTES = Object.freeze({
+  'mcp.method.name': 'tools/call',
+  'gen_ai.tool.name': 'echo',
+  'gen_ai.operation.name': 'execute_tool',
+  'mcp.protocol.version': LATEST_PROTOCOL_VERSION,
+  'network.transport': 'inproc',
+});
+
+/** A Client whose `request` does by hand what a floor variant names (see EXTRA_VARIANTS). */
+function floorClient(name: string, provider: BasicTracerProvider): typeof Client {
+  const tracer = provider.getTracer('floor');
+  const histogram = metrics.getMeter('floor').createHistogram('mcp.client.operation.duration', {
+    unit: 's',
+    // The convention's buckets, as agent-otel's histogram has them.
+    advice: {
+      explicitBucketBoundaries: [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
+    },
+  });
+  const metric = name !== 'floor-span';
+  const propagate = name === 'floor-span-metric-propagation';
+  let requestId = 0;
+  return class extends Client {
+    override request(
+      ...[request, schema, options]: Parameters<Client['request']>
+    ): ReturnType<Client['request']> {
+      const started = performance.now();
+      const span = tracer.startSpan(
+        `${request.method} echo`,
+        { kind: SpanKind.CLIENT, attributes: FLOOR_SPAN_ATTRIBUTES },
+        context.active(),
+      );
+      span.setAttribute('jsonrpc.request.id', String(requestId++));
+      const spanContext = trace.setSpan(context.active(), span);
+      let message = request;
+      if (propagate) {
+        const meta: Record<string, string> = {};
+        propagation.inject(spanContext, meta);
+        message = { ...request, params: { ...request.params, _meta: meta } };
+      }
+      return context
+        .with(spanContext, () => super.request(message, schema, options))
+        .then((result) => {
+          if (metric)
+            histogram.record((performance.now() - started) / 1000, FLOOR_METRIC_ATTRIBUTES);
+          span.end();
+          return result;
+        });
+    }
+  } as typeof Client;
+}
+
 function echoServer(): McpServer {
   const server = new McpServer({ name: 'bench-echo', version: '1.0.0' });
   server.registerTool(
@@ -132,7 +215,9 @@ export async function createVariant(
     spanProcessors: [new BatchSpanProcessor(exporter, { maxQueueSize: 100_000 })],
   });
   // Each variant gets its own subclasses, so a peer's prototype patches stay with its variant.
-  const ClientClass = class extends Client {};
+  const ClientClass = name.startsWith('floor-')
+    ? floorClient(name, provider)
+    : class extends Client {};
   const InMemoryClass = class extends InMemoryTransport {};
   const StdioClass = class extends StdioClientTransport {};
   const client = new ClientClass({ name: 'bench', version: '1.0.0' });
