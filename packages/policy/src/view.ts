@@ -487,6 +487,9 @@ export interface SessionAggregates {
  * order, as one pass over the calls — so the engine folds in each new call once instead of
  * re-reading the whole session on every call.
  */
+/** The empty map `RunningAggregates` fingerprints start as (never changed: frozen). */
+const NO_FINGERPRINTS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 /** The empty list every `RunningAggregates` list starts as (never changed: frozen). */
 const NO_ITEMS: string[] = Object.freeze([]) as unknown as string[];
 
@@ -501,14 +504,14 @@ export class RunningAggregates implements SessionAggregates {
   hosts: string[] = NO_ITEMS;
   externalHosts: string[] = NO_ITEMS;
   mcpServers: string[] = NO_ITEMS;
-  readonly mcpToolsFingerprints: Record<string, string> = {};
+  mcpToolsFingerprints: Record<string, string> = NO_FINGERPRINTS;
   identities: string[] = NO_ITEMS;
   callCount = 0;
   /**
    * What each list holds, for lists past a few items (below that a scan is as quick, and a
    * session keeps these for its lifetime: most of its lists stay empty or short).
    */
-  readonly #seen: Partial<Record<AggregateList, Set<string>>> = {};
+  #seen: Partial<Record<AggregateList, Set<string>>> | undefined;
 
   /** Folds in the next call (calls must come in `seq` order). */
   add(call: CallRecord): void {
@@ -521,8 +524,11 @@ export class RunningAggregates implements SessionAggregates {
     if (call.identities.length > 0) this.#addNew('identities', call.identities);
     if (call.mcpServer) {
       this.#addNew('mcpServers', [call.mcpServer]);
-      if (call.mcpToolsFingerprint)
-        this.mcpToolsFingerprints[call.mcpServer] = call.mcpToolsFingerprint;
+      const fingerprint = call.mcpToolsFingerprint;
+      if (fingerprint) {
+        if (this.mcpToolsFingerprints === NO_FINGERPRINTS) this.mcpToolsFingerprints = {};
+        this.mcpToolsFingerprints[call.mcpServer] = fingerprint;
+      }
     }
     this.callCount++;
   }
@@ -530,7 +536,7 @@ export class RunningAggregates implements SessionAggregates {
   /** Appends the values the list does not have yet, in order. */
   #addNew(name: AggregateList, values: readonly string[]): void {
     let list = this[name];
-    let seen = this.#seen[name];
+    let seen = this.#seen?.[name];
     if (seen === undefined && list.length + values.length <= SCAN_LIMIT) {
       let fresh: string[] | undefined;
       for (const value of values) {
@@ -542,7 +548,7 @@ export class RunningAggregates implements SessionAggregates {
     }
     if (seen === undefined && list.length + values.length > SCAN_LIMIT) {
       seen = new Set(list);
-      this.#seen[name] = seen;
+      (this.#seen ??= {})[name] = seen;
       // The shared empty list is never grown: a list of its own.
       if (list === NO_ITEMS) {
         list = [];
