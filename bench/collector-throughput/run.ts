@@ -16,7 +16,8 @@
  * within each round, so a change of load between rounds moves both sides of it.
  *
  *   npm run bench:collector-throughput [-- --spans 200000 --rounds 3 --backlog 1000000]
- *   (--backlog 0 skips the memory part; --unique makes every tool call new to the caches)
+ *   (--backlog 0 skips the memory part; --unique makes every tool call new to the caches;
+ *   --processor-only measures the policy processor path alone, in this process)
  *
  * BENCH_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=DIR" profiles the collector processes.
  */
@@ -46,6 +47,12 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     /** Make every tool call's path and command unique, so no remembered result is reused. */
     unique: { type: 'boolean', default: false },
+    /**
+     * Measure the processor path alone, in this process: the same requests decoded as the
+     * receiver does, through the policy processor, encoded for export — no HTTP, disk queue
+     * or sink, so the policy path's own cost shows without their noise.
+     */
+    'processor-only': { type: 'boolean', default: false },
   },
 });
 const UNIQUE = values.unique;
@@ -497,6 +504,102 @@ async function backlogMemory(
     await new Promise((resolve) => child.once('exit', resolve));
     await sink.close();
   }
+}
+
+/**
+ * `--processor-only`: CPU time of this process (all threads, the garbage collector's too) for
+ * decoding the requests as the receiver does (lazy protobuf), pushing their spans through the
+ * policy processor (2 s ordering window on a simulated clock, 25 ms per request) and encoding
+ * what it releases for export; recommended ruleset and policy off alternating, a fresh
+ * processor each time, the same requests (made before timing), after one pass of each that is
+ * not counted (warm-up; module-level caches — descriptions, parsed commands, encodings — then
+ * stay warm, as in a collector that has been running).
+ */
+async function processorOnly(): Promise<void> {
+  const { decodeProtobufWire } = await import('../../packages/collector/src/otlp-decode.js');
+  const { PolicyProcessor } = await import('../../packages/collector/src/processor.js');
+  const { loadCollectorDecider } = await import('../../packages/collector/src/policy-loader.js');
+  const proto = await import('../../packages/collector/src/otlp-proto.js');
+  type Item = Parameters<InstanceType<typeof PolicyProcessor>['push']>[0][number];
+  const bodies: Buffer[] = [];
+  let total = 0;
+  while (total < SPANS) {
+    const request = makeRequest(BATCH);
+    total += request.resourceSpans[0]?.scopeSpans[0]?.spans.length ?? 0;
+    bodies.push(Buffer.from(proto.encodeTraceRequestProto(request)));
+  }
+  const measure = async (policy: string): Promise<number> => {
+    const processor = new PolicyProcessor({
+      decider: await loadCollectorDecider(policy),
+      windowMs: 2000,
+      sessionTtlMs: 3_600_000,
+      maxSessions: 10_000,
+    });
+    const exportReleased = (released: readonly Item[]): void => {
+      if (released.length === 0) return;
+      const byScope = new Map<Item['scope'], OtlpSpan[]>();
+      for (const item of released) {
+        const spans = byScope.get(item.scope) ?? [];
+        spans.push(item.span);
+        byScope.set(item.scope, spans);
+      }
+      proto.encodeTraceRequestProto({
+        resourceSpans: [...byScope].map(([scope, spans]) => ({
+          resource: released[0]!.resource.resource ?? { attributes: [] },
+          scopeSpans: [{ ...scope, spans }],
+        })),
+      });
+    };
+    const before = process.cpuUsage();
+    let now = 0;
+    for (const body of bodies) {
+      const request = decodeProtobufWire(body, { maxAttributeValueLength: 65_536 }).request;
+      const items: Item[] = [];
+      for (const resource of request.resourceSpans)
+        for (const scope of resource.scopeSpans)
+          for (const span of scope.spans) items.push({ span, resource, scope, recordId: 0 });
+      processor.push(items, now);
+      now += 25;
+      exportReleased(processor.release(now));
+    }
+    exportReleased(processor.release(now + 60_000, true));
+    const cpu = process.cpuUsage(before);
+    return total / ((cpu.user + cpu.system) / 1e6);
+  };
+  console.log(
+    `processor path alone${UNIQUE ? ' (every tool call unique)' : ''}: ${total} spans in requests of ~${BATCH}`,
+  );
+  // A first pass of each, not counted: the JIT's warm-up (a collector runs for hours).
+  await measure('recommended');
+  await measure('off');
+  const on: number[] = [];
+  const off: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    if (round % 2 === 0) {
+      on.push(await measure('recommended'));
+      off.push(await measure('off'));
+    } else {
+      off.push(await measure('off'));
+      on.push(await measure('recommended'));
+    }
+    console.log(
+      `  round ${round + 1}: recommended ${Math.round(on[round]!)}, off ${Math.round(off[round]!)} spans per CPU-second, ` +
+        `policy path ${(1e6 / on[round]! - 1e6 / off[round]!).toFixed(1)} µs per span`,
+    );
+  }
+  const sorted = (list: number[]) => [...list].sort((a, b) => a - b);
+  const median = (list: number[]) => sorted(list)[list.length >> 1]!;
+  const cost = on.map((value, index) => 1e6 / value - 1e6 / off[index]!);
+  console.log(
+    `median of ${ROUNDS} rounds: recommended ${Math.round(median(on))}, off ${Math.round(median(off))} spans per CPU-second; ` +
+      `policy path ${median(cost).toFixed(1)} (${sorted(cost)[0]!.toFixed(1)}–${sorted(cost).at(-1)!.toFixed(1)}) µs per span; ` +
+      `load ${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores`,
+  );
+}
+
+if (values['processor-only']) {
+  await processorOnly();
+  process.exit(0);
 }
 
 const directory = await mkdtemp(join(tmpdir(), 'agent-otel-bench-'));
