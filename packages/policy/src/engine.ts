@@ -43,7 +43,7 @@ import {
   FactsIndex,
   toolView,
 } from './view.js';
-import type { RuleView, ToolFacts } from './view.js';
+import type { AggregateList, RuleView, SessionAggregates, ToolFacts } from './view.js';
 
 const logger = diag.createComponentLogger({ namespace: '@agent-otel/policy' });
 
@@ -238,16 +238,8 @@ interface FactsMemo {
   lists?: RecordLists;
 }
 
-/** The lists a call record takes from its facts. */
-interface RecordLists {
-  readonly secretTypes: string[];
-  readonly secretPaths: string[];
-  readonly readPaths: string[];
-  readonly outsideReads: string[];
-  readonly hosts: string[];
-  readonly externalHosts: string[];
-  readonly identities: string[];
-}
+/** The lists a call record takes from its facts: the aggregates' lists but the MCP servers. */
+type RecordLists = Pick<SessionAggregates, Exclude<AggregateList, 'mcpServers'>>;
 
 /** A new call's record lists: its facts' lists, each without repeats (as `union` gives them). */
 function recordLists(facts: ToolFacts, identities: readonly string[]): RecordLists {

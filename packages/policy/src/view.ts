@@ -565,8 +565,8 @@ export class RunningAggregates implements SessionAggregates {
   }
 }
 
-/** The lists of `RunningAggregates`. */
-type AggregateList =
+/** The lists of `RunningAggregates` (internal to the package; the engine's records take most). */
+export type AggregateList =
   | 'secretTypes'
   | 'secretPaths'
   | 'readPaths'
