@@ -62,11 +62,43 @@ let lastTrusted: object | undefined;
 /** Calls kept per session; the oldest are dropped past it (sequence rules look back this far). */
 export const MAX_CALLS = 2000;
 
+/**
+ * A session's records by tool call id, as an object without a prototype. Tool call ids are
+ * unique (`toolu_01…`): on an ordinary object every new key would add a hidden class that no
+ * other object ever uses again — thousands per minute in a collector, each call a slower
+ * store and more for the garbage collector. An object without a prototype is a hash table
+ * from the start (and an id such as `__proto__` is just a key). Its JSON is the same.
+ */
+function newCalls(): Record<string, CallRecord> {
+  return Object.create(null) as Record<string, CallRecord>;
+}
+
+/**
+ * The checked records of a state read from JSON, in a `newCalls` object. Zod's record leaves
+ * out a `__proto__` key (JSON.parse makes it an own property): such a record is checked here.
+ */
+function callsOf(
+  raw: { calls: Record<string, unknown> },
+  checked: Record<string, CallRecord>,
+): Record<string, CallRecord> {
+  const calls = newCalls();
+  for (const id of Object.keys(raw.calls)) {
+    const record = Object.hasOwn(checked, id) ? checked[id] : undefined;
+    if (record !== undefined) {
+      calls[id] = record;
+      continue;
+    }
+    const parsed = callRecordSchema.safeParse(raw.calls[id]);
+    if (parsed.success) calls[id] = parsed.data;
+  }
+  return calls;
+}
+
 /** The engine's state inside a decider state, created when missing, reset (with a warning) when unreadable. */
 export function engineState(state: DeciderState): EngineState {
   const raw = state.data[STATE_KEY];
   if (raw === undefined) {
-    const fresh: EngineState = { version: 1, nextSeq: 0, calls: {} };
+    const fresh: EngineState = { version: 1, nextSeq: 0, calls: newCalls() };
     state.data[STATE_KEY] = fresh;
     validated.add(fresh);
     return fresh;
@@ -80,12 +112,13 @@ export function engineState(state: DeciderState): EngineState {
   }
   const parsed = stateSchema.safeParse(raw);
   if (parsed.success) {
+    parsed.data.calls = callsOf(raw as { calls: Record<string, unknown> }, parsed.data.calls);
     state.data[STATE_KEY] = parsed.data;
     validated.add(parsed.data);
     return parsed.data;
   }
   logger.warn(`session state unreadable, starting afresh: ${parsed.error.issues[0]?.message}`);
-  const fresh: EngineState = { version: 1, nextSeq: 0, calls: {} };
+  const fresh: EngineState = { version: 1, nextSeq: 0, calls: newCalls() };
   state.data[STATE_KEY] = fresh;
   validated.add(fresh);
   return fresh;

@@ -255,6 +255,21 @@ describe('PolicyEngine.decide', () => {
     assert.equal(engine.decide(request('c2', curlPost), state).kind, 'deny');
   });
 
+  it('records a call under any id, __proto__ and constructor included', () => {
+    // Tool call ids come from the agent or the span: they are keys, never object machinery.
+    for (const id of ['__proto__', 'constructor', 'toString']) {
+      const engine = loadPolicy();
+      const state: DeciderState = { data: {} };
+      engine.decide(request(id, readEnv), state);
+      const calls = (state.data['policy'] as { calls: Record<string, unknown> }).calls;
+      assert.deepEqual(Object.keys(calls), [id]);
+      // The secret read under that id counts for the session: the post that follows is denied.
+      assert.equal(engine.decide(request('next', curlPost), state).kind, 'deny');
+      const reloaded = JSON.parse(JSON.stringify(state)) as DeciderState;
+      assert.equal(engine.decide(request('again', curlPost), reloaded).kind, 'deny');
+    }
+  });
+
   it('starts afresh from an unreadable state instead of throwing', () => {
     const engine = loadPolicy();
     const state: DeciderState = { data: { policy: { version: 1, calls: 'garbage' } } };
