@@ -9,8 +9,9 @@
  * two ways: spans per CPU-second of the collector process over the whole run, from the first
  * request to the last span at the sink (its speed on one core, whatever else shares the
  * machine), and spans per wall-clock second between 10 % and 90 % of the spans arriving at the
- * sink (start-up and the ordering window's tail excluded). Traffic: half sessions of Claude Code's own native spans (the real fixture, fresh
- * ids), half sessions of agent-otel hook spans. Memory is the collector's peak RSS (VmHWM).
+ * sink (start-up and the ordering window's tail excluded). Traffic: half sessions of Claude
+ * Code's own native spans (the real fixture, fresh ids), half sessions of agent-otel hook spans;
+ * every tool call has an id of its own, as an agent's do. Memory is the collector's peak RSS (VmHWM).
  * The two paths are measured in alternating order for `--rounds` rounds (each a fresh
  * collector process), and reported as the median with the range; the policy cost is the ratio
  * within each round, so a change of load between rounds moves both sides of it.
@@ -152,6 +153,12 @@ const NATIVE_SESSION = (
   ) as OtlpTraceRequest
 ).resourceSpans.flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans));
 
+/** A new tool call id, as an agent's are: unique (`toolu_` and random characters). */
+const newToolCallId = (): string => `toolu_${randomBytes(18).toString('base64url')}`;
+
+/** The attributes of Claude Code's spans that carry a tool call's id. */
+const TOOL_CALL_ID_KEYS = new Set(['tool_use_id', 'gen_ai.tool.call.id']);
+
 function makeNativeSession(session: string): OtlpSpan[] {
   const traceId = randomBytes(16).toString('hex');
   const ids = new Map<string, string>();
@@ -163,6 +170,16 @@ function makeNativeSession(session: string): OtlpSpan[] {
     }
     return id;
   };
+  // A tool call's spans (`claude_code.tool`, its `.execution`) keep one id between them.
+  const toolCallIds = new Map<string, string>();
+  const toolCallIdFor = (old: string) => {
+    let id = toolCallIds.get(old);
+    if (!id) {
+      id = newToolCallId();
+      toolCallIds.set(old, id);
+    }
+    return id;
+  };
   return NATIVE_SESSION.map((span) => ({
     ...span,
     traceId,
@@ -170,7 +187,11 @@ function makeNativeSession(session: string): OtlpSpan[] {
     ...(span.parentSpanId ? { parentSpanId: idFor(span.parentSpanId) } : {}),
     attributes: uniqueCall(
       span.attributes.map((entry) =>
-        entry.key === 'session.id' ? str('session.id', session) : entry,
+        entry.key === 'session.id'
+          ? str('session.id', session)
+          : TOOL_CALL_ID_KEYS.has(entry.key) && entry.value.stringValue !== undefined
+            ? str(entry.key, toolCallIdFor(entry.value.stringValue))
+            : entry,
       ),
       `${session}-${span.spanId}`,
     ),
@@ -201,7 +222,7 @@ function makeOurSession(session: string): OtlpSpan[] {
         str('gen_ai.operation.name', 'execute_tool'),
         str('session.id', session),
         str('agent.turn.id', 'prompt-1'),
-        str('gen_ai.tool.call.id', `toolu_${index}`),
+        str('gen_ai.tool.call.id', newToolCallId()),
         ...toolAttributes,
       ],
       events: [],
