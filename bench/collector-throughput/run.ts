@@ -391,9 +391,14 @@ async function startCollector(configFile: string, port: number): Promise<ChildPr
   }
 }
 
-/** CPU seconds (user + system) a process has used, from /proc (clock ticks of 1/100 s). */
-function cpuSecondsOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+/**
+ * CPU seconds (user + system) a process has used, from /proc (clock ticks of 1/100 s); with
+ * `mainThread`, its main thread's alone (the JavaScript; the rest is V8's garbage collector and
+ * compiler threads and libuv's pool).
+ */
+function cpuSecondsOf(pid: number, mainThread = false): number {
+  const path = mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`;
+  const fields = readFileSync(path, 'utf8').split(') ')[1]?.split(' ') ?? [];
   // After "pid (comm) ", utime and stime are the 12th and 13th fields.
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
@@ -471,6 +476,8 @@ interface Throughput {
   readonly wall: number;
   /** Spans per CPU second of the collector process: its speed on one core, whatever else runs. */
   readonly perCore: number;
+  /** The share of that CPU time spent on the main thread. */
+  readonly mainShare: number;
 }
 
 async function throughput(directory: string, policy: string): Promise<Throughput> {
@@ -485,13 +492,19 @@ async function throughput(directory: string, policy: string): Promise<Throughput
     // spans for its ordering window and releases them in bursts, so a window between two sink
     // crossings would leave out the receive and decode work done before the first crossing.
     const cpuStart = cpuSecondsOf(child.pid!);
+    const mainStart = cpuSecondsOf(child.pid!, true);
     const sent = await send(`http://127.0.0.1:${port}`, SPANS);
     while (sink.received < sent) await new Promise((resolve) => setTimeout(resolve, 50));
     const cpuSeconds = cpuSecondsOf(child.pid!) - cpuStart;
+    const mainSeconds = cpuSecondsOf(child.pid!, true) - mainStart;
     // Wall clock between the 10 % and 90 % crossings at the sink (start-up and the window's tail
     // excluded).
     const seconds = ((sink.crossings.get(high) ?? 0) - (sink.crossings.get(low) ?? 0)) / 1000;
-    return { wall: (high - low) / seconds, perCore: sent / cpuSeconds };
+    return {
+      wall: (high - low) / seconds,
+      perCore: sent / cpuSeconds,
+      mainShare: mainSeconds / cpuSeconds,
+    };
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
@@ -668,6 +681,24 @@ try {
       2,
     )}x the CPU time per span of the pass-through path (ratio within each round)`,
   );
+  // Where the CPU time per span goes: the main thread (receiving, policy, exporting) and the
+  // other threads (V8's garbage collector and optimizing compiler, libuv's pool).
+  const split = (results: Throughput[]) => {
+    const perSpan = results.map((result) => 1e6 / result.perCore);
+    return (
+      `${spread(perSpan, 1)} µs per span, main thread ` +
+      `${spread(
+        results.map((result, index) => perSpan[index]! * result.mainShare),
+        1,
+      )}, ` +
+      `other threads ${spread(
+        results.map((result, index) => perSpan[index]! * (1 - result.mainShare)),
+        1,
+      )}`
+    );
+  };
+  console.log(`  CPU, recommended:   ${split(withPolicy)}`);
+  console.log(`  CPU, policy off:    ${split(withoutPolicy)}`);
   console.log(
     `  load average (1 min) during the rounds: ${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)} on ${cpus().length} cores`,
   );
