@@ -6,7 +6,7 @@
  * "a secret was read, then data left" right. Session state has a TTL and a size bound.
  */
 import { diag } from '@opentelemetry/api';
-import { policyTags } from '@agent-otel/core';
+import { higherSeverity, policyTags, strongerAction } from '@agent-otel/core';
 import type {
   Decider,
   DeciderState,
@@ -31,8 +31,6 @@ import {
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_SESSION_ID,
   AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR,
-  POLICY_ACTIONS,
-  POLICY_SEVERITIES,
 } from '@agent-otel/semconv';
 import type { PolicyAction, PolicySeverity } from '@agent-otel/semconv';
 import {
@@ -499,7 +497,7 @@ export class PolicyProcessor {
     if (held.role === 'other') return;
     // The held entry and its attributes, not a new object joining them per span.
     const entry = held;
-    const attributes = spanAttributes(held.item.span);
+    const attributes = spanAttributes(entry.item.span);
     const session = entry.role === 'session';
     for (const key in attributes) {
       const value = attributes[key];
@@ -593,20 +591,13 @@ export class PolicyProcessor {
     let action = findings[0]!.action;
     for (const finding of findings) {
       (state.ruleIds ??= new Set()).add(finding.ruleId);
-      if (POLICY_SEVERITIES.indexOf(finding.severity) > POLICY_SEVERITIES.indexOf(severity))
-        severity = finding.severity;
-      if (POLICY_ACTIONS.indexOf(finding.action) > POLICY_ACTIONS.indexOf(action))
-        action = finding.action;
+      severity = higherSeverity(severity, finding.severity);
+      action = strongerAction(action, finding.action);
     }
     state.violationCount += findings.length;
-    if (
-      state.severity &&
-      POLICY_SEVERITIES.indexOf(state.severity) > POLICY_SEVERITIES.indexOf(severity)
-    )
-      severity = state.severity;
+    if (state.severity) severity = higherSeverity(severity, state.severity);
     state.severity = severity;
-    if (state.action && POLICY_ACTIONS.indexOf(state.action) > POLICY_ACTIONS.indexOf(action))
-      action = state.action;
+    if (state.action) action = strongerAction(action, state.action);
     state.action = action;
   }
 

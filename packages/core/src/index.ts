@@ -10,7 +10,13 @@ export type {
   IntentVerdict,
   Decider,
 } from './decision.js';
-export { policyTags, highestSeverity, strongestAction } from './policy-tags.js';
+export {
+  policyTags,
+  highestSeverity,
+  higherSeverity,
+  strongestAction,
+  strongerAction,
+} from './policy-tags.js';
 export type { PolicyTags, SpanEventData } from './policy-tags.js';
 export { describeToolCall, normalizePath, parseMcpToolName, redactUrl } from './tool-call.js';
 export type { ToolCallDescription, DescribeToolCallOptions } from './tool-call.js';

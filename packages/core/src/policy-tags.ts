@@ -34,18 +34,26 @@ export interface PolicyTags {
   readonly events: readonly SpanEventData[];
 }
 
+/** `candidate` when it is a higher severity than `current`, else `current` (a tie keeps it). */
+export function higherSeverity(current: PolicySeverity, candidate: PolicySeverity): PolicySeverity {
+  return POLICY_SEVERITIES.indexOf(candidate) > POLICY_SEVERITIES.indexOf(current)
+    ? candidate
+    : current;
+}
+
+/** `candidate` when it is a stronger action than `current` (deny > ask > tag), else `current`. */
+export function strongerAction(current: PolicyAction, candidate: PolicyAction): PolicyAction {
+  return POLICY_ACTIONS.indexOf(candidate) > POLICY_ACTIONS.indexOf(current) ? candidate : current;
+}
+
 /** The highest severity of a non-empty list. */
 export function highestSeverity(severities: readonly PolicySeverity[]): PolicySeverity {
-  return severities.reduce((highest, severity) =>
-    POLICY_SEVERITIES.indexOf(severity) > POLICY_SEVERITIES.indexOf(highest) ? severity : highest,
-  );
+  return severities.reduce(higherSeverity);
 }
 
 /** The strongest action of a non-empty list: deny wins over ask wins over tag. */
 export function strongestAction(actions: readonly PolicyAction[]): PolicyAction {
-  return actions.reduce((strongest, action) =>
-    POLICY_ACTIONS.indexOf(action) > POLICY_ACTIONS.indexOf(strongest) ? action : strongest,
-  );
+  return actions.reduce(strongerAction);
 }
 
 /**
