@@ -740,7 +740,7 @@ export class PolicyEngine implements Decider {
   /** Decides on one tool call and records it in the session state. Never throws for ordinary input. */
   decide(request: DecisionRequest, state: DeciderState): Decision {
     const engine = engineState(state);
-    const existing = engine.calls[request.toolCallId];
+    const existing = engine.calls.get(request.toolCallId);
     const seq = existing?.seq ?? engine.nextSeq++;
     // A new call comes after every recorded one: the session's running aggregates are its
     // "before". A call seen again (pre then post) is placed back at its first position.

@@ -20,6 +20,7 @@ import {
 import { z } from 'zod';
 import type { PolicyEngine } from './engine.js';
 import { PolicyError } from './errors.js';
+import { engineState } from './session-state.js';
 
 /** The fields of a hook payload the replay reads; everything else passes through. */
 const hookPayloadSchema = z
@@ -206,28 +207,10 @@ export function replayHookEvents(
     );
   }
   return [...sessions.entries()].map(([sessionId, session]) => {
-    const calls =
-      (
-        session.state.data['policy'] as
-          | {
-              calls?: Record<
-                string,
-                {
-                  findings: {
-                    ruleId: string;
-                    category: string;
-                    severity: string;
-                    action: string;
-                    reason: string;
-                  }[];
-                }
-              >;
-            }
-          | undefined
-      )?.calls ?? {};
+    const { calls } = engineState(session.state);
     const findings: ReplayFinding[] = [];
     for (const toolUseId of session.toolUseIds) {
-      for (const finding of calls[toolUseId]?.findings ?? []) {
+      for (const finding of calls.get(toolUseId)?.findings ?? []) {
         findings.push({
           tool_use_id: toolUseId,
           rule_id: finding.ruleId,

@@ -48,8 +48,27 @@ const stateSchema = z.object({
   calls: z.record(z.string(), callRecordSchema),
 });
 
-/** The engine's part of `DeciderState.data`. */
-export type EngineState = z.infer<typeof stateSchema>;
+/**
+ * A session's records by tool call id. Tool call ids are unique (`toolu_01…`, new with every
+ * call): as keys of an object each would be interned in V8's string table and make the lookup
+ * and the store slow runtime calls (and, on an object with a prototype, a hidden class per
+ * call); a Map hashes them as they are. In JSON it is the object it always was, id → record
+ * (`__proto__` and `constructor` are ordinary ids, as in the Map).
+ */
+export class CallTable extends Map<string, CallRecord> {
+  toJSON(): Record<string, CallRecord> {
+    const object = Object.create(null) as Record<string, CallRecord>;
+    for (const [id, record] of this) object[id] = record;
+    return object;
+  }
+}
+
+/** The engine's part of `DeciderState.data` (its JSON: `calls` as an object of records). */
+export interface EngineState {
+  version: 1;
+  nextSeq: number;
+  calls: CallTable;
+}
 
 const STATE_KEY = 'policy';
 
@@ -63,62 +82,66 @@ let lastTrusted: object | undefined;
 export const MAX_CALLS = 2000;
 
 /**
- * A session's records by tool call id, as an object without a prototype. Tool call ids are
- * unique (`toolu_01…`): on an ordinary object every new key would add a hidden class that no
- * other object ever uses again — thousands per minute in a collector, each call a slower
- * store and more for the garbage collector. An object without a prototype is a hash table
- * from the start (and an id such as `__proto__` is just a key). Its JSON is the same.
- */
-function newCalls(): Record<string, CallRecord> {
-  return Object.create(null) as Record<string, CallRecord>;
-}
-
-/**
- * The checked records of a state read from JSON, in a `newCalls` object. Zod's record leaves
- * out a `__proto__` key (JSON.parse makes it an own property): such a record is checked here.
+ * The checked records of a state read from JSON, in a `CallTable`. Zod's record leaves out a
+ * `__proto__` key (JSON.parse makes it an own property): such a record is checked here.
  */
 function callsOf(
   raw: { calls: Record<string, unknown> },
   checked: Record<string, CallRecord>,
-): Record<string, CallRecord> {
-  const calls = newCalls();
+): CallTable {
+  const calls = new CallTable();
   for (const id of Object.keys(raw.calls)) {
     const record = Object.hasOwn(checked, id) ? checked[id] : undefined;
     if (record !== undefined) {
-      calls[id] = record;
+      calls.set(id, record);
       continue;
     }
     const parsed = callRecordSchema.safeParse(raw.calls[id]);
-    if (parsed.success) calls[id] = parsed.data;
+    if (parsed.success) calls.set(id, parsed.data);
   }
   return calls;
 }
 
+/**
+ * A state as its JSON reads (the form the schema checks): a state kept in memory by another
+ * copy of this module (its `CallTable` not one of ours) is checked as if it had been persisted.
+ */
+function asPersisted(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null) return raw;
+  const calls = (raw as { calls?: unknown }).calls;
+  return calls instanceof Map ? { ...raw, calls: Object.fromEntries(calls) } : raw;
+}
+
 /** The engine's state inside a decider state, created when missing, reset (with a warning) when unreadable. */
 export function engineState(state: DeciderState): EngineState {
-  const raw = state.data[STATE_KEY];
-  if (raw === undefined) {
-    const fresh: EngineState = { version: 1, nextSeq: 0, calls: newCalls() };
+  const kept = state.data[STATE_KEY];
+  if (kept === undefined) {
+    const fresh: EngineState = { version: 1, nextSeq: 0, calls: new CallTable() };
     state.data[STATE_KEY] = fresh;
     validated.add(fresh);
     return fresh;
   }
   // The state asked for last (a session's calls come one after the other): trusted already.
-  if (raw === lastTrusted) return raw as EngineState;
+  if (kept === lastTrusted) return kept as EngineState;
   // A state this process validated (or created) is trusted; one read from disk is checked once.
-  if (typeof raw === 'object' && raw !== null && validated.has(raw)) {
-    lastTrusted = raw;
-    return raw as EngineState;
+  if (typeof kept === 'object' && kept !== null && validated.has(kept)) {
+    lastTrusted = kept;
+    return kept as EngineState;
   }
+  const raw = asPersisted(kept);
   const parsed = stateSchema.safeParse(raw);
   if (parsed.success) {
-    parsed.data.calls = callsOf(raw as { calls: Record<string, unknown> }, parsed.data.calls);
-    state.data[STATE_KEY] = parsed.data;
-    validated.add(parsed.data);
-    return parsed.data;
+    const checked: EngineState = {
+      version: parsed.data.version,
+      nextSeq: parsed.data.nextSeq,
+      calls: callsOf(raw as { calls: Record<string, unknown> }, parsed.data.calls),
+    };
+    state.data[STATE_KEY] = checked;
+    validated.add(checked);
+    return checked;
   }
   logger.warn(`session state unreadable, starting afresh: ${parsed.error.issues[0]?.message}`);
-  const fresh: EngineState = { version: 1, nextSeq: 0, calls: newCalls() };
+  const fresh: EngineState = { version: 1, nextSeq: 0, calls: new CallTable() };
   state.data[STATE_KEY] = fresh;
   validated.add(fresh);
   return fresh;
@@ -126,8 +149,10 @@ export function engineState(state: DeciderState): EngineState {
 
 /** Records of the calls seen before `seq`, in order. */
 export function callsBefore(state: EngineState, seq: number): CallRecord[] {
-  const calls = Object.values(state.calls).filter((call) => call.seq < seq);
-  // Records are stored in first-seen order; sort only when keys were reordered (numeric ids).
+  const calls: CallRecord[] = [];
+  for (const call of state.calls.values()) if (call.seq < seq) calls.push(call);
+  // Records are stored in first-seen order; sort only when they were not (a state read from
+  // JSON, whose object lists integer-like ids first).
   for (let index = 1; index < calls.length; index += 1) {
     if (calls[index - 1]!.seq > calls[index]!.seq) return calls.sort((a, b) => a.seq - b.seq);
   }
@@ -136,7 +161,7 @@ export function callsBefore(state: EngineState, seq: number): CallRecord[] {
 
 /** Every record, in order. */
 export function allCalls(state: EngineState): CallRecord[] {
-  return Object.values(state.calls).sort((a, b) => a.seq - b.seq);
+  return [...state.calls.values()].sort((a, b) => a.seq - b.seq);
 }
 
 /**
@@ -161,7 +186,7 @@ function runningOf(state: EngineState): Running<unknown> {
   let entry = running.get(state);
   if (!entry) {
     entry = {
-      count: Object.keys(state.calls).length,
+      count: state.calls.size,
       aggregates: undefined,
       maxSeq: -Infinity,
       version: 0,
@@ -215,8 +240,8 @@ export function aggregatesBefore<T extends { add(call: CallRecord): void }>(
 export function storeCall(state: EngineState, callId: string, record: CallRecord): void {
   const entry = runningOf(state);
   entry.version++;
-  const replaced = state.calls[callId] !== undefined;
-  state.calls[callId] = record;
+  const replaced = state.calls.has(callId);
+  state.calls.set(callId, record);
   if (replaced) {
     entry.aggregates = undefined;
   } else {
@@ -228,9 +253,15 @@ export function storeCall(state: EngineState, callId: string, record: CallRecord
     } else entry.aggregates = undefined;
   }
   if (entry.count > MAX_CALLS) {
-    const ids = Object.keys(state.calls);
-    const oldest = ids.reduce((a, b) => (state.calls[a]!.seq <= state.calls[b]!.seq ? a : b));
-    delete state.calls[oldest];
+    let oldest: string | undefined;
+    let oldestSeq = Infinity;
+    for (const [id, call] of state.calls) {
+      if (call.seq < oldestSeq) {
+        oldest = id;
+        oldestSeq = call.seq;
+      }
+    }
+    if (oldest !== undefined) state.calls.delete(oldest);
     entry.count--;
     entry.aggregates = undefined;
   }

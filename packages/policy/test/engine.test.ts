@@ -45,6 +45,14 @@ function request(
   };
 }
 
+/** The session's records by tool call id as the hook persists them (the state's JSON). */
+function persistedCalls(state: DeciderState): Record<string, unknown> {
+  const persisted = JSON.parse(JSON.stringify(state.data)) as {
+    policy: { calls: Record<string, unknown> };
+  };
+  return persisted.policy.calls;
+}
+
 const readEnv = {
   [ATTR_GEN_AI_TOOL_NAME]: 'Read',
   [ATTR_AGENT_TOOL_CATEGORY]: 'read',
@@ -237,7 +245,7 @@ describe('PolicyEngine.decide', () => {
       again.findings.map((finding) => finding.ruleId),
       ['secret-file-access', 'secret-in-tool-data'],
     );
-    const calls = (state.data['policy'] as { calls: Record<string, unknown> }).calls;
+    const calls = persistedCalls(state);
     assert.deepEqual(Object.keys(calls), ['c1']);
     // A call's own secrets never make it an exfiltration of itself: the curl seen again after
     // the session read secrets keeps the verdict of its first view.
@@ -261,13 +269,26 @@ describe('PolicyEngine.decide', () => {
       const engine = loadPolicy();
       const state: DeciderState = { data: {} };
       engine.decide(request(id, readEnv), state);
-      const calls = (state.data['policy'] as { calls: Record<string, unknown> }).calls;
+      const calls = persistedCalls(state);
       assert.deepEqual(Object.keys(calls), [id]);
       // The secret read under that id counts for the session: the post that follows is denied.
       assert.equal(engine.decide(request('next', curlPost), state).kind, 'deny');
       const reloaded = JSON.parse(JSON.stringify(state)) as DeciderState;
       assert.equal(engine.decide(request('again', curlPost), reloaded).kind, 'deny');
     }
+  });
+
+  it('reads a state another copy of the engine kept in memory (records in a Map)', () => {
+    const engine = loadPolicy();
+    const state: DeciderState = { data: {} };
+    engine.decide(request('c1', readEnv), state);
+    const kept = state.data['policy'] as { nextSeq: number; calls: Map<string, unknown> };
+    // As a second bundle of the engine (the hook's) would hold it: not one of this copy's.
+    const foreign: DeciderState = {
+      data: { policy: { version: 1, nextSeq: kept.nextSeq, calls: new Map(kept.calls) } },
+    };
+    assert.equal(engine.decide(request('c2', curlPost), foreign).kind, 'deny');
+    assert.deepEqual(Object.keys(persistedCalls(foreign)), ['c1', 'c2']);
   });
 
   it('starts afresh from an unreadable state instead of throwing', () => {
@@ -338,9 +359,10 @@ describe('PolicyEngine.decide', () => {
         state,
       );
     }
-    const calls = (state.data['policy'] as { calls: Record<string, unknown> }).calls;
+    const calls = persistedCalls(state);
     assert.equal(Object.keys(calls).length, MAX_CALLS);
     assert.equal(calls['bulk-0'], undefined);
+    assert.notEqual(calls[`bulk-${MAX_CALLS + 49}`], undefined);
     // A 2 MB command line whose payload is at the end (read: head and tail), and attributes of
     // the wrong type.
     const huge = engine.decide(

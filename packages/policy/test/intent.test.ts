@@ -144,9 +144,9 @@ describe('intentFromState', () => {
   });
   /** The verdict classified afresh from the state's records (nothing remembered). */
   const fresh = (state: DeciderState, turnId?: string) => {
-    const records = Object.values(
-      (state.data['policy'] as { calls: Record<string, CallRecord> }).calls,
-    ).filter((call) => turnId === undefined || call.turn === turnId);
+    const records = [
+      ...(state.data['policy'] as { calls: Map<string, CallRecord> }).calls.values(),
+    ].filter((call) => turnId === undefined || call.turn === turnId);
     return records.length === 0 ? undefined : classifyIntent(records);
   };
 
