@@ -317,75 +317,97 @@ function signalsOf(call: CallRecord): readonly WeightedSignal[] {
 /** Labels of calls that change something (an edit, a write, a move, an install, a clean-up). */
 const CHANGE_LABEL = /^(write:|edit:|move$|run:install$|clean:)/;
 
-/** The intent of a set of calls (a turn, or the session). */
+/** Position of each TIE_ORDER category (the index of its score in `classifyIntent`). */
+const CATEGORY_INDEX = new Map(TIE_ORDER.map((category, index) => [category, index]));
+const EXPLORE_AT = CATEGORY_INDEX.get('explore')!;
+const REVIEW_AT = CATEGORY_INDEX.get('review')!;
+const IMPLEMENT_AT = CATEGORY_INDEX.get('implement')!;
+const REFACTOR_AT = CATEGORY_INDEX.get('refactor')!;
+const TEST_AT = CATEGORY_INDEX.get('test')!;
+
+/**
+ * The intent of a set of calls (a turn, or the session). Two passes over the calls' signals:
+ * the scores and the few label counts the adjustments read, then the labels of the winning
+ * category alone (the session's intent is worked out at every session and turn end: no map of
+ * labels per category for the categories that lose).
+ */
 export function classifyIntent(calls: readonly CallRecord[]): IntentVerdict {
-  const scores = new Map<string, number>();
-  const labels = new Map<string, Map<string, number>>();
+  // Scores per TIE_ORDER category, summed in call order (categories outside it never win).
+  const scores = new Float64Array(TIE_ORDER.length);
   let newSource = 0;
+  let searches = 0;
+  let sourceEdits = 0;
+  let testEdits = 0;
+  let reviews = 0;
+  let changes = false;
+  let editedFiles: Set<string> | undefined;
   for (const call of calls) {
     for (const signal of signalsOf(call)) {
-      scores.set(signal.category, (scores.get(signal.category) ?? 0) + signal.weight);
-      let byLabel = labels.get(signal.category);
-      if (byLabel === undefined) {
-        byLabel = new Map<string, number>();
-        labels.set(signal.category, byLabel);
+      const index = CATEGORY_INDEX.get(signal.category);
+      if (index !== undefined) scores[index]! += signal.weight;
+      const label = signal.label;
+      if (label === 'write:new-source') newSource += 1;
+      if (!changes && CHANGE_LABEL.test(label)) changes = true;
+      if (index === EXPLORE_AT) {
+        if (label === 'search') searches += 1;
+      } else if (index === IMPLEMENT_AT) {
+        if (label === 'edit:source') sourceEdits += 1;
+      } else if (index === TEST_AT) {
+        if (label === 'edit:test') testEdits += 1;
+      } else if (index === REVIEW_AT) {
+        if (label === 'git:review') reviews += 1;
+      } else if (index === REFACTOR_AT && label.startsWith('edited:')) {
+        (editedFiles ??= new Set()).add(label);
       }
-      byLabel.set(signal.label, (byLabel.get(signal.label) ?? 0) + 1);
-      if (signal.label === 'write:new-source') newSource += 1;
     }
   }
   // Refactoring changes several existing files (after searching for what to change) and adds
   // none: the edits' weight moves to refactor.
-  const refactorLabels = labels.get('refactor');
-  let editedFiles = 0;
-  if (refactorLabels)
-    for (const label of refactorLabels.keys()) if (label.startsWith('edited:')) editedFiles++;
-  const searches = labels.get('explore')?.get('search') ?? 0;
-  if (newSource === 0 && (editedFiles >= 3 || (editedFiles >= 2 && searches > 0))) {
-    const sourceEdits = labels.get('implement')?.get('edit:source') ?? 0;
-    const testEdits = labels.get('test')?.get('edit:test') ?? 0;
-    scores.set('implement', (scores.get('implement') ?? 0) - sourceEdits * 1.5);
-    scores.set('test', (scores.get('test') ?? 0) - testEdits * 1.5);
-    scores.set('refactor', (scores.get('refactor') ?? 0) + (sourceEdits + testEdits) * 1.5 + 2);
-    refactorLabels?.set('edit:existing-files', editedFiles);
+  const edited = editedFiles?.size ?? 0;
+  const refactored = newSource === 0 && (edited >= 3 || (edited >= 2 && searches > 0));
+  if (refactored) {
+    scores[IMPLEMENT_AT]! -= sourceEdits * 1.5;
+    scores[TEST_AT]! -= testEdits * 1.5;
+    scores[REFACTOR_AT]! += (sourceEdits + testEdits) * 1.5 + 2;
+    // The label that says so (below) is a change too.
+    changes = true;
   }
   // Reading is how every task starts: once the calls change something, reads are preparation
   // for that change, not exploration for its own sake.
-  let changes = false;
-  search: for (const byLabel of labels.values()) {
-    for (const label of byLabel.keys()) {
-      if (CHANGE_LABEL.test(label)) {
-        changes = true;
-        break search;
-      }
-    }
-  }
-  if (changes) scores.set('explore', (scores.get('explore') ?? 0) * 0.3);
+  if (changes) scores[EXPLORE_AT]! *= 0.3;
   // Reading around a diff or a pull request, changing nothing, is reviewing it.
-  else if ((labels.get('review')?.get('git:review') ?? 0) > 0) {
-    scores.set('review', (scores.get('review') ?? 0) + (scores.get('explore') ?? 0) * 0.5);
-  }
-  let best: string | undefined;
+  else if (reviews > 0) scores[REVIEW_AT]! += scores[EXPLORE_AT]! * 0.5;
+  let best = -1;
   let bestScore = 0;
   let total = 0;
-  for (const category of TIE_ORDER) {
-    const score = scores.get(category) ?? 0;
+  for (let index = 0; index < TIE_ORDER.length; index++) {
+    const score = scores[index]!;
     if (score <= 0) continue;
     total += score;
     if (score > bestScore) {
-      best = category;
+      best = index;
       bestScore = score;
     }
   }
-  if (best === undefined) return { category: 'unknown', confidence: 0, signals: [] };
+  if (best < 0) return { category: 'unknown', confidence: 0, signals: [] };
+  const category = TIE_ORDER[best]!;
+  // The winning category's labels with their counts, in first-seen order.
+  const labels = new Map<string, number>();
+  for (const call of calls) {
+    for (const signal of signalsOf(call)) {
+      if (signal.category === category)
+        labels.set(signal.label, (labels.get(signal.label) ?? 0) + 1);
+    }
+  }
+  if (refactored && best === REFACTOR_AT) labels.set('edit:existing-files', edited);
   // Markers carry no weight and explain nothing on their own.
-  const signals = [...(labels.get(best) ?? new Map<string, number>()).entries()]
+  const signals = [...labels.entries()]
     .filter(([label]) => !label.startsWith('edited:'))
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .slice(0, 5)
     .map(([label, count]) => (count > 1 ? `${label} x${count}` : label));
   return {
-    category: best,
+    category,
     confidence: Math.round((bestScore / total) * 100) / 100,
     signals,
   };
