@@ -442,6 +442,48 @@ function compileRule(
 
 const ACTION_RANK: Readonly<Record<PolicyAction, number>> = { tag: 0, ask: 1, deny: 2 };
 
+/** The answer to a call that breaks no rule (shared: decisions are read-only). */
+const NO_DECISION: Decision = Object.freeze({ kind: 'none', findings: NO_FINDINGS });
+
+/** A decision without its findings: what a list of findings decides. */
+type Verdict =
+  | { readonly kind: 'none' }
+  | {
+      readonly kind: 'ask' | 'deny';
+      readonly reason: string;
+      readonly ruleIds: readonly string[];
+    };
+
+/**
+ * Verdicts by list of findings, one step per finding (the engine's: one object per rule). Weak:
+ * records made by an engine since replaced (a reloaded policy) keep no steps alive.
+ */
+interface VerdictNode {
+  verdict?: Verdict;
+  readonly next: WeakMap<PolicyFinding, VerdictNode>;
+}
+
+/** The strongest action among the findings, and (for ask or deny) why and which rules. */
+function verdictOf(findings: readonly PolicyFinding[]): Verdict {
+  let strongest: PolicyAction = 'tag';
+  for (const finding of findings) {
+    const action: PolicyAction = finding.action;
+    if (ACTION_RANK[action] > ACTION_RANK[strongest]) strongest = action;
+  }
+  if (strongest === 'tag') return { kind: 'none' };
+  const deciding = findings.filter((finding) => finding.action === strongest);
+  const reason =
+    'agent-otel policy: ' +
+    deciding
+      .map((finding) => `${finding.ruleName} (${finding.ruleId}): ${finding.reason}`)
+      .join('; ');
+  return Object.freeze({
+    kind: strongest,
+    reason,
+    ruleIds: Object.freeze(deciding.map((finding) => finding.ruleId)),
+  });
+}
+
 /** What a memo's shared `tool` object holds as `attributes` between calls. */
 const NO_ATTRIBUTES: Readonly<Record<string, never>> = Object.freeze({});
 
@@ -469,6 +511,8 @@ export class PolicyEngine implements Decider {
   private scopeCache: Record<string, unknown> | undefined;
   /** `decide`'s session part of the view, refilled by every call. */
   private sessionScratch: Record<string, unknown> | undefined;
+  /** Verdicts per list of the engine's findings (`decision`). */
+  private readonly verdicts: VerdictNode = { next: new WeakMap() };
   /** `decide`'s per-field comparison cache, reused (zeroed) by every call. */
   private knownScratch: Uint8Array | undefined;
 
@@ -976,24 +1020,28 @@ export class PolicyEngine implements Decider {
   }
 
   private decision(findings: readonly PolicyFinding[]): Decision {
-    let strongest: PolicyAction = 'tag';
+    // Most calls break no rule: one shared answer.
+    if (findings === NO_FINDINGS) return NO_DECISION;
+    // The engine's own findings (one frozen object per rule) in the same order give the same
+    // verdict: made once per such list (a call that breaks rules is common in a session that
+    // reads secrets: its reason is not joined again for every call).
+    let node: VerdictNode | undefined = this.verdicts;
     for (const finding of findings) {
-      const action: PolicyAction = finding.action;
-      if (ACTION_RANK[action] > ACTION_RANK[strongest]) strongest = action;
+      if (!Object.isFrozen(finding)) {
+        node = undefined;
+        break;
+      }
+      let next: VerdictNode | undefined = node.next.get(finding);
+      if (next === undefined) {
+        next = { next: new WeakMap() };
+        node.next.set(finding, next);
+      }
+      node = next;
     }
-    if (strongest === 'tag') return { kind: 'none', findings };
-    const deciding = findings.filter((finding) => finding.action === strongest);
-    const reason =
-      'agent-otel policy: ' +
-      deciding
-        .map((finding) => `${finding.ruleName} (${finding.ruleId}): ${finding.reason}`)
-        .join('; ');
-    return {
-      kind: strongest,
-      reason,
-      ruleIds: deciding.map((finding) => finding.ruleId),
-      findings,
-    };
+    const verdict = node ? (node.verdict ??= verdictOf(findings)) : verdictOf(findings);
+    return verdict.kind === 'none'
+      ? { kind: 'none', findings }
+      : { kind: verdict.kind, reason: verdict.reason, ruleIds: verdict.ruleIds, findings };
   }
 }
 

@@ -255,6 +255,48 @@ describe('PolicyEngine.decide', () => {
     assert.equal(engine.decide(request('x', curlPost, 'post_tool'), fresh).kind, 'none');
   });
 
+  it('decides the same findings the same way every time, and each list by its own findings', () => {
+    const engine = loadPolicy();
+    const sequence = [readEnv, curlPost, readEnv, curlPost];
+    const decisions = (session: string) => {
+      const state: DeciderState = { data: {} };
+      return sequence.map((attributes, index) =>
+        engine.decide(request(`${session}-${index}`, attributes), state),
+      );
+    };
+    const first = decisions('a');
+    // A second session breaks the same rules: the same decisions (remembered, not recomputed).
+    assert.deepEqual(decisions('b'), first);
+    assert.deepEqual(
+      first.map((decision) => decision.kind),
+      ['none', 'deny', 'none', 'deny'],
+    );
+    for (const decision of first) {
+      if (decision.kind !== 'ask' && decision.kind !== 'deny') continue;
+      // Its rule ids and reason are those of its own strongest findings, in their order.
+      const deciding = decision.findings.filter((finding) => finding.action === decision.kind);
+      assert.deepEqual(
+        decision.ruleIds,
+        deciding.map((finding) => finding.ruleId),
+      );
+      assert.equal(
+        decision.reason,
+        'agent-otel policy: ' +
+          deciding
+            .map((finding) => `${finding.ruleName} (${finding.ruleId}): ${finding.reason}`)
+            .join('; '),
+      );
+    }
+    // A call with other findings than the remembered lists gets its own answer.
+    const state: DeciderState = { data: {} };
+    const alone = engine.decide(request('c-0', curlPost), state);
+    assert.notDeepEqual(
+      alone.findings.map((finding) => finding.ruleId),
+      first[1]!.findings.map((finding) => finding.ruleId),
+    );
+    assert.equal(alone.kind, 'none');
+  });
+
   it('keeps a JSON-serialisable state that survives a round trip (as the hook persists it)', () => {
     const engine = loadPolicy();
     let state: DeciderState = { data: {} };
