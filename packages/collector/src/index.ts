@@ -12,7 +12,7 @@ export {
   CLAUDE_CODE_TOOL_SPAN,
   CLAUDE_CODE_INTERACTION_SPAN,
 } from './tool-view.js';
-export type { SpanRole, ToolView } from './tool-view.js';
+export type { SpanRole, ToolSpan, ToolView } from './tool-view.js';
 export { decodeJsonBody, decodeProtobufBody, MalformedRequestError } from './otlp-decode.js';
 export type { DecodedRequest, DecodeLimits } from './otlp-decode.js';
 export {

@@ -906,9 +906,12 @@ export class WireSpan {
 
   /**
    * The attributes as the flat record `attributesOf` gives for the model (same values: int64
-   * as a number, homogeneous arrays, maps and bytes left out), decoded from the bytes.
+   * as a number, homogeneous arrays, maps and bytes left out), decoded from the bytes. With
+   * `keep` false a record decoded now is not kept with the span: a span waits for export after
+   * its one reading (the policy processor's), and a record kept that long — with a string per
+   * value — outlives the young generation and is copied into the old one.
    */
-  flatAttributes(): SpanAttributes {
+  flatAttributes(keep = true): SpanAttributes {
     if (this.#flat) return this.#flat;
     if (this.#model || this.#added) {
       this.#flat = attributesOf(this.model().attributes);
@@ -923,7 +926,7 @@ export class WireSpan {
       if (value !== undefined)
         flat[keyStringAt(buf, attributes[slot + 2]!, attributes[slot + 3]!)] = value;
     }
-    this.#flat = flat;
+    if (keep) this.#flat = flat;
     return flat;
   }
 
@@ -1208,9 +1211,12 @@ export function spanFlatValue(span: OtlpSpan, key: string): AttributeValue | und
   return span instanceof WireSpan ? span.flatValue(key) : attributesOf(span.attributes)[key];
 }
 
-/** A span's attributes as the flat record the policy engine reads. */
-export function spanAttributes(span: OtlpSpan): SpanAttributes {
-  return span instanceof WireSpan ? span.flatAttributes() : attributesOf(span.attributes);
+/**
+ * A span's attributes as the flat record the policy engine reads; with `keep` false, a received
+ * span does not keep the record it decodes for later readings (`WireSpan.flatAttributes`).
+ */
+export function spanAttributes(span: OtlpSpan, keep = true): SpanAttributes {
+  return span instanceof WireSpan ? span.flatAttributes(keep) : attributesOf(span.attributes);
 }
 
 /** Sets attributes on a span (replacing existing keys); spliced into its bytes on export. */

@@ -497,7 +497,8 @@ export class PolicyProcessor {
     if (held.role === 'other') return;
     // The held entry and its attributes, not a new object joining them per span.
     const entry = held;
-    const attributes = spanAttributes(entry.item.span);
+    // Read once, here: the span does not keep the record while it waits for export.
+    const attributes = spanAttributes(entry.item.span, false);
     const session = entry.role === 'session';
     for (const key in attributes) {
       const value = attributes[key];
@@ -529,13 +530,7 @@ export class PolicyProcessor {
     decider: Decider,
   ): void {
     const { span } = entry.item;
-    const view = toolViewOf(
-      span.name,
-      span.spanId,
-      span.traceId,
-      attributes,
-      state.workspace ?? this.#options.defaultCwd,
-    );
+    const view = toolViewOf(span, attributes, state.workspace ?? this.#options.defaultCwd);
     if (!view) return;
     const sessionId = state.attributes[ATTR_SESSION_ID];
     // The same request with or without a turn, as one object literal each (no spread).

@@ -197,17 +197,27 @@ function derivedOnly(derived: SpanAttributes, existing: SpanAttributes): SpanAtt
 }
 
 /**
+ * What `toolViewOf` reads of a span besides its attributes. The ids are read only when the view
+ * needs them (a span without a tool call id, Claude Code's turn): a received span decodes
+ * each as it is read.
+ */
+export interface ToolSpan {
+  readonly name: string;
+  readonly spanId: string;
+  readonly traceId: string;
+}
+
+/**
  * The tool view of a tool span (`roleOf` = `tool`), or undefined when the span names no tool.
  * `cwd` resolves relative paths (the session's workspace); when it is unknown (undefined)
  * relative paths stay relative — never resolved against `/`.
  */
 export function toolViewOf(
-  name: string,
-  spanId: string,
-  traceId: string,
+  span: ToolSpan,
   attributes: SpanAttributes,
   cwd: string | undefined,
 ): ToolView | undefined {
+  const name = span.name;
   if (name === CLAUDE_CODE_TOOL_SPAN) {
     const toolName = attributes['tool_name'];
     if (typeof toolName !== 'string' || toolName === '') return undefined;
@@ -220,7 +230,8 @@ export function toolViewOf(
       else input[CLAUDE_CODE_INPUT_RENAMES[key] ?? key] = value;
     }
     const described = describedAttributes(toolName, input, cwd);
-    const toolCallId = attributes[ATTR_GEN_AI_TOOL_CALL_ID] ?? attributes['tool_use_id'] ?? spanId;
+    const toolCallId =
+      attributes[ATTR_GEN_AI_TOOL_CALL_ID] ?? attributes['tool_use_id'] ?? span.spanId;
     const agentId = attributes['agent_id'];
     // The described attributes, then these three (in this order, later keys winning); without
     // an agent id on the span, none (left out as it is copied: a `delete` would turn the
@@ -237,7 +248,7 @@ export function toolViewOf(
     return {
       toolCallId: String(toolCallId),
       // Claude Code starts one trace per prompt (`claude_code.interaction` is its root).
-      turnId: traceId,
+      turnId: span.traceId,
       attributes: { ...attributes, ...derived },
       derived: derivedOnly(derived, attributes),
     };
@@ -246,7 +257,7 @@ export function toolViewOf(
     attributes[ATTR_GEN_AI_TOOL_NAME] ??
     (name.startsWith('execute_tool ') ? name.slice('execute_tool '.length) : undefined);
   if (typeof toolName !== 'string' || toolName === '') return undefined;
-  const toolCallId = String(attributes[ATTR_GEN_AI_TOOL_CALL_ID] ?? spanId);
+  const toolCallId = String(attributes[ATTR_GEN_AI_TOOL_CALL_ID] ?? span.spanId);
   const turn = attributes[ATTR_AGENT_TURN_ID];
   const turnId = typeof turn === 'string' ? turn : undefined;
   if (attributes[ATTR_AGENT_TOOL_CATEGORY] !== undefined) {
