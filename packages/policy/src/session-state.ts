@@ -161,7 +161,13 @@ export function callsBefore(state: EngineState, seq: number): CallRecord[] {
 
 /** Every record, in order. */
 export function allCalls(state: EngineState): CallRecord[] {
-  return [...state.calls.values()].sort((a, b) => a.seq - b.seq);
+  const calls = [...state.calls.values()];
+  // Stored in first-seen order but for a state read from JSON: sorted only then (a sort
+  // allocates a work copy, and intents are worked out at every turn and session end).
+  for (let index = 1; index < calls.length; index += 1) {
+    if (calls[index - 1]!.seq > calls[index]!.seq) return calls.sort((a, b) => a.seq - b.seq);
+  }
+  return calls;
 }
 
 /**
