@@ -285,6 +285,30 @@ function inOrder(held: readonly Held[]): boolean {
   return true;
 }
 
+/** Up to this many held spans are sorted by insertion (above it, by `Array.sort`). */
+const INSERTION_SORT_MAX = 64;
+
+/**
+ * Sorts held spans by `orderKey` in place, stably. A session's held spans are usually few and
+ * nearly in order (Claude Code sends a tool's spans when it ends): an insertion sort, with no
+ * work copy as `Array.sort` allocates per call; a long list (a burst) takes `Array.sort`.
+ */
+function sortHeld(held: Held[]): void {
+  if (held.length > INSERTION_SORT_MAX) {
+    held.sort((a, b) => (a.orderKey < b.orderKey ? -1 : a.orderKey > b.orderKey ? 1 : 0));
+    return;
+  }
+  for (let index = 1; index < held.length; index++) {
+    const entry = held[index]!;
+    let at = index - 1;
+    while (at >= 0 && held[at]!.orderKey > entry.orderKey) {
+      held[at + 1] = held[at]!;
+      at--;
+    }
+    held[at + 1] = entry;
+  }
+}
+
 /** Whether a record has a key (without a list of its keys). */
 function hasKeys(attributes: SpanAttributes): boolean {
   for (const key in attributes) if (Object.hasOwn(attributes, key)) return true;
@@ -446,13 +470,9 @@ export class PolicyProcessor {
         this.#insertDue({ key: due.key, dueAt });
         continue;
       }
-      // Spans mostly arrive in order: sorted only when they did not (the sort is stable, so
-      // an ordered list is what it would give, without its temporary copy).
-      const held = inOrder(state.held)
-        ? state.held
-        : state.held.sort((a, b) =>
-            a.orderKey < b.orderKey ? -1 : a.orderKey > b.orderKey ? 1 : 0,
-          );
+      // Spans mostly arrive in order: sorted only when they did not.
+      const held = state.held;
+      if (!inOrder(held)) sortHeld(held);
       state.held = [];
       this.#heldCount -= held.length;
       for (const entry of held) {

@@ -145,6 +145,29 @@ describe('PolicyProcessor', () => {
     assert.equal(read.span.events.length, 0);
   });
 
+  it('releases a session in start order, ties in arrival order, however many spans it holds', () => {
+    // A few spans (sorted by insertion) and a burst (sorted by Array.sort): the same order.
+    for (const count of [9, 200]) {
+      const processor = new PolicyProcessor(OPTIONS);
+      // Start times from a fixed shuffle with repeats (i * 7919 mod count, halved).
+      const items = Array.from({ length: count }, (_, index) =>
+        tool('s1', 'Read', 'read', {}, 1000 + Math.floor(((index * 7919) % count) / 2)),
+      );
+      processor.push(items, 0);
+      const released = processor.release(1000);
+      const expected = items
+        .map((item, index) => ({ item, index, start: BigInt(item.span.startTimeUnixNano) }))
+        .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.index - b.index))
+        .map(({ item }) => item);
+      assert.equal(released.length, count);
+      assert.deepEqual(
+        released.map((item) => item.span.spanId),
+        expected.map((item) => item.span.spanId),
+        `${count} spans`,
+      );
+    }
+  });
+
   it('holds a busy session at most four windows', () => {
     const processor = new PolicyProcessor(OPTIONS);
     for (let time = 0; time <= 5000; time += 500) {
