@@ -6,7 +6,7 @@
  * "a secret was read, then data left" right. Session state has a TTL and a size bound.
  */
 import { diag } from '@opentelemetry/api';
-import { higherSeverity, policyTags, strongerAction } from '@agent-otel/core';
+import { FindingsMemo, higherSeverity, policyTags, strongerAction } from '@agent-otel/core';
 import type {
   Decider,
   DeciderState,
@@ -234,30 +234,12 @@ function isSessionAttribute(key: string): boolean {
  * so calls that break the same rules have lists of the same objects: their tags (attributes and
  * events, read-only from here on) are built once, keyed by the findings themselves.
  */
-interface TagsNode {
-  tags?: PolicyTags;
-  readonly next: WeakMap<PolicyFinding, TagsNode>;
-}
-const tagsRoot: TagsNode = { next: new WeakMap() };
+const tagsMemo = new FindingsMemo<PolicyTags>();
 
 function collectorTags(findings: readonly PolicyFinding[]): PolicyTags {
-  let node: TagsNode | undefined = tagsRoot;
-  for (const finding of findings) {
-    // A finding that could still change is never a key.
-    if (!Object.isFrozen(finding)) {
-      node = undefined;
-      break;
-    }
-    let next: TagsNode | undefined = node.next.get(finding);
-    if (next === undefined) {
-      next = { next: new WeakMap() };
-      node.next.set(finding, next);
-    }
-    node = next;
-  }
-  if (node === undefined) return policyTags(findings, AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR);
-  node.tags ??= frozenTags(policyTags(findings, AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR));
-  return node.tags;
+  return tagsMemo.get(findings, (list) =>
+    frozenTags(policyTags(list, AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR)),
+  );
 }
 
 /**

@@ -18,6 +18,7 @@ export {
   strongerAction,
 } from './policy-tags.js';
 export type { PolicyTags, SpanEventData } from './policy-tags.js';
+export { FindingsMemo } from './findings-memo.js';
 export { describeToolCall, normalizePath, parseMcpToolName, redactUrl } from './tool-call.js';
 export type { ToolCallDescription, DescribeToolCallOptions } from './tool-call.js';
 export { parseShellCommand, unwrapCommand } from './shell.js';

@@ -11,6 +11,7 @@ import type {
   IntentVerdict,
   PolicyFinding,
 } from '@agent-otel/core';
+import { FindingsMemo } from '@agent-otel/core';
 import type { PolicyAction, PolicySeverity } from '@agent-otel/semconv';
 import { diag } from '@opentelemetry/api';
 import type { Environment } from '@marcbachmann/cel-js';
@@ -454,15 +455,6 @@ type Verdict =
       readonly ruleIds: readonly string[];
     };
 
-/**
- * Verdicts by list of findings, one step per finding (the engine's: one object per rule). Weak:
- * records made by an engine since replaced (a reloaded policy) keep no steps alive.
- */
-interface VerdictNode {
-  verdict?: Verdict;
-  readonly next: WeakMap<PolicyFinding, VerdictNode>;
-}
-
 /** The strongest action among the findings, and (for ask or deny) why and which rules. */
 function verdictOf(findings: readonly PolicyFinding[]): Verdict {
   let strongest: PolicyAction = 'tag';
@@ -512,7 +504,7 @@ export class PolicyEngine implements Decider {
   /** `decide`'s session part of the view, refilled by every call. */
   private sessionScratch: Record<string, unknown> | undefined;
   /** Verdicts per list of the engine's findings (`decision`). */
-  private readonly verdicts: VerdictNode = { next: new WeakMap() };
+  private readonly verdicts = new FindingsMemo<Verdict>();
   /** `decide`'s per-field comparison cache, reused (zeroed) by every call. */
   private knownScratch: Uint8Array | undefined;
 
@@ -1025,20 +1017,7 @@ export class PolicyEngine implements Decider {
     // The engine's own findings (one frozen object per rule) in the same order give the same
     // verdict: made once per such list (a call that breaks rules is common in a session that
     // reads secrets: its reason is not joined again for every call).
-    let node: VerdictNode | undefined = this.verdicts;
-    for (const finding of findings) {
-      if (!Object.isFrozen(finding)) {
-        node = undefined;
-        break;
-      }
-      let next: VerdictNode | undefined = node.next.get(finding);
-      if (next === undefined) {
-        next = { next: new WeakMap() };
-        node.next.set(finding, next);
-      }
-      node = next;
-    }
-    const verdict = node ? (node.verdict ??= verdictOf(findings)) : verdictOf(findings);
+    const verdict = this.verdicts.get(findings, verdictOf);
     return verdict.kind === 'none'
       ? { kind: 'none', findings }
       : { kind: verdict.kind, reason: verdict.reason, ruleIds: verdict.ruleIds, findings };
