@@ -260,24 +260,23 @@ function frozenTags(tags: PolicyTags): PolicyTags {
   return Object.freeze(tags);
 }
 
-/** Whether held spans are already in `orderKey` order (ties in any order: the sort is stable). */
-function inOrder(held: readonly Held[]): boolean {
-  for (let index = 1; index < held.length; index++)
-    if (held[index - 1]!.orderKey > held[index]!.orderKey) return false;
-  return true;
-}
-
 /** Up to this many held spans are sorted by insertion (above it, by `Array.sort`). */
 const INSERTION_SORT_MAX = 64;
 
 /**
  * Sorts held spans by `orderKey` in place, stably. A session's held spans are usually few and
- * nearly in order (Claude Code sends a tool's spans when it ends): an insertion sort, with no
- * work copy as `Array.sort` allocates per call; a long list (a burst) takes `Array.sort`.
+ * in order or nearly (Claude Code sends a tool's spans when it ends): an insertion sort, one
+ * pass over a list already in order, with no work copy as `Array.sort` allocates per call; a
+ * long list (a burst) is checked for order, then given to `Array.sort` if it is not.
  */
 function sortHeld(held: Held[]): void {
   if (held.length > INSERTION_SORT_MAX) {
-    held.sort((a, b) => (a.orderKey < b.orderKey ? -1 : a.orderKey > b.orderKey ? 1 : 0));
+    for (let index = 1; index < held.length; index++) {
+      if (held[index - 1]!.orderKey > held[index]!.orderKey) {
+        held.sort((a, b) => (a.orderKey < b.orderKey ? -1 : a.orderKey > b.orderKey ? 1 : 0));
+        return;
+      }
+    }
     return;
   }
   for (let index = 1; index < held.length; index++) {
@@ -452,9 +451,8 @@ export class PolicyProcessor {
         this.#insertDue({ key: due.key, dueAt });
         continue;
       }
-      // Spans mostly arrive in order: sorted only when they did not.
       const held = state.held;
-      if (!inOrder(held)) sortHeld(held);
+      sortHeld(held);
       state.held = [];
       this.#heldCount -= held.length;
       for (const entry of held) {

@@ -151,19 +151,20 @@ export function engineState(state: DeciderState): EngineState {
 export function callsBefore(state: EngineState, seq: number): CallRecord[] {
   const calls: CallRecord[] = [];
   for (const call of state.calls.values()) if (call.seq < seq) calls.push(call);
-  // Records are stored in first-seen order; sort only when they were not (a state read from
-  // JSON, whose object lists integer-like ids first).
-  for (let index = 1; index < calls.length; index += 1) {
-    if (calls[index - 1]!.seq > calls[index]!.seq) return calls.sort((a, b) => a.seq - b.seq);
-  }
-  return calls;
+  return inSeqOrder(calls);
 }
 
 /** Every record, in order. */
 export function allCalls(state: EngineState): CallRecord[] {
-  const calls = [...state.calls.values()];
-  // Stored in first-seen order but for a state read from JSON: sorted only then (a sort
-  // allocates a work copy, and intents are worked out at every turn and session end).
+  return inSeqOrder([...state.calls.values()]);
+}
+
+/**
+ * Records in `seq` order, sorted in place only when they are not: they are stored in first-seen
+ * order but for a state read from JSON (whose object lists integer-like ids first), and a sort
+ * allocates a work copy (intents are worked out at every turn and session end).
+ */
+function inSeqOrder(calls: CallRecord[]): CallRecord[] {
   for (let index = 1; index < calls.length; index += 1) {
     if (calls[index - 1]!.seq > calls[index]!.seq) return calls.sort((a, b) => a.seq - b.seq);
   }
