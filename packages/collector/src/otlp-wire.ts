@@ -377,6 +377,7 @@ let attributeCount = 0;
  * store it, encoded once per field, key and value.
  */
 function attributeBytes(field: number, key: string, value: AttributeValue): Uint8Array {
+  if (typeof value === 'string') return stringAttributeBytes(field, key, value);
   const valueCacheKey = attributeValueKey(value);
   if (valueCacheKey === undefined) return encodeKeyValue(field, keyValueOf(key, value));
   let byKey = attributeCache.get(field);
@@ -399,6 +400,108 @@ function attributeBytes(field: number, key: string, value: AttributeValue): Uint
     byValue.set(valueCacheKey, bytes);
   }
   return bytes;
+}
+
+/** A frozen record of attributes encoded as Span attributes (field 9), in its key order. */
+interface EncodedRecord {
+  readonly keys: readonly string[];
+  readonly keyBytes: readonly Buffer[];
+  /** Per key length below 256, whether a key has it (longer keys: `hasLongKey`). */
+  readonly keyLengths: Uint8Array;
+  readonly hasLongKey: boolean;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * Encodings of frozen records (the processor's tags per list of findings, a tool call's
+ * derived attributes: shared by every span they are added to), made once. Undefined for a
+ * record with a list that is not frozen (it could change), or nothing to encode.
+ */
+const encodedRecords = new WeakMap<SpanAttributes, EncodedRecord | undefined>();
+
+function encodedRecord(record: SpanAttributes): EncodedRecord | undefined {
+  if (encodedRecords.has(record)) return encodedRecords.get(record);
+  const keys: string[] = [];
+  const keyBytes: Buffer[] = [];
+  const parts: Uint8Array[] = [];
+  let length = 0;
+  let encodable = true;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue;
+    const value = record[key];
+    if (value === undefined) continue;
+    if (typeof value === 'object' && !Object.isFrozen(value)) {
+      encodable = false;
+      break;
+    }
+    const bytes = attributeBytes(9, key, value);
+    keys.push(key);
+    keyBytes.push(Buffer.from(key));
+    parts.push(bytes);
+    length += bytes.length;
+  }
+  let encoded: EncodedRecord | undefined;
+  if (encodable && keys.length > 0) {
+    const bytes = Buffer.allocUnsafeSlow(length);
+    let offset = 0;
+    for (const part of parts) {
+      bytes.set(part, offset);
+      offset += part.length;
+    }
+    const keyLengths = new Uint8Array(256);
+    for (const key of keyBytes) if (key.length < 256) keyLengths[key.length] = 1;
+    encoded = {
+      keys,
+      keyBytes,
+      keyLengths,
+      hasLongKey: keyBytes.some((key) => key.length >= 256),
+      bytes,
+    };
+  }
+  encodedRecords.set(record, encoded);
+  return encoded;
+}
+
+/** Bytes of `value` as a protobuf varint. */
+function varintLength(value: number): number {
+  return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : value < 0x10000000 ? 4 : 5;
+}
+
+function writeVarint(out: Buffer, offset: number, value: number): number {
+  while (value > 0x7f) {
+    out[offset++] = (value & 0x7f) | 0x80;
+    value >>>= 7;
+  }
+  out[offset++] = value;
+  return offset;
+}
+
+/**
+ * A string attribute as `encodeKeyValue` writes it, written directly. Not cached: the
+ * string values added key by key are mostly a span's own (a tool call id), and a cache of
+ * them would only push out the encodings that repeat (frozen records are written whole).
+ */
+function stringAttributeBytes(field: number, key: string, value: string): Uint8Array {
+  const keyBytes = keyBytesOf(key);
+  const valueLength = Buffer.byteLength(value, 'utf8');
+  // KeyValue { key = 1 (left out when empty); value = 2: AnyValue { string_value = 1 } }
+  const anyLength = 1 + varintLength(valueLength) + valueLength;
+  const keyPart = keyBytes.length > 0 ? 1 + varintLength(keyBytes.length) + keyBytes.length : 0;
+  const entryLength = keyPart + 1 + varintLength(anyLength) + anyLength;
+  const out = Buffer.allocUnsafe(1 + varintLength(entryLength) + entryLength);
+  out[0] = (field << 3) | 2;
+  let offset = writeVarint(out, 1, entryLength);
+  if (keyBytes.length > 0) {
+    out[offset++] = 0x0a;
+    offset = writeVarint(out, offset, keyBytes.length);
+    offset += keyBytes.copy(out, offset);
+  }
+  out[offset++] = 0x12;
+  offset = writeVarint(out, offset, anyLength);
+  out[offset++] = 0x0a;
+  offset = writeVarint(out, offset, valueLength);
+  out.write(value, offset, 'utf8');
+  return out;
 }
 
 const EVENT_NAME_CACHE = new Map<string, Uint8Array>();
@@ -562,6 +665,13 @@ export class WireSpan {
    */
   #added: string[] | undefined;
   #addedValues: AttributeValue[] | undefined;
+  /**
+   * Frozen records whose keys all came new to `#added` (one run of it each): `wireBytes`
+   * writes such a record's encoding in one piece when its keys are still its own.
+   */
+  #addedRecords: (number | SpanAttributes)[] | undefined;
+  /** A key was set again by a later `addAttributes` (then records are checked key by key). */
+  #addedAgain = false;
   #addedEvents: AddedEvent[] | undefined;
 
   constructor(body: WireBody, start: number, end: number) {
@@ -1002,6 +1112,8 @@ export class WireSpan {
   addAttributes(attributes: SpanAttributes): void {
     const keys = (this.#added ??= []);
     const values = (this.#addedValues ??= []);
+    const first = keys.length;
+    let allNew = true;
     for (const key in attributes) {
       if (!Object.hasOwn(attributes, key)) continue;
       const value = attributes[key];
@@ -1010,9 +1122,15 @@ export class WireSpan {
       if (at < 0) {
         keys.push(key);
         values.push(value);
-      } else values[at] = value;
+      } else {
+        values[at] = value;
+        allNew = false;
+        this.#addedAgain = true;
+      }
       if (this.#model) setAttributes(this.#model.attributes, { [key]: value });
     }
+    if (allNew && keys.length > first && !this.#model && Object.isFrozen(attributes))
+      (this.#addedRecords ??= []).push(first, attributes);
     this.#flat = undefined;
   }
 
@@ -1032,9 +1150,21 @@ export class WireSpan {
     let appended: Uint8Array[] | undefined;
     let length = this.#end - this.#start;
     if (this.#added) {
+      const keys = this.#added;
       const values = this.#addedValues!;
-      for (let added = 0; added < this.#added.length; added++) {
-        const key = this.#added[added]!;
+      // The records added whole that still apply, by where their keys start in `#added`.
+      const blocks = this.#addedRecords ? this.#wholeRecords(keys, values) : undefined;
+      let block = 0;
+      for (let added = 0; added < keys.length; added++) {
+        if (blocks !== undefined && blocks[block] === added) {
+          const { bytes, keys: covered } = blocks[block + 1] as EncodedRecord;
+          (appended ??= []).push(bytes);
+          length += bytes.length;
+          added += covered.length - 1;
+          block += 2;
+          continue;
+        }
+        const key = keys[added]!;
         const value = values[added]!;
         const bytes = attributeBytes(9, key, value);
         const index = this.#attributeIndex(keyBytesOf(key));
@@ -1087,6 +1217,71 @@ export class WireSpan {
       }
     }
     return out;
+  }
+
+  /**
+   * For `wireBytes`: the records of `#addedRecords` that can be written as their encoding, as
+   * pairs of where their keys start in `#added` and the encoding, in that order; undefined when
+   * none can. A record can when its keys are still one run of `#added` with its values (no later
+   * call set one of them again) and the span has none of them (an attribute it has is rewritten
+   * where it is, key by key).
+   */
+  #wholeRecords(
+    keys: readonly string[],
+    values: readonly AttributeValue[],
+  ): (number | EncodedRecord)[] | undefined {
+    let blocks: (number | EncodedRecord)[] | undefined;
+    const records = this.#addedRecords!;
+    for (let at = 0; at < records.length; at += 2) {
+      const start = records[at] as number;
+      const record = records[at + 1] as SpanAttributes;
+      const encoded = encodedRecord(record);
+      if (encoded === undefined) continue;
+      // Its keys were appended as one run when it was added: still its values unless a later
+      // call set one of them again.
+      if (this.#addedAgain) {
+        let intact = true;
+        for (let index = 0; index < encoded.keys.length; index++) {
+          const key = encoded.keys[index]!;
+          if (keys[start + index] !== key || values[start + index] !== record[key]) {
+            intact = false;
+            break;
+          }
+        }
+        if (!intact) continue;
+      }
+      if (this.#hasAnyAttribute(encoded)) continue;
+      (blocks ??= []).push(start, encoded);
+    }
+    return blocks;
+  }
+
+  /**
+   * Whether the span as received has an attribute named by any of the record's keys: only an
+   * attribute whose key has the length of one of them is compared.
+   */
+  #hasAnyAttribute(record: EncodedRecord): boolean {
+    const { attributes, buf } = this.#body;
+    const { keyLengths, hasLongKey } = record;
+    const last = this.#attributeFirst + this.#attributeCount;
+    for (let index = this.#attributeFirst; index < last; index++) {
+      const slot = index * SLOTS;
+      const keyStart = attributes[slot + 2]!;
+      const length = attributes[slot + 3]! - keyStart;
+      if (length < 256 ? keyLengths[length] === 0 : !hasLongKey) continue;
+      for (const keyBytes of record.keyBytes) {
+        if (keyBytes.length !== length) continue;
+        let same = true;
+        for (let offset = 0; offset < length; offset++) {
+          if (buf[keyStart + offset] !== keyBytes[offset]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) return true;
+      }
+    }
+    return false;
   }
 
   markChanged(): void {

@@ -556,7 +556,7 @@ export class PolicyProcessor {
             timeMs: spanStartMs(span),
           };
     const decision = decider.decide(request, state.decider);
-    if (hasKeys(view.derived)) addSpanAttributes(span, view.derived);
+    for (const derived of view.derived) addSpanAttributes(span, derived);
     this.#record(state, decision.findings);
     // A span already tagged upstream (the hook or the SDK) keeps its tags: tagging it again
     // would duplicate its violation events. Its findings still count for the session.

@@ -32,9 +32,21 @@ export interface ToolView {
   readonly turnId?: string;
   /** The tool-span attributes of the convention (the span's own, or derived). */
   readonly attributes: SpanAttributes;
-  /** Convention attributes derived here that the span does not carry yet (added on export). */
-  readonly derived: SpanAttributes;
+  /**
+   * Convention attributes derived here that the span does not carry yet (added on export), as
+   * records to add in order. A tool call's description comes first when the span has none of
+   * its keys: that record is shared by every call described alike (frozen), and the exporter
+   * writes it as one encoding made once.
+   */
+  readonly derived: readonly SpanAttributes[];
 }
+
+const NO_DERIVED: readonly SpanAttributes[] = Object.freeze([]);
+
+/** What every Claude Code tool span is in GenAI terms (one record, shared: frozen). */
+const EXECUTE_TOOL: SpanAttributes = Object.freeze({
+  [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
+});
 
 /**
  * Attributes of Claude Code's `claude_code.tool` span that are about the span, not the tool's
@@ -196,6 +208,35 @@ function derivedOnly(derived: SpanAttributes, existing: SpanAttributes): SpanAtt
   return result;
 }
 
+/** Whether `existing` has a value for any key `derived` has one for. */
+function sharesKey(derived: SpanAttributes, existing: SpanAttributes): boolean {
+  for (const key in derived)
+    if (derived[key] !== undefined && existing[key] !== undefined) return true;
+  return false;
+}
+
+/**
+ * `derivedOnly(described, existing)`: the shared (frozen) description itself when the span has
+ * none of its keys, which is the usual case (and undefined when it has no key to add).
+ */
+function describedOnly(described: SpanAttributes, existing: SpanAttributes): SpanAttributes {
+  return sharesKey(described, existing) ? derivedOnly(described, existing) : described;
+}
+
+/** A list of the records that have a key. */
+function nonEmpty(...records: SpanAttributes[]): readonly SpanAttributes[] {
+  const list: SpanAttributes[] = [];
+  for (const record of records) {
+    for (const key in record) {
+      if (record[key] !== undefined) {
+        list.push(record);
+        break;
+      }
+    }
+  }
+  return list.length === 0 ? NO_DERIVED : list;
+}
+
 /**
  * What `toolViewOf` reads of a span besides its attributes. The ids are read only when the view
  * needs them (a span without a tool call id, Claude Code's turn): a received span decodes
@@ -229,28 +270,38 @@ export function toolViewOf(
       if (json) input = { ...json, ...input };
       else input[CLAUDE_CODE_INPUT_RENAMES[key] ?? key] = value;
     }
-    const described = describedAttributes(toolName, input, cwd);
-    const toolCallId =
-      attributes[ATTR_GEN_AI_TOOL_CALL_ID] ?? attributes['tool_use_id'] ?? span.spanId;
+    let described = describedAttributes(toolName, input, cwd);
+    const toolCallId = String(
+      attributes[ATTR_GEN_AI_TOOL_CALL_ID] ?? attributes['tool_use_id'] ?? span.spanId,
+    );
     const agentId = attributes['agent_id'];
+    const hasAgent = typeof agentId === 'string';
     // The described attributes, then these three (in this order, later keys winning); without
     // an agent id on the span, none (left out as it is copied: a `delete` would turn the
     // record into a slow dictionary).
-    const derived: SpanAttributes = {};
-    const hasAgent = typeof agentId === 'string';
-    for (const key in described) {
-      const value = described[key];
-      if (value !== undefined && (hasAgent || key !== ATTR_GEN_AI_AGENT_ID)) derived[key] = value;
+    if (!hasAgent && described[ATTR_GEN_AI_AGENT_ID] !== undefined) {
+      const copy: SpanAttributes = {};
+      for (const key in described) {
+        const value = described[key];
+        if (value !== undefined && key !== ATTR_GEN_AI_AGENT_ID) copy[key] = value;
+      }
+      described = copy;
     }
-    derived[ATTR_GEN_AI_OPERATION_NAME] = GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL;
-    derived[ATTR_GEN_AI_TOOL_CALL_ID] = String(toolCallId);
-    if (hasAgent) derived[ATTR_GEN_AI_AGENT_ID] = agentId;
+    const ids: SpanAttributes = hasAgent
+      ? { [ATTR_GEN_AI_TOOL_CALL_ID]: toolCallId, [ATTR_GEN_AI_AGENT_ID]: agentId }
+      : { [ATTR_GEN_AI_TOOL_CALL_ID]: toolCallId };
+    // Added in this order, the records set what one record of them merged would: a key of
+    // the description set again later keeps its place and takes the later value.
     return {
-      toolCallId: String(toolCallId),
+      toolCallId,
       // Claude Code starts one trace per prompt (`claude_code.interaction` is its root).
       turnId: span.traceId,
-      attributes: { ...attributes, ...derived },
-      derived: derivedOnly(derived, attributes),
+      attributes: { ...attributes, ...described, ...EXECUTE_TOOL, ...ids },
+      derived: nonEmpty(
+        describedOnly(described, attributes),
+        describedOnly(EXECUTE_TOOL, attributes),
+        derivedOnly(ids, attributes),
+      ),
     };
   }
   const toolName =
@@ -263,12 +314,13 @@ export function toolViewOf(
   if (attributes[ATTR_AGENT_TOOL_CATEGORY] !== undefined) {
     // Our own tool span: its attributes are the view (the hook computed them).
     return turnId
-      ? { toolCallId, turnId, attributes, derived: {} }
-      : { toolCallId, attributes, derived: {} };
+      ? { toolCallId, turnId, attributes, derived: NO_DERIVED }
+      : { toolCallId, attributes, derived: NO_DERIVED };
   }
   const input = parseJsonObject(attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]) ?? {};
-  const derived = derivedOnly(describedAttributes(toolName, input, cwd), attributes);
-  const merged = { ...attributes, ...derived };
+  const described = describedOnly(describedAttributes(toolName, input, cwd), attributes);
+  const merged = { ...attributes, ...described };
+  const derived = nonEmpty(described);
   return turnId
     ? { toolCallId, turnId, attributes: merged, derived }
     : { toolCallId, attributes: merged, derived };

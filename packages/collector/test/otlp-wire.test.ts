@@ -238,6 +238,64 @@ describe('decodeProtobufWire', () => {
     }
   });
 
+  it('writes a frozen record added whole byte for byte as it writes the record key by key', () => {
+    // Frozen records (the processor's tags, a tool call's derived attributes) are written as
+    // one encoding made once; an unfrozen copy of each takes the key-by-key path. The exported
+    // bytes must be the same in every case: keys the span lacks, a key the span has, a key a
+    // later call sets again, a key an earlier call set, a list that is not frozen.
+    const frozen = <T extends SpanAttributes>(record: T): T => Object.freeze(record);
+    const sequences: ((copy: (record: SpanAttributes) => SpanAttributes) => SpanAttributes[])[] = [
+      (copy) => [
+        copy(frozen({ a: 'x', b: 2, c: true, list: Object.freeze(['p', 'q']) as string[] })),
+      ],
+      (copy) => [copy(frozen({ fresh: 'x', [ATTR_SESSION_ID]: 'other' }))],
+      (copy) => [copy(frozen({ a: 'x', b: 2 })), { b: 3 }],
+      (copy) => [{ b: 1 }, copy(frozen({ a: 'x', b: 2 }))],
+      (copy) => [copy(frozen({ a: 'x', list: ['not', 'frozen'] }))],
+      (copy) => [copy(frozen({ a: 'x' })), copy(frozen({ b: 'y', c: 'z' })), { c: 'w' }],
+    ];
+    for (const sequence of sequences) {
+      const encoded = (copy: (record: SpanAttributes) => SpanAttributes) => {
+        const wire = decodeProtobufWire(bytes, LIMITS).request;
+        // Every span gets the same records (shared, as the processor's are).
+        const records = sequence(copy);
+        for (const span of spansOf(wire))
+          for (const record of records) addSpanAttributes(span, record);
+        return Buffer.from(encodeTraceRequestProto(wire));
+      };
+      const whole = encoded((record) => record);
+      const keyByKey = encoded((record) => ({ ...record }));
+      assert.ok(whole.equals(keyByKey), JSON.stringify(sequence((record) => record)));
+      // And both say what the model says.
+      const eager = decodeProtobufBody(bytes, LIMITS).request;
+      const records = sequence((record) => record);
+      for (const span of spansOf(eager))
+        for (const record of records) addSpanAttributes(span, record);
+      assert.deepEqual(
+        decodeProtobufBody(whole, LIMITS).request,
+        decodeProtobufBody(Buffer.from(encodeTraceRequestProto(eager)), LIMITS).request,
+      );
+    }
+  });
+
+  it('writes string attributes of every length, key and character as the model does', () => {
+    const values = ['', 'a', 'ü', '😀 ok', 'x'.repeat(127), 'y'.repeat(128), 'z'.repeat(16_383)];
+    values.push('é'.repeat(8_192), 'w'.repeat(2_097_152));
+    const wire = decodeProtobufWire(bytes, LIMITS).request;
+    const span = spansOf(wire)[0]!;
+    const record: SpanAttributes = {};
+    values.forEach((value, index) => (record[`k${index}`] = value));
+    record[''] = 'empty key';
+    addSpanAttributes(span, record);
+    const again = spansOf(
+      decodeProtobufBody(Buffer.from(encodeTraceRequestProto(wire)), {
+        maxAttributeValueLength: 4_194_304,
+      }).request,
+    )[0]!;
+    const all = attributesOf(again.attributes);
+    for (const key of Object.keys(record)) assert.equal(all[key], record[key], `key ${key}`);
+  });
+
   it('never confuses cached encodings of different kinds of value', () => {
     const wire = decodeProtobufWire(bytes, LIMITS).request;
     const [first, second, third, fourth] = spansOf(wire);
