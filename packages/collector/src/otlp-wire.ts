@@ -284,42 +284,58 @@ function utf8(buf: Buffer, start: number, end: number): string {
 }
 
 /**
- * Attribute keys by their bytes: the same few dozen keys come on every span of a source, and
- * a key string made once (and internalised by V8 the first time it names a property) is
- * cheaper to find again than to decode — and to internalise — again.
+ * Strings by their UTF-8 bytes, for text that repeats from span to span: a string made once
+ * (and internalised by V8 the first time it names a property) is cheaper to find again than to
+ * decode again, and spans that wait in memory share it instead of each holding a copy. Full:
+ * started afresh.
  */
-const KEY_STRING_CACHE_SIZE = 4096;
-let keyStringCount = 0;
-const keyStrings = new Map<number, { bytes: Buffer; key: string }[]>();
+class StringsByBytes {
+  readonly #capacity: number;
+  #count = 0;
+  readonly #byHash = new Map<number, { bytes: Buffer; text: string }[]>();
 
-function keyStringAt(buf: Buffer, start: number, end: number): string {
-  let hash = 0x811c9dc5;
-  for (let index = start; index < end; index++) hash = Math.imul(hash ^ buf[index]!, 0x01000193);
-  const candidates = keyStrings.get(hash);
-  if (candidates) {
-    for (const candidate of candidates) {
-      const bytes = candidate.bytes;
-      if (bytes.length !== end - start) continue;
-      let same = true;
-      for (let offset = 0; offset < bytes.length; offset++) {
-        if (bytes[offset] !== buf[start + offset]) {
-          same = false;
-          break;
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+  }
+
+  at(buf: Buffer, start: number, end: number): string {
+    let hash = 0x811c9dc5;
+    for (let index = start; index < end; index++) hash = Math.imul(hash ^ buf[index]!, 0x01000193);
+    const candidates = this.#byHash.get(hash);
+    if (candidates) {
+      for (const candidate of candidates) {
+        const bytes = candidate.bytes;
+        if (bytes.length !== end - start) continue;
+        let same = true;
+        for (let offset = 0; offset < bytes.length; offset++) {
+          if (bytes[offset] !== buf[start + offset]) {
+            same = false;
+            break;
+          }
         }
+        if (same) return candidate.text;
       }
-      if (same) return candidate.key;
     }
+    const text = utf8(buf, start, end);
+    if (++this.#count > this.#capacity) {
+      this.#byHash.clear();
+      this.#count = 1;
+    }
+    const entry = { bytes: Buffer.from(buf.subarray(start, end)), text };
+    if (candidates && this.#count > 1) candidates.push(entry);
+    else this.#byHash.set(hash, [entry]);
+    return text;
   }
-  const key = utf8(buf, start, end);
-  if (++keyStringCount > KEY_STRING_CACHE_SIZE) {
-    keyStrings.clear();
-    keyStringCount = 1;
-  }
-  const entry = { bytes: Buffer.from(buf.subarray(start, end)), key };
-  if (candidates) candidates.push(entry);
-  else keyStrings.set(hash, [entry]);
-  return key;
 }
+
+/** Attribute keys: the same few dozen come on every span of a source. */
+const keyStrings = new StringsByBytes(4096);
+
+/**
+ * Span names: few per source (`claude_code.tool`, `execute_tool Read`); the processor reads
+ * the name of every span it takes in.
+ */
+const spanNames = new StringsByBytes(1024);
 
 const KEY_BYTES_CACHE_SIZE = 256;
 const keyBytesCache = new Map<string, Buffer>();
@@ -835,7 +851,7 @@ export class WireSpan {
 
   get name(): string {
     if (this.#model) return this.#model.name;
-    this.#name ??= utf8(this.#body.buf, this.#nameStart, this.#nameEnd);
+    this.#name ??= spanNames.at(this.#body.buf, this.#nameStart, this.#nameEnd);
     return this.#name;
   }
   set name(value: string) {
@@ -858,6 +874,17 @@ export class WireSpan {
   get endNanos(): bigint {
     if (this.#model) return BigInt(this.#model.endTimeUnixNano);
     return this.#endTimeAt < 0 ? 0n : this.#body.buf.readBigUInt64LE(this.#endTimeAt);
+  }
+
+  /**
+   * Half of the start (or end) time for ordering, as `spanTimeHigh` / `spanTimeLow` give it,
+   * read from the bytes.
+   */
+  timeWord(which: 'start' | 'end', high: boolean): number {
+    const at = which === 'start' ? this.#startTimeAt : this.#endTimeAt;
+    if (this.#model || at < 0)
+      return timeWordOf(which === 'start' ? this.startNanos : this.endNanos, high);
+    return high ? this.#body.buf.readUInt32LE(at + 4) : this.#body.buf.readInt32LE(at) ^ SIGN_BIT;
   }
 
   get startTimeUnixNano(): string {
@@ -1034,7 +1061,7 @@ export class WireSpan {
       const slot = index * SLOTS;
       const value = this.#valueAt(attributes[slot + 4]!, attributes[slot + 5]!, 0);
       if (value !== undefined)
-        flat[keyStringAt(buf, attributes[slot + 2]!, attributes[slot + 3]!)] = value;
+        flat[keyStrings.at(buf, attributes[slot + 2]!, attributes[slot + 3]!)] = value;
     }
     if (keep) this.#flat = flat;
     return flat;
@@ -1432,14 +1459,38 @@ export function addSpanEvent(span: OtlpSpan, event: AddedEvent): void {
   }
 }
 
+const SIGN_BIT = -0x80000000;
+
+function timeWordOf(nanos: bigint, high: boolean): number {
+  const bits = BigInt.asUintN(64, nanos);
+  return high ? Number(bits >> 32n) : Number(BigInt.asIntN(32, bits)) ^ SIGN_BIT;
+}
+
+/**
+ * A span's start (or end) time as two numbers that order as the time does, compared high
+ * first: the upper 32 bits of its nanoseconds, and the lower 32 bits with the sign bit flipped
+ * (so that their order as signed integers is their order as unsigned ones). Both are small
+ * integers for any time of this century: a held span keeps no BigInt.
+ */
+export function spanTimeHigh(span: OtlpSpan, which: 'start' | 'end'): number {
+  if (span instanceof WireSpan) return span.timeWord(which, true);
+  return timeWordOf(
+    BigInt(which === 'start' ? span.startTimeUnixNano : span.endTimeUnixNano),
+    true,
+  );
+}
+
+/** The second half of `spanTimeHigh`'s pair. */
+export function spanTimeLow(span: OtlpSpan, which: 'start' | 'end'): number {
+  if (span instanceof WireSpan) return span.timeWord(which, false);
+  return timeWordOf(
+    BigInt(which === 'start' ? span.startTimeUnixNano : span.endTimeUnixNano),
+    false,
+  );
+}
+
 /** The start time of a span in whole milliseconds (`floor` of its nanoseconds / 10⁶). */
 export function spanStartMs(span: OtlpSpan): number {
   if (span instanceof WireSpan) return span.startMs;
   return Number(BigInt(span.startTimeUnixNano) / 1_000_000n);
-}
-
-/** The start (or end) time of a span as nanoseconds. */
-export function spanNanos(span: OtlpSpan, which: 'start' | 'end'): bigint {
-  if (span instanceof WireSpan) return which === 'start' ? span.startNanos : span.endNanos;
-  return BigInt(which === 'start' ? span.startTimeUnixNano : span.endTimeUnixNano);
 }

@@ -37,9 +37,10 @@ import {
   addSpanAttributes,
   addSpanEvent,
   spanAttributes,
-  spanNanos,
   spanStartMs,
   spanStringAttribute,
+  spanTimeHigh,
+  spanTimeLow,
   WireSpan,
 } from './otlp-wire.js';
 import type { OtlpKeyValue, OtlpResourceSpans, OtlpScopeSpans, OtlpSpan } from './otlp-model.js';
@@ -164,8 +165,17 @@ function workspaceOfSpan(
 interface Held {
   readonly item: PipelineSpan;
   readonly role: SpanRole;
-  /** Sort key: tool calls by start, session and turn summaries by end (after their children). */
-  readonly orderKey: bigint;
+  /**
+   * Sort key (`spanTimeHigh`, then `spanTimeLow`): tool calls by start, session and turn
+   * summaries by end (after their children).
+   */
+  readonly orderHigh: number;
+  readonly orderLow: number;
+}
+
+/** Whether `a` sorts after `b`. */
+function later(a: Held, b: Held): boolean {
+  return a.orderHigh > b.orderHigh || (a.orderHigh === b.orderHigh && a.orderLow > b.orderLow);
 }
 
 interface SessionState {
@@ -272,8 +282,8 @@ const INSERTION_SORT_MAX = 64;
 function sortHeld(held: Held[]): void {
   if (held.length > INSERTION_SORT_MAX) {
     for (let index = 1; index < held.length; index++) {
-      if (held[index - 1]!.orderKey > held[index]!.orderKey) {
-        held.sort((a, b) => (a.orderKey < b.orderKey ? -1 : a.orderKey > b.orderKey ? 1 : 0));
+      if (later(held[index - 1]!, held[index]!)) {
+        held.sort((a, b) => (later(b, a) ? -1 : later(a, b) ? 1 : 0));
         return;
       }
     }
@@ -282,7 +292,7 @@ function sortHeld(held: Held[]): void {
   for (let index = 1; index < held.length; index++) {
     const entry = held[index]!;
     let at = index - 1;
-    while (at >= 0 && held[at]!.orderKey > entry.orderKey) {
+    while (at >= 0 && later(held[at]!, entry)) {
       held[at + 1] = held[at]!;
       at--;
     }
@@ -419,10 +429,12 @@ export class PolicyProcessor {
         state.heldSince = now;
         this.#insertDue({ key, dueAt: now + this.#options.windowMs });
       }
+      const which = role === 'session' || role === 'turn' ? 'end' : 'start';
       state.held.push({
         item,
         role,
-        orderKey: spanNanos(span, role === 'session' || role === 'turn' ? 'end' : 'start'),
+        orderHigh: spanTimeHigh(span, which),
+        orderLow: spanTimeLow(span, which),
       });
       this.#heldCount++;
     }

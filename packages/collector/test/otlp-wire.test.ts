@@ -26,6 +26,8 @@ import {
   spanStartMs,
   spanHasAttribute,
   spanStringAttribute,
+  spanTimeHigh,
+  spanTimeLow,
 } from '../src/otlp-wire.js';
 
 const LIMITS = { maxAttributeValueLength: 65_536 };
@@ -144,6 +146,56 @@ describe('decodeProtobufWire', () => {
     }
     for (const span of spansOf(decodeProtobufWire(bytes, LIMITS).request))
       assert.equal(spanStartMs(span), Number(BigInt(span.startTimeUnixNano) / 1_000_000n));
+  });
+
+  it('gives span times as two small integers that order as the nanoseconds do', () => {
+    const times = [0n, 1n, 2n ** 31n - 1n, 2n ** 31n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 32n + 1n];
+    times.push(1_764_000_000_123_456_789n, 1_764_000_000_123_456_790n, 2n ** 63n, 2n ** 64n - 1n);
+    let seed = 7n;
+    for (let index = 0; index < 200; index++) {
+      seed = (seed * 6364136223846793005n + 1442695040888963407n) % 2n ** 64n;
+      times.push(seed, seed ^ 1n, seed ^ (1n << 31n));
+    }
+    const template = spansOf(fixtureRequest())[0]!;
+    const request: OtlpTraceRequest = {
+      resourceSpans: [
+        {
+          resource: { attributes: [] },
+          scopeSpans: [
+            {
+              spans: times.map((time) => ({
+                ...template,
+                startTimeUnixNano: time.toString(),
+                endTimeUnixNano: (2n ** 64n - 1n - time).toString(),
+              })),
+            },
+          ],
+        },
+      ],
+    };
+    const encoded = Buffer.from(encodeTraceRequestProto(request));
+    for (const spans of [spansOf(request), spansOf(decodeProtobufWire(encoded, LIMITS).request)]) {
+      for (const which of ['start', 'end'] as const) {
+        const pairs = spans.map((span) => [spanTimeHigh(span, which), spanTimeLow(span, which)]);
+        const nanos = spans.map((span) =>
+          BigInt(which === 'start' ? span.startTimeUnixNano : span.endTimeUnixNano),
+        );
+        for (let a = 0; a < spans.length; a += 7) {
+          for (let b = 0; b < spans.length; b++) {
+            const [aHigh, aLow] = pairs[a]!;
+            const [bHigh, bLow] = pairs[b]!;
+            const pairOrder =
+              aHigh !== bHigh ? Math.sign(aHigh! - bHigh!) : Math.sign(aLow! - bLow!);
+            const order = nanos[a]! < nanos[b]! ? -1 : nanos[a]! > nanos[b]! ? 1 : 0;
+            assert.equal(pairOrder, order, `${nanos[a]} vs ${nanos[b]}`);
+          }
+        }
+        for (const [high, low] of pairs) {
+          assert.ok(Number.isInteger(high) && high! >= 0 && high! < 2 ** 32);
+          assert.ok(Number.isInteger(low) && low! >= -(2 ** 31) && low! < 2 ** 31);
+        }
+      }
+    }
   });
 
   it('splices added attributes and events into the received bytes', () => {
