@@ -283,6 +283,13 @@ function utf8(buf: Buffer, start: number, end: number): string {
   return slicer.utf8Slice ? slicer.utf8Slice(start, end) : buf.toString('utf8', start, end);
 }
 
+/** Whether `buf` holds `bytes` at `start` (the caller has checked that they fit). */
+function bytesAt(buf: Buffer, start: number, bytes: Uint8Array): boolean {
+  for (let offset = 0; offset < bytes.length; offset++)
+    if (buf[start + offset] !== bytes[offset]) return false;
+  return true;
+}
+
 /**
  * Strings by their UTF-8 bytes, for text that repeats from span to span: a string made once
  * (and internalised by V8 the first time it names a property) is cheaper to find again than to
@@ -305,15 +312,7 @@ class StringsByBytes {
     if (candidates) {
       for (const candidate of candidates) {
         const bytes = candidate.bytes;
-        if (bytes.length !== end - start) continue;
-        let same = true;
-        for (let offset = 0; offset < bytes.length; offset++) {
-          if (bytes[offset] !== buf[start + offset]) {
-            same = false;
-            break;
-          }
-        }
-        if (same) return candidate.text;
+        if (bytes.length === end - start && bytesAt(buf, start, bytes)) return candidate.text;
       }
     }
     const text = utf8(buf, start, end);
@@ -352,9 +351,9 @@ function keyBytesOf(key: string): Buffer {
 }
 
 /**
- * Attributes the processor adds, encoded (with their field tag) once per field, key and value:
- * the tags repeat from span to span (`agent.policy.violated`, a rule's id, severity and reason
- * in its violation event). Keyed by the strings themselves, level by level (V8 keeps their
+ * Attributes the processor adds that are not strings, encoded (with their field tag) once per
+ * field, key and value: they repeat from span to span (`agent.policy.violated`, a rule id
+ * list, an intent's confidence). Keyed by the strings themselves, level by level (V8 keeps their
  * hashes), not by a concatenation that would be hashed each time.
  */
 const ENCODED_CACHE_SIZE = 4096;
@@ -390,7 +389,7 @@ let attributeCount = 0;
 
 /**
  * An attribute as repeated field `field` (9 of Span, 3 of Event), as `setAttributes` would
- * store it, encoded once per field, key and value.
+ * store it: a string value written directly, any other encoded once per field, key and value.
  */
 function attributeBytes(field: number, key: string, value: AttributeValue): Uint8Array {
   if (typeof value === 'string') return stringAttributeBytes(field, key, value);
@@ -911,15 +910,8 @@ export class WireSpan {
     for (let index = from; index < last; index++) {
       const slot = index * SLOTS;
       const keyStart = attributes[slot + 2]!;
-      if (attributes[slot + 3]! - keyStart !== length) continue;
-      let same = true;
-      for (let offset = 0; offset < length; offset++) {
-        if (buf[keyStart + offset] !== keyBytes[offset]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return index;
+      if (attributes[slot + 3]! - keyStart === length && bytesAt(buf, keyStart, keyBytes))
+        return index;
     }
     return -1;
   }
@@ -991,15 +983,7 @@ export class WireSpan {
         if (length >= byLength.length) continue;
         const k = byLength[length]!;
         if (k < 0 || found[k] !== -1) continue;
-        const keyBytes = keys[k]!;
-        let same = true;
-        for (let offset = 0; offset < length; offset++) {
-          if (buf[keyStart + offset] !== keyBytes[offset]) {
-            same = false;
-            break;
-          }
-        }
-        if (same) found[k] = index;
+        if (bytesAt(buf, keyStart, keys[k]!)) found[k] = index;
       }
       return true;
     }
@@ -1010,14 +994,7 @@ export class WireSpan {
       for (let k = 0; k < keys.length; k++) {
         const keyBytes = keys[k]!;
         if (found[k] !== -1 || keyBytes.length !== length) continue;
-        let same = true;
-        for (let offset = 0; offset < length; offset++) {
-          if (buf[keyStart + offset] !== keyBytes[offset]) {
-            same = false;
-            break;
-          }
-        }
-        if (same) {
+        if (bytesAt(buf, keyStart, keyBytes)) {
           found[k] = index;
           break;
         }
@@ -1296,17 +1273,8 @@ export class WireSpan {
       const keyStart = attributes[slot + 2]!;
       const length = attributes[slot + 3]! - keyStart;
       if (length < 256 ? keyLengths[length] === 0 : !hasLongKey) continue;
-      for (const keyBytes of record.keyBytes) {
-        if (keyBytes.length !== length) continue;
-        let same = true;
-        for (let offset = 0; offset < length; offset++) {
-          if (buf[keyStart + offset] !== keyBytes[offset]) {
-            same = false;
-            break;
-          }
-        }
-        if (same) return true;
-      }
+      for (const keyBytes of record.keyBytes)
+        if (keyBytes.length === length && bytesAt(buf, keyStart, keyBytes)) return true;
     }
     return false;
   }
