@@ -152,6 +152,62 @@ describe('collector receiver: bad input', () => {
     assert.equal(exported?.attributes[0]?.value.stringValue?.length, 1000);
   });
 
+  it('exports lone surrogates and a cut through a character as UTF-8 a strict backend accepts', async () => {
+    // OTLP/JSON may spell a lone surrogate ("\ud800" is valid JSON), and the attribute limit
+    // (1 000 UTF-16 units here) falls in the middle of an emoji's pair: protobuf export must
+    // still be UTF-8, or the backend refuses the whole request.
+    const protobufBackend = await startBackend();
+    const protobufState = await tempDir('collector-bad-input-utf8');
+    const exporting = await Collector.start(
+      {
+        listen: '127.0.0.1:0',
+        stateDir: protobufState.path,
+        maxAttributeValueLength: 1000,
+        windowMs: 0,
+        otlpExporters: [{ endpoint: protobufBackend.url, protocol: 'http/protobuf' }],
+        exportFile: null,
+        terminal: false,
+      },
+      undefined,
+    );
+    try {
+      const body = request(1, 'x' + '\u{1F600}'.repeat(600));
+      const span = body.resourceSpans[0]!.scopeSpans[0]!.spans[0]!;
+      span.name = 'name \ud800';
+      span.attributes.push({ key: 'key \udc00', value: { stringValue: 'a\ud800b' } });
+      span.events.push({
+        timeUnixNano: '1795672674920000000',
+        name: 'event \udbff',
+        attributes: [{ key: 'e', value: { arrayValue: { values: [{ stringValue: '\udfff' }] } } }],
+      });
+      const response = await fetch(`${exporting.url}/v1/traces`, {
+        method: 'POST',
+        headers: JSON_TYPE,
+        body: JSON.stringify(body),
+      });
+      assert.equal(response.status, 200);
+      await waitFor(
+        () => protobufBackend.spans().some((exported) => exported.traceId === span.traceId),
+        'the span at the protobuf backend',
+      );
+      const exported = protobufBackend.spans().find((each) => each.traceId === span.traceId)!;
+      assert.equal(exported.name, 'name \ufffd');
+      const attributes = new Map(exported.attributes.map((entry) => [entry.key, entry.value]));
+      assert.equal(attributes.get('key \ufffd')?.stringValue, 'a\ufffdb');
+      // 'x' and 499 whole emoji: the half pair at the limit is left out, not kept alone.
+      assert.equal(attributes.get('a')?.stringValue, 'x' + '\u{1F600}'.repeat(499));
+      assert.equal(exported.events[0]?.name, 'event \ufffd');
+      assert.equal(
+        exported.events[0]?.attributes[0]?.value.arrayValue?.values[0]?.stringValue,
+        '\ufffd',
+      );
+    } finally {
+      await exporting.stop();
+      await protobufBackend.close();
+      await protobufState.remove();
+    }
+  });
+
   it('415 for a wrong content type or encoding, 401 without the token, 404/405 elsewhere', async () => {
     assert.equal((await post('hello', { 'content-type': 'text/plain' })).status, 415);
     assert.equal((await post('{}', { ...JSON_TYPE, 'content-encoding': 'br' })).status, 415);

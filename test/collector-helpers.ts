@@ -49,7 +49,13 @@ export async function startBackend(port = 0): Promise<Backend> {
         requests.push(JSON.parse(body.toString('utf8')) as OtlpTraceRequest);
         response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       } else {
-        requests.push(decodeProtobufBody(body, { maxAttributeValueLength: 1e9 }).request);
+        // Strict, as a backend is: a string that is not UTF-8 fails the whole request.
+        try {
+          requests.push(decodeProtobufBody(body, { maxAttributeValueLength: 1e9 }).request);
+        } catch (error) {
+          response.writeHead(400, { 'content-type': 'text/plain' }).end((error as Error).message);
+          return;
+        }
         response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
       }
     });

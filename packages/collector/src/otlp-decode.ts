@@ -15,6 +15,7 @@ import type {
 } from './otlp-model.js';
 import { decodeTraceRequestProto } from './otlp-proto.js';
 import { readWireRequest } from './otlp-wire.js';
+import { truncated } from './text.js';
 
 /** Limits applied while decoding. */
 export interface DecodeLimits {
@@ -51,17 +52,11 @@ const doubleValue = z.union([
 const uint32 = z.number().int().nonnegative().optional();
 
 function schemas(limits: DecodeLimits, ids: IdEncoding) {
-  const truncated = z
-    .string()
-    .transform((value) =>
-      value.length > limits.maxAttributeValueLength
-        ? value.slice(0, limits.maxAttributeValueLength)
-        : value,
-    );
+  const limited = z.string().transform((value) => truncated(value, limits.maxAttributeValueLength));
   const anyValue: z.ZodType<OtlpAnyValue> = z.lazy(() =>
     z
       .object({
-        stringValue: truncated.optional(),
+        stringValue: limited.optional(),
         boolValue: z.boolean().optional(),
         intValue: int64String.optional(),
         doubleValue: doubleValue.optional(),

@@ -6,6 +6,7 @@
  * proto files so protobufjs's camel-casing gives the OTLP JSON names.
  */
 import protobuf from 'protobufjs';
+import { truncated, wellFormed } from './text.js';
 import type {
   OtlpAnyValue,
   OtlpEvent,
@@ -334,7 +335,7 @@ function anyValueFromMessage(
       const value = message.stringValue ?? '';
       if (value.length <= maxLength) return { stringValue: value };
       truncatedInSpan = true;
-      return { stringValue: value.slice(0, maxLength) };
+      return { stringValue: truncated(value, maxLength) };
     }
     case 'boolValue':
       return { boolValue: message.boolValue ?? false };
@@ -533,7 +534,7 @@ export const WIRE_FIXED32 = 5;
 export const tag = (field: number, wire: number): number => (field << 3) | wire;
 
 function writeString(writer: protobuf.Writer, field: number, value: string | undefined): void {
-  if (value) writer.uint32(tag(field, WIRE_LENGTH)).string(value);
+  if (value) writer.uint32(tag(field, WIRE_LENGTH)).string(wellFormed(value));
 }
 
 function writeId(writer: protobuf.Writer, field: number, hex: string | undefined): void {
@@ -545,7 +546,8 @@ function writeCount(writer: protobuf.Writer, field: number, value: number | unde
 }
 
 function writeAnyValue(writer: protobuf.Writer, value: OtlpAnyValue): void {
-  if (value.stringValue !== undefined) writer.uint32(tag(1, WIRE_LENGTH)).string(value.stringValue);
+  if (value.stringValue !== undefined)
+    writer.uint32(tag(1, WIRE_LENGTH)).string(wellFormed(value.stringValue));
   else if (value.boolValue !== undefined) writer.uint32(tag(2, WIRE_VARINT)).bool(value.boolValue);
   else if (value.intValue !== undefined)
     writer.uint32(tag(3, WIRE_VARINT)).int64(bitsOf(value.intValue));

@@ -19,6 +19,7 @@ import { isUtf8 } from 'node:buffer';
 import protobuf from 'protobufjs';
 import type { AttributeValue, SpanAttributes } from '@agent-otel/core';
 import { attributesOf, keyValueOf, keyValuesOf, setAttributes } from './attributes.js';
+import { wellFormed } from './text.js';
 import type {
   OtlpEvent,
   OtlpKeyValue,
@@ -565,7 +566,7 @@ function eventTemplate(event: AddedEvent): EventTemplate {
   let name = EVENT_NAME_CACHE.get(event.name);
   if (!name) {
     name = event.name
-      ? protobuf.Writer.create().uint32(18).string(event.name).finish()
+      ? protobuf.Writer.create().uint32(18).string(wellFormed(event.name)).finish()
       : new Uint8Array(0);
     if (EVENT_NAME_CACHE.size < 256) EVENT_NAME_CACHE.set(event.name, name);
   }
