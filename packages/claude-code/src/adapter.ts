@@ -24,6 +24,7 @@ import {
   strongestAction,
   subagentSpanId,
   toolSpanId,
+  truncated,
   turnSpanId,
 } from '@agent-otel/core';
 import type {
@@ -673,7 +674,7 @@ function handlePostToolUseFailure(
 ): void {
   const tool = finishTool(working, state, input);
   tool.attributes[ATTR_AGENT_TOOL_OUTCOME] = AGENT_TOOL_OUTCOME_VALUE_ERROR;
-  const message = redactText(input.error, working.context.key).slice(0, 1024);
+  const message = truncated(redactText(input.error, working.context.key), 1024);
   markError(tool, input.is_interrupt ? 'interrupted' : 'tool_error', message);
   finishToolWithResult(working, state, tool, input.error, input.tool_use_id);
 }

@@ -5,6 +5,7 @@
  * number) is rejected alone and reported through `partial_success`, as the OTLP spec asks.
  */
 import { z } from 'zod';
+import { truncated } from '@agent-otel/core';
 import type {
   OtlpAnyValue,
   OtlpKeyValue,
@@ -15,7 +16,6 @@ import type {
 } from './otlp-model.js';
 import { decodeTraceRequestProto } from './otlp-proto.js';
 import { readWireRequest } from './otlp-wire.js';
-import { truncated } from './text.js';
 
 /** Limits applied while decoding. */
 export interface DecodeLimits {

@@ -6,7 +6,7 @@
  * proto files so protobufjs's camel-casing gives the OTLP JSON names.
  */
 import protobuf from 'protobufjs';
-import { truncated, wellFormed } from './text.js';
+import { truncated, wellFormed } from '@agent-otel/core';
 import type {
   OtlpAnyValue,
   OtlpEvent,

@@ -17,9 +17,9 @@
  */
 import { isUtf8 } from 'node:buffer';
 import protobuf from 'protobufjs';
+import { wellFormed } from '@agent-otel/core';
 import type { AttributeValue, SpanAttributes } from '@agent-otel/core';
 import { attributesOf, keyValueOf, keyValuesOf, setAttributes } from './attributes.js';
-import { wellFormed } from './text.js';
 import type {
   OtlpEvent,
   OtlpKeyValue,

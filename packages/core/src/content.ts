@@ -5,6 +5,7 @@
  * cannot slip through as an unrecognisable fragment.
  */
 import { redactSecrets } from '@agent-otel/secrets';
+import { truncated } from './text.js';
 
 /** Options of {@link captureContent}. */
 export interface CaptureContentOptions {
@@ -49,7 +50,7 @@ export function truncateContent(
   if (text.length <= maxLength && originalLength <= text.length) return text;
   const marker = `…[truncated ${originalLength} chars]`;
   const keep = Math.max(0, Math.min(text.length, maxLength - marker.length));
-  return text.slice(0, keep) + marker;
+  return truncated(text, keep) + marker;
 }
 
 /**

@@ -24,6 +24,7 @@ export type { ToolCallDescription, DescribeToolCallOptions } from './tool-call.j
 export { parseShellCommand, unwrapCommand } from './shell.js';
 export type { SimpleCommand, ShellRedirection } from './shell.js';
 export { captureContent, isContentCaptureEnabled, truncateContent } from './content.js';
+export { truncated, wellFormed } from './text.js';
 export type { CaptureContentOptions } from './content.js';
 export {
   installationKey,

@@ -31,6 +31,7 @@ import {
 } from '@agent-otel/semconv';
 import type { ToolCategory } from '@agent-otel/semconv';
 import type { SpanAttributes } from './decision.js';
+import { truncateContent } from './content.js';
 import { parseShellCommand, unwrapCommand } from './shell.js';
 import type { SimpleCommand } from './shell.js';
 
@@ -532,9 +533,7 @@ function headAndTail<T>(items: readonly T[], limit: number): readonly T[] {
 }
 
 function truncateTarget(target: string, originalLength = target.length): string {
-  if (target.length <= MAX_TARGET_LENGTH && originalLength <= target.length) return target;
-  const marker = `…[truncated ${originalLength} chars]`;
-  return target.slice(0, MAX_TARGET_LENGTH - marker.length) + marker;
+  return truncateContent(target, MAX_TARGET_LENGTH, originalLength);
 }
 
 /** A path the way the agent meant it: `~` expanded, relative to `cwd`, normalized. */
