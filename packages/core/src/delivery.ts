@@ -17,7 +17,9 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { ResolvedConfig } from './config.js';
 import { ensurePrivateDir } from './files.js';
 import { claimOutbox, recoverAbandonedClaims } from './outbox.js';
+import type { SpanAttributes } from './decision.js';
 import type { SpanRecord } from './span-record.js';
+import { wellFormed } from './text.js';
 
 const SCOPE = { name: '@agent-otel/core', version: '0.1.0' };
 
@@ -42,6 +44,31 @@ export function agentOtelResource(
   });
 }
 
+/**
+ * Attributes whose keys and strings are all Unicode (`wellFormed`: each lone surrogate as
+ * U+FFFD) — the same object when they already are, as nearly always. A hook input may carry a
+ * lone surrogate (its JSON may spell one); exported as is, a backend that reads strictly
+ * refuses the whole request.
+ */
+function wellFormedAttributes(attributes: SpanAttributes): Attributes {
+  let copy: SpanAttributes | undefined;
+  for (const [key, value] of Object.entries(attributes)) {
+    const fixedKey = wellFormed(key);
+    let fixed = value;
+    if (typeof value === 'string') fixed = wellFormed(value);
+    else if (
+      Array.isArray(value) &&
+      value.some((item) => typeof item === 'string' && !item.isWellFormed())
+    )
+      fixed = value.map((item) => (typeof item === 'string' ? wellFormed(item) : item)) as string[];
+    if (fixedKey === key && fixed === value) continue;
+    copy ??= { ...attributes };
+    if (fixedKey !== key) delete copy[key];
+    copy[fixedKey] = fixed;
+  }
+  return (copy ?? attributes) as Attributes;
+}
+
 /** A span record as an OpenTelemetry `ReadableSpan`, ready for any `SpanExporter`. */
 export function toReadableSpan(record: SpanRecord, resource: Resource): ReadableSpan {
   const context = {
@@ -51,7 +78,7 @@ export function toReadableSpan(record: SpanRecord, resource: Resource): Readable
   };
   const duration = Math.max(0, record.endTimeMs - record.startTimeMs);
   return {
-    name: record.name,
+    name: wellFormed(record.name),
     kind: KINDS[record.kind],
     spanContext: () => context,
     ...(record.parentSpanId
@@ -68,14 +95,16 @@ export function toReadableSpan(record: SpanRecord, resource: Resource): Readable
     duration: hrTime(duration),
     status: {
       code: STATUS[record.status.code],
-      ...(record.status.message !== undefined ? { message: record.status.message } : {}),
+      ...(record.status.message !== undefined
+        ? { message: wellFormed(record.status.message) }
+        : {}),
     },
-    attributes: record.attributes as Attributes,
+    attributes: wellFormedAttributes(record.attributes),
     links: [],
     events: record.events.map((event) => ({
-      name: event.name,
+      name: wellFormed(event.name),
       time: hrTime(event.timeMs),
-      attributes: event.attributes as Attributes,
+      attributes: wellFormedAttributes(event.attributes),
     })),
     ended: true,
     resource,

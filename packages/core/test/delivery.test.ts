@@ -37,6 +37,38 @@ const record: SpanRecord = {
 };
 
 describe('delivery with the official exporter', () => {
+  it('exports lone surrogates of a hook input as U+FFFD, keys, values, lists and events alike', () => {
+    // A hook's input is JSON, which may spell a lone surrogate ("\ud800").
+    const odd: SpanRecord = {
+      ...record,
+      name: 'execute_tool \ud800',
+      attributes: { ...record.attributes, 'k\udc00': 'v\ud800', list: ['ok', 'x\udbff'] },
+      events: [{ name: 'e\udfff', timeMs: 1_700_000_000_200, attributes: { a: '\ud800' } }],
+      status: { code: 'error', message: 'm\ud800' },
+    };
+    const text = Buffer.from(
+      encodeOtlpJson([odd], agentOtelResource({ serviceName: 's', resourceAttributes: {} })),
+    ).toString();
+    assert.ok(!/\\ud[89a-f]/iu.test(text), text);
+    const span = (
+      JSON.parse(text) as {
+        resourceSpans: { scopeSpans: { spans: Record<string, unknown>[] }[] }[];
+      }
+    ).resourceSpans[0]!.scopeSpans[0]!.spans[0]!;
+    assert.equal(span['name'], 'execute_tool \ufffd');
+    assert.deepEqual(span['status'], { code: 2, message: 'm\ufffd' });
+    const attributes = span['attributes'] as { key: string; value: Record<string, unknown> }[];
+    assert.deepEqual(attributes.find((entry) => entry.key === 'k\ufffd')?.value, {
+      stringValue: 'v\ufffd',
+    });
+    assert.deepEqual(attributes.find((entry) => entry.key === 'list')?.value, {
+      arrayValue: { values: [{ stringValue: 'ok' }, { stringValue: 'x\ufffd' }] },
+    });
+    const events = span['events'] as { name: string; attributes: { value: unknown }[] }[];
+    assert.equal(events[0]?.name, 'e\ufffd');
+    assert.deepEqual(events[0]?.attributes[0]?.value, { stringValue: '\ufffd' });
+  });
+
   it('encodes OTLP JSON with hex ids, nanosecond times, typed attributes and the resource', () => {
     const json = JSON.parse(
       Buffer.from(
