@@ -216,8 +216,8 @@ function sharesKey(derived: SpanAttributes, existing: SpanAttributes): boolean {
 }
 
 /**
- * `derivedOnly(described, existing)`: the shared (frozen) description itself when the span has
- * none of its keys, which is the usual case (and undefined when it has no key to add).
+ * `derivedOnly(described, existing)`, as the shared (frozen) description itself when the span
+ * has none of its keys — the usual case — rather than a copy.
  */
 function describedOnly(described: SpanAttributes, existing: SpanAttributes): SpanAttributes {
   return sharesKey(described, existing) ? derivedOnly(described, existing) : described;
@@ -276,9 +276,8 @@ export function toolViewOf(
     );
     const agentId = attributes['agent_id'];
     const hasAgent = typeof agentId === 'string';
-    // The described attributes, then these three (in this order, later keys winning); without
-    // an agent id on the span, none (left out as it is copied: a `delete` would turn the
-    // record into a slow dictionary).
+    // Without an agent id on the span the view has none: a description that names one is
+    // copied without it (a `delete` would turn the shared record into a slow dictionary).
     if (!hasAgent && described[ATTR_GEN_AI_AGENT_ID] !== undefined) {
       const copy: SpanAttributes = {};
       for (const key in described) {
@@ -290,8 +289,8 @@ export function toolViewOf(
     const ids: SpanAttributes = hasAgent
       ? { [ATTR_GEN_AI_TOOL_CALL_ID]: toolCallId, [ATTR_GEN_AI_AGENT_ID]: agentId }
       : { [ATTR_GEN_AI_TOOL_CALL_ID]: toolCallId };
-    // Added in this order, the records set what one record of them merged would: a key of
-    // the description set again later keeps its place and takes the later value.
+    // The description, the operation, the ids: added in this order, the records set what one
+    // record of them merged would (a key set again keeps its place and takes the later value).
     return {
       toolCallId,
       // Claude Code starts one trace per prompt (`claude_code.interaction` is its root).
