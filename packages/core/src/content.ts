@@ -5,7 +5,7 @@
  * cannot slip through as an unrecognisable fragment.
  */
 import { redactSecrets } from '@agent-otel/secrets';
-import { truncated } from './text.js';
+import { truncated, wellFormed } from './text.js';
 
 /** Options of {@link captureContent}. */
 export interface CaptureContentOptions {
@@ -55,7 +55,8 @@ export function truncateContent(
 
 /**
  * `value` as an exportable string: JSON for anything but a string, every secret replaced by
- * `[REDACTED:<type>]`, truncated to `maxLength`.
+ * `[REDACTED:<type>]`, truncated to `maxLength`, and Unicode (`wellFormed`: a lone surrogate
+ * of the input as U+FFFD) whatever exporter it goes to.
  */
 export function captureContent(value: unknown, options: CaptureContentOptions = {}): string {
   const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
@@ -68,7 +69,9 @@ export function captureContent(value: unknown, options: CaptureContentOptions = 
     text,
     options.fingerprintKey !== undefined ? { fingerprintKey: options.fingerprintKey } : {},
   );
-  return redacted.length > maxLength || full.length > text.length
-    ? truncateContent(redacted, maxLength, full.length)
-    : redacted;
+  return wellFormed(
+    redacted.length > maxLength || full.length > text.length
+      ? truncateContent(redacted, maxLength, full.length)
+      : redacted,
+  );
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { truncateContent, truncated, wellFormed } from '../src/index.js';
+import { captureContent, truncateContent, truncated, wellFormed } from '../src/index.js';
 
 const SMILE = '\u{1F600}'; // two UTF-16 units
 
@@ -19,6 +19,13 @@ describe('strings as UTF-8 carries them', () => {
     assert.equal(wellFormed(valid), valid);
     assert.equal(wellFormed('a\ud800b\udc00'), 'a\ufffdb\ufffd');
     assert.equal(wellFormed(`${SMILE.slice(0, 1)}`), '\ufffd');
+  });
+
+  it('captures content as Unicode, whatever the input holds', () => {
+    assert.equal(captureContent('a\ud800b'), 'a\ufffdb');
+    assert.equal(captureContent(`ok ${SMILE}`), `ok ${SMILE}`);
+    // JSON of an object spells a lone surrogate as an escape: already Unicode.
+    assert.equal(captureContent({ v: '\udc00' }), '{"v":"\\udc00"}');
   });
 
   it('truncates captured content and tool targets without a half character', () => {
