@@ -392,8 +392,13 @@ let attributeCount = 0;
  * An attribute as repeated field `field` (9 of Span, 3 of Event), as `setAttributes` would
  * store it: a string value written directly, any other encoded once per field, key and value.
  */
-function attributeBytes(field: number, key: string, value: AttributeValue): Uint8Array {
-  if (typeof value === 'string') return stringAttributeBytes(field, key, value);
+function attributeBytes(
+  field: number,
+  key: string,
+  value: AttributeValue,
+  keyBytes = keyBytesOf(key),
+): Uint8Array {
+  if (typeof value === 'string') return stringAttributeBytes(field, keyBytes, value);
   const valueCacheKey = attributeValueKey(value);
   if (valueCacheKey === undefined) return encodeKeyValue(field, keyValueOf(key, value));
   let byKey = attributeCache.get(field);
@@ -450,9 +455,10 @@ function encodedRecord(record: SpanAttributes): EncodedRecord | undefined {
       encodable = false;
       break;
     }
-    const bytes = attributeBytes(9, key, value);
+    const bytesOfKey = keyBytesOf(key);
+    const bytes = attributeBytes(9, key, value, bytesOfKey);
     keys.push(key);
-    keyBytes.push(Buffer.from(key));
+    keyBytes.push(bytesOfKey);
     parts.push(bytes);
     length += bytes.length;
   }
@@ -497,8 +503,7 @@ function writeVarint(out: Buffer, offset: number, value: number): number {
  * string values added key by key are mostly a span's own (a tool call id), and a cache of
  * them would only push out the encodings that repeat (frozen records are written whole).
  */
-function stringAttributeBytes(field: number, key: string, value: string): Uint8Array {
-  const keyBytes = keyBytesOf(key);
+function stringAttributeBytes(field: number, keyBytes: Buffer, value: string): Uint8Array {
   const valueLength = Buffer.byteLength(value, 'utf8');
   // KeyValue { key = 1 (left out when empty); value = 2: AnyValue { string_value = 1 } }
   const anyLength = 1 + varintLength(valueLength) + valueLength;
@@ -1171,8 +1176,9 @@ export class WireSpan {
         }
         const key = keys[added]!;
         const value = values[added]!;
-        const bytes = attributeBytes(9, key, value);
-        const index = this.#attributeIndex(keyBytesOf(key));
+        const keyBytes = keyBytesOf(key);
+        const bytes = attributeBytes(9, key, value, keyBytes);
+        const index = this.#attributeIndex(keyBytes);
         if (index < 0) (appended ??= []).push(bytes);
         else {
           const slot = index * SLOTS;
