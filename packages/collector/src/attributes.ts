@@ -21,13 +21,29 @@ export function attributeValueOf(value: OtlpAnyValue): AttributeValue | undefine
   return undefined;
 }
 
+/**
+ * Sets `record[key]` as an own property whatever the key: an attribute named `__proto__` (a
+ * span may carry one) is an attribute, not the record's prototype — assigning it would make a
+ * list value the record's prototype, and its items and methods attributes too.
+ */
+export function putAttribute(record: SpanAttributes, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(record, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else (record as Record<string, unknown>)[key] = value;
+}
+
 /** The key/value list as a flat record (later keys win, as in the SDK). */
 export function attributesOf(list: readonly OtlpKeyValue[] | undefined): SpanAttributes {
   const attributes: SpanAttributes = {};
   if (!list) return attributes;
   for (const { key, value } of list) {
     const converted = attributeValueOf(value);
-    if (converted !== undefined) attributes[key] = converted;
+    if (converted !== undefined) putAttribute(attributes, key, converted);
   }
   return attributes;
 }

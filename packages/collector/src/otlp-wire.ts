@@ -19,7 +19,13 @@ import { isUtf8 } from 'node:buffer';
 import protobuf from 'protobufjs';
 import { wellFormed } from '@agent-otel/core';
 import type { AttributeValue, SpanAttributes } from '@agent-otel/core';
-import { attributesOf, keyValueOf, keyValuesOf, setAttributes } from './attributes.js';
+import {
+  attributesOf,
+  keyValueOf,
+  keyValuesOf,
+  putAttribute,
+  setAttributes,
+} from './attributes.js';
 import type {
   OtlpEvent,
   OtlpKeyValue,
@@ -291,6 +297,22 @@ function bytesAt(buf: Buffer, start: number, bytes: Uint8Array): boolean {
   return true;
 }
 
+/** A string made from UTF-8 bytes, found again by them (`StringsByBytes`). */
+interface BytesString {
+  readonly bytes: Buffer;
+  readonly text: string;
+  /**
+   * For an attribute key: the last string value decoded for it, when that was ASCII (so its
+   * characters are its bytes), to compare the next value's bytes with before decoding them
+   * again — most keys have the same value span after span (`session.id`, `user.id`,
+   * `span.type` of a session; `gen_ai.operation.name`).
+   */
+  lastValue: string | undefined;
+}
+
+/** Entries of the front table of `StringsByBytes` (a power of two). */
+const RECENT_SLOTS = 256;
+
 /**
  * Strings by their UTF-8 bytes, for text that repeats from span to span: a string made once
  * (and internalised by V8 the first time it names a property) is cheaper to find again than to
@@ -300,32 +322,95 @@ function bytesAt(buf: Buffer, start: number, bytes: Uint8Array): boolean {
 class StringsByBytes {
   readonly #capacity: number;
   #count = 0;
-  readonly #byHash = new Map<number, { bytes: Buffer; text: string }[]>();
+  readonly #byHash = new Map<number, BytesString[]>();
+  /**
+   * A front table, slot by length and three of the bytes: the strings of a source (its keys,
+   * its span names) come again and again, and one comparison of the bytes finds them without
+   * hashing every byte and looking the hash up.
+   */
+  readonly #recent: (BytesString | undefined)[] = new Array<BytesString | undefined>(
+    RECENT_SLOTS,
+  ).fill(undefined);
 
   constructor(capacity: number) {
     this.#capacity = capacity;
   }
 
   at(buf: Buffer, start: number, end: number): string {
+    return this.entry(buf, start, end).text;
+  }
+
+  entry(buf: Buffer, start: number, end: number): BytesString {
+    const length = end - start;
+    const slot =
+      length === 0
+        ? 0
+        : (length * 31 + buf[start]! * 7 + buf[start + (length >> 1)]! * 3 + buf[end - 1]!) &
+          (RECENT_SLOTS - 1);
+    const recent = this.#recent[slot];
+    if (recent !== undefined && recent.bytes.length === length && bytesAt(buf, start, recent.bytes))
+      return recent;
+    const found = this.#byHashed(buf, start, end);
+    this.#recent[slot] = found;
+    return found;
+  }
+
+  #byHashed(buf: Buffer, start: number, end: number): BytesString {
     let hash = 0x811c9dc5;
     for (let index = start; index < end; index++) hash = Math.imul(hash ^ buf[index]!, 0x01000193);
+    // 30 bits: a small integer as a Map key, not a boxed number.
+    hash &= 0x3fffffff;
     const candidates = this.#byHash.get(hash);
     if (candidates) {
       for (const candidate of candidates) {
         const bytes = candidate.bytes;
-        if (bytes.length === end - start && bytesAt(buf, start, bytes)) return candidate.text;
+        if (bytes.length === end - start && bytesAt(buf, start, bytes)) return candidate;
       }
     }
     const text = utf8(buf, start, end);
     if (++this.#count > this.#capacity) {
       this.#byHash.clear();
+      this.#recent.fill(undefined);
       this.#count = 1;
     }
-    const entry = { bytes: Buffer.from(buf.subarray(start, end)), text };
+    const entry: BytesString = {
+      bytes: Buffer.from(buf.subarray(start, end)),
+      text,
+      lastValue: undefined,
+    };
     if (candidates && this.#count > 1) candidates.push(entry);
     else this.#byHash.set(hash, [entry]);
-    return text;
+    return entry;
   }
+}
+
+/** String values up to this many bytes are remembered per key (`BytesString.lastValue`). */
+const MAX_REMEMBERED_VALUE = 256;
+
+/**
+ * The string value between `start` and `end` of an attribute named `key`: the key's last value
+ * when the bytes are its characters (ASCII, the same), else decoded — and remembered when
+ * ASCII and short.
+ */
+function keyedStringValue(key: BytesString, buf: Buffer, start: number, end: number): string {
+  const length = end - start;
+  const last = key.lastValue;
+  if (last !== undefined && last.length === length && asciiAt(buf, start, last)) return last;
+  const text = utf8(buf, start, end);
+  // As many UTF-16 units as bytes: every character was one byte, ASCII (the receiver checked
+  // the bytes are UTF-8).
+  if (length <= MAX_REMEMBERED_VALUE && text.length === length) key.lastValue = text;
+  return text;
+}
+
+/**
+ * Whether `buf` holds the characters of the ASCII string `text` at `start` (the caller checked
+ * the length): then those bytes are `text` in UTF-8.
+ */
+function asciiAt(buf: Buffer, start: number, text: string): boolean {
+  for (let offset = 0; offset < text.length; offset++)
+    if (buf[start + offset] !== text.charCodeAt(offset)) return false;
+  return true;
 }
 
 /** Attribute keys: the same few dozen come on every span of a source. */
@@ -941,9 +1026,7 @@ export class WireSpan {
     }
     const index = this.#attributeIndex(keyBytesOf(key));
     if (index < 0) return undefined;
-    const slot = index * SLOTS;
-    const { attributes } = this.#body;
-    const value = this.#valueAt(attributes[slot + 4]!, attributes[slot + 5]!, 0);
+    const value = this.#attributeValue(index);
     return typeof value === 'string' ? value : undefined;
   }
 
@@ -957,12 +1040,10 @@ export class WireSpan {
     if (this.#flat) return this.#flat[key];
     if (this.#model || this.#added) return this.flatAttributes()[key];
     const keyBytes = keyBytesOf(key);
-    const { attributes } = this.#body;
     let value: AttributeValue | undefined;
     let index = this.#attributeIndex(keyBytes, this.#attributeFirst);
     while (index >= 0) {
-      const slot = index * SLOTS;
-      const found = this.#valueAt(attributes[slot + 4]!, attributes[slot + 5]!, 0);
+      const found = this.#attributeValue(index);
       if (found !== undefined) value = found;
       index = this.#attributeIndex(keyBytes, index + 1);
     }
@@ -1012,9 +1093,7 @@ export class WireSpan {
   /** What `stringAttribute` gives for the attribute at `index` (from `firstAttributes`; -1: none). */
   stringAttributeAt(index: number): string | undefined {
     if (index < 0) return undefined;
-    const slot = index * SLOTS;
-    const { attributes } = this.#body;
-    const value = this.#valueAt(attributes[slot + 4]!, attributes[slot + 5]!, 0);
+    const value = this.#attributeValue(index);
     return typeof value === 'string' ? value : undefined;
   }
 
@@ -1042,19 +1121,36 @@ export class WireSpan {
     const last = this.#attributeFirst + this.#attributeCount;
     for (let index = this.#attributeFirst; index < last; index++) {
       const slot = index * SLOTS;
-      const value = this.#valueAt(attributes[slot + 4]!, attributes[slot + 5]!, 0);
-      if (value !== undefined)
-        flat[keyStrings.at(buf, attributes[slot + 2]!, attributes[slot + 3]!)] = value;
+      const key = keyStrings.entry(buf, attributes[slot + 2]!, attributes[slot + 3]!);
+      const value = this.#valueAt(attributes[slot + 4]!, attributes[slot + 5]!, 0, key);
+      if (value !== undefined) putAttribute(flat, key.text, value);
     }
     if (keep) this.#flat = flat;
     return flat;
   }
 
   /**
-   * An AnyValue (between `start` and `end`, already checked) as `attributeValueOf` sees it;
-   * `arrayDepth` > 0 inside an array, whose items may not be arrays.
+   * The value of the attribute at `index` of the body's index: a string value the same as the
+   * last one seen for its key is that string again (`keyedStringValue`).
    */
-  #valueAt(start: number, end: number, arrayDepth: number): AttributeValue | undefined {
+  #attributeValue(index: number): AttributeValue | undefined {
+    const { attributes, buf } = this.#body;
+    const slot = index * SLOTS;
+    const key = keyStrings.entry(buf, attributes[slot + 2]!, attributes[slot + 3]!);
+    return this.#valueAt(attributes[slot + 4]!, attributes[slot + 5]!, 0, key);
+  }
+
+  /**
+   * An AnyValue (between `start` and `end`, already checked) as `attributeValueOf` sees it;
+   * `arrayDepth` > 0 inside an array, whose items may not be arrays. `key`: the attribute's,
+   * for a string value (not an array's items).
+   */
+  #valueAt(
+    start: number,
+    end: number,
+    arrayDepth: number,
+    key?: BytesString,
+  ): AttributeValue | undefined {
     if (start < 0) return undefined;
     const { reader, buf } = this.#body;
     reader.pos = start;
@@ -1075,7 +1171,9 @@ export class WireSpan {
     }
     switch (kind) {
       case 1:
-        return utf8(buf, at, fieldEnd);
+        return key !== undefined
+          ? keyedStringValue(key, buf, at, fieldEnd)
+          : utf8(buf, at, fieldEnd);
       case 2:
         reader.pos = at;
         return reader.bool();

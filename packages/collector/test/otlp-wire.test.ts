@@ -290,6 +290,113 @@ describe('decodeProtobufWire', () => {
     }
   });
 
+  it('reads keys and values right whatever keys and values came before them', () => {
+    // Keys and string values are found again by their bytes (a key's last ASCII value is
+    // compared before decoding; keys and span names go through a table slotted by length and
+    // three of their bytes). Spans of keys that share a slot ('a0bc' … 'a9bc' differ only in a
+    // byte the slot does not read) and values of equal byte length — ASCII and not, one byte
+    // apart, empty, past the remembered length — in a random order: every reading must be the
+    // model's.
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const keys = [...Array.from({ length: 10 }, (_, digit) => `a${digit}bc`), 'k', 'session.id'];
+    const long = 'x'.repeat(300);
+    const values = [
+      'abcd',
+      'abce',
+      'abcd',
+      'xbcd',
+      'ébc',
+      'ab\u0000d',
+      '',
+      'a',
+      'é',
+      'ü',
+      long,
+      `${long}y`,
+    ];
+    values.push(`${long.slice(1)}z`, '日本', 'abcdef', '\u{1F600}', 'ab');
+    const names = ['a0bc', 'a1bc', 'claude_code.tool', 'claude_code.toom', 'é'];
+    const spans: OtlpSpan[] = Array.from({ length: 400 }, (_, index) => ({
+      traceId: 'ab'.repeat(16),
+      spanId: (index + 1).toString(16).padStart(16, '0'),
+      name: names[random(names.length)]!,
+      kind: 1,
+      startTimeUnixNano: '1700000000000000000',
+      endTimeUnixNano: '1700000000000000001',
+      attributes: Array.from({ length: 1 + random(6) }, () => ({
+        key: keys[random(keys.length)]!,
+        value: { stringValue: values[random(values.length)]! },
+      })),
+      events: [],
+      links: [],
+    }));
+    const request: OtlpTraceRequest = {
+      resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: {}, spans }] }],
+    };
+    const body = Buffer.from(encodeTraceRequestProto(request));
+    const eager = spansOf(decodeProtobufBody(body, LIMITS).request);
+    const readings = (wire: WireSpan, index: number) => {
+      assert.equal(wire.name, eager[index]!.name);
+      const flat = attributesOf(eager[index]!.attributes);
+      for (const key of keys) {
+        const first = eager[index]!.attributes.find((entry) => entry.key === key);
+        assert.equal(wire.stringAttribute(key), first?.value.stringValue);
+        assert.equal(wire.flatValue(key), flat[key]);
+      }
+      assert.deepEqual(wire.flatAttributes(false), flat);
+    };
+    // Twice over: the second pass meets every key and value remembered from the first.
+    for (let pass = 0; pass < 2; pass++)
+      spansOf(decodeProtobufWire(body, LIMITS).request).forEach((span, index) =>
+        readings(span as WireSpan, index),
+      );
+  });
+
+  it('reads an attribute named __proto__ as an attribute, never as the record prototype', () => {
+    const attributes = [
+      { key: '__proto__', value: { arrayValue: { values: [{ stringValue: 'evil' }] } } },
+      { key: 'constructor', value: { stringValue: 'c' } },
+      { key: 'k', value: { stringValue: 'v' } },
+    ];
+    const request: OtlpTraceRequest = {
+      resourceSpans: [
+        {
+          resource: { attributes: [] },
+          scopeSpans: [
+            {
+              scope: {},
+              spans: [
+                {
+                  traceId: 'ab'.repeat(16),
+                  spanId: 'cd'.repeat(8),
+                  name: 'claude_code.tool',
+                  kind: 1,
+                  startTimeUnixNano: '1',
+                  endTimeUnixNano: '2',
+                  attributes,
+                  events: [],
+                  links: [],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const body = Buffer.from(encodeTraceRequestProto(request));
+    const wire = spansOf(decodeProtobufWire(body, LIMITS).request)[0] as WireSpan;
+    for (const flat of [wire.flatAttributes(false), attributesOf(attributes)]) {
+      assert.equal(Object.getPrototypeOf(flat), Object.prototype);
+      assert.deepEqual(Object.keys(flat), ['__proto__', 'constructor', 'k']);
+      assert.deepEqual(Object.getOwnPropertyDescriptor(flat, '__proto__')?.value, ['evil']);
+      assert.equal(flat['0'], undefined);
+    }
+  });
+
   it('writes a frozen record added whole byte for byte as it writes the record key by key', () => {
     // Frozen records (the processor's tags, a tool call's derived attributes) are written as
     // one encoding made once; an unfrozen copy of each takes the key-by-key path. The exported
