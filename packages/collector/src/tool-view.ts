@@ -18,6 +18,7 @@ import {
   GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
   GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT,
 } from '@agent-otel/semconv';
+import { putAttribute } from './attributes.js';
 
 /** Claude Code's native span names (`claude_code.*`, see fixtures/claude-code-native). */
 export const CLAUDE_CODE_TOOL_SPAN = 'claude_code.tool';
@@ -73,8 +74,8 @@ const CLAUDE_CODE_SPAN_KEYS = new Set([
   'error',
 ]);
 
-/** Claude Code's detail attributes whose tool-input field has another name. */
-const CLAUDE_CODE_INPUT_RENAMES: Record<string, string> = { full_command: 'command' };
+/** Claude Code's detail attributes whose tool-input field has another name (a Map: any key). */
+const CLAUDE_CODE_INPUT_RENAMES = new Map([['full_command', 'command']]);
 
 /** Attributes that may hold the whole tool input as JSON (other instrumentations, newer Claude Code). */
 const JSON_INPUT_KEYS = ['tool_input', 'tool_parameters', 'input'];
@@ -142,14 +143,70 @@ function withRelativePaths(attributes: SpanAttributes): SpanAttributes {
  * Descriptions of recent tool calls by (tool, cwd, input): agents repeat calls (`git status`,
  * the same file read again, every session of a fleet running the same task), and parsing a
  * shell command is a large part of a native span's cost. Entries are shared: never mutated.
+ * Full (this many descriptions): started afresh (a description is a pure function of its key).
  */
 const DESCRIPTION_CACHE_SIZE = 1024;
-/**
- * By workspace, tool name and the input's JSON, level by level: no key string joining them per
- * span. Full: started afresh (a description is a pure function of its key).
- */
-const descriptionCache = new Map<string, Map<string, Map<string, SpanAttributes>>>();
 let descriptionCount = 0;
+
+/** A step of `descriptionSteps`: the description of the input so far, the steps after it. */
+interface DescriptionStep {
+  described: SpanAttributes | undefined;
+  /** Per next input field, per its value, the step after it. */
+  next: Map<string, Map<string | number | boolean, DescriptionStep>> | undefined;
+}
+
+const newStep = (): DescriptionStep => ({ described: undefined, next: undefined });
+
+/**
+ * Inputs whose values are all strings, numbers or booleans (Claude Code's tool details): by
+ * workspace and tool name, then field by field and value by value — no key made per span (a
+ * JSON of the input, hashed, was most of the cost of finding a description again).
+ */
+const descriptionSteps = new Map<string, Map<string, DescriptionStep>>();
+
+/** Other inputs (lists, objects parsed from a JSON input): by workspace, tool name and JSON. */
+const descriptionsByJson = new Map<string, Map<string, Map<string, SpanAttributes>>>();
+
+function isPrimitive(value: unknown): value is string | number | boolean {
+  const kind = typeof value;
+  return kind === 'string' || kind === 'number' || kind === 'boolean';
+}
+
+/** The step of an input of primitive values (made when missing), or undefined for another. */
+function descriptionStep(
+  toolName: string,
+  input: Record<string, unknown>,
+  cwd: string,
+): DescriptionStep | undefined {
+  for (const field in input) if (!isPrimitive(input[field])) return undefined;
+  let tools = descriptionSteps.get(cwd);
+  if (tools === undefined) {
+    tools = new Map();
+    descriptionSteps.set(cwd, tools);
+  }
+  let step: DescriptionStep | undefined = tools.get(toolName);
+  if (step === undefined) {
+    step = newStep();
+    tools.set(toolName, step);
+  }
+  for (const field in input) {
+    const value = input[field] as string | number | boolean;
+    const next: Map<string, Map<string | number | boolean, DescriptionStep>> = (step.next ??=
+      new Map());
+    let byValue: Map<string | number | boolean, DescriptionStep> | undefined = next.get(field);
+    if (byValue === undefined) {
+      byValue = new Map();
+      next.set(field, byValue);
+    }
+    let after: DescriptionStep | undefined = byValue.get(value);
+    if (after === undefined) {
+      after = newStep();
+      byValue.set(value, after);
+    }
+    step = after;
+  }
+  return step;
+}
 
 /** `describeToolCall`'s attributes; relative paths stay relative when `cwd` is unknown. */
 function describedAttributes(
@@ -157,16 +214,29 @@ function describedAttributes(
   input: Record<string, unknown>,
   cwd: string | undefined,
 ): SpanAttributes {
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(input);
-  } catch {
-    // Not serialisable (cannot come from OTLP attributes): describe it uncached.
+  if (descriptionCount >= DESCRIPTION_CACHE_SIZE) {
+    descriptionSteps.clear();
+    descriptionsByJson.clear();
+    descriptionCount = 0;
   }
-  const byTool = json !== undefined ? descriptionCache.get(cwd ?? '') : undefined;
-  const byInput = byTool?.get(toolName);
-  const cached = json !== undefined ? byInput?.get(json) : undefined;
-  if (cached) return cached;
+  const step = descriptionStep(toolName, input, cwd ?? '');
+  if (step?.described) return step.described;
+  let json: string | undefined;
+  if (step === undefined) {
+    try {
+      json = JSON.stringify(input);
+    } catch {
+      // Not serialisable (cannot come from OTLP attributes): described uncached.
+    }
+    const cached =
+      json !== undefined
+        ? descriptionsByJson
+            .get(cwd ?? '')
+            ?.get(toolName)
+            ?.get(json)
+        : undefined;
+    if (cached) return cached;
+  }
   const attributes =
     cwd !== undefined && cwd !== ''
       ? describeToolCall(toolName, input, cwd).attributes
@@ -178,15 +248,14 @@ function describedAttributes(
     if (Array.isArray(value)) Object.freeze(value);
   }
   Object.freeze(attributes);
-  if (json !== undefined) {
-    if (descriptionCount >= DESCRIPTION_CACHE_SIZE) {
-      descriptionCache.clear();
-      descriptionCount = 0;
-    }
-    let tools = descriptionCache.get(cwd ?? '');
+  if (step !== undefined) {
+    step.described = attributes;
+    descriptionCount++;
+  } else if (json !== undefined) {
+    let tools = descriptionsByJson.get(cwd ?? '');
     if (tools === undefined) {
       tools = new Map();
-      descriptionCache.set(cwd ?? '', tools);
+      descriptionsByJson.set(cwd ?? '', tools);
     }
     let inputs = tools.get(toolName);
     if (inputs === undefined) {
@@ -197,6 +266,18 @@ function describedAttributes(
     descriptionCount++;
   }
   return attributes;
+}
+
+/**
+ * `source`'s own attributes copied into `target` (a later value wins, a key keeps its first
+ * place), as a spread `{ ...target, ...source }` makes them — without the spread, which V8 runs
+ * through the runtime for records of a shape it has not seen (every span's is its own): it was
+ * half of a Claude Code tool span's view. A `__proto__` key is an attribute like any other
+ * (`putAttribute`, as a spread defines it), never the record's prototype.
+ */
+function assignOwn(target: SpanAttributes, source: SpanAttributes): SpanAttributes {
+  for (const key in source) if (Object.hasOwn(source, key)) putAttribute(target, key, source[key]);
+  return target;
 }
 
 function derivedOnly(derived: SpanAttributes, existing: SpanAttributes): SpanAttributes {
@@ -268,7 +349,7 @@ export function toolViewOf(
       const value = attributes[key];
       const json = JSON_INPUT_KEYS.includes(key) ? parseJsonObject(value) : undefined;
       if (json) input = { ...json, ...input };
-      else input[CLAUDE_CODE_INPUT_RENAMES[key] ?? key] = value;
+      else putAttribute(input as SpanAttributes, CLAUDE_CODE_INPUT_RENAMES.get(key) ?? key, value);
     }
     let described = describedAttributes(toolName, input, cwd);
     const toolCallId = String(
@@ -295,7 +376,10 @@ export function toolViewOf(
       toolCallId,
       // Claude Code starts one trace per prompt (`claude_code.interaction` is its root).
       turnId: span.traceId,
-      attributes: { ...attributes, ...described, ...EXECUTE_TOOL, ...ids },
+      attributes: assignOwn(
+        assignOwn(assignOwn(assignOwn({}, attributes), described), EXECUTE_TOOL),
+        ids,
+      ),
       derived: nonEmpty(
         describedOnly(described, attributes),
         describedOnly(EXECUTE_TOOL, attributes),
@@ -318,7 +402,7 @@ export function toolViewOf(
   }
   const input = parseJsonObject(attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]) ?? {};
   const described = describedOnly(describedAttributes(toolName, input, cwd), attributes);
-  const merged = { ...attributes, ...described };
+  const merged = assignOwn(assignOwn({}, attributes), described);
   const derived = nonEmpty(described);
   return turnId
     ? { toolCallId, turnId, attributes: merged, derived }

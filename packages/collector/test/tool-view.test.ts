@@ -116,6 +116,85 @@ describe('toolViewOf', () => {
     assert.equal(own?.attributes[ATTR_AGENT_TOOL_CATEGORY], 'read');
   });
 
+  it('finds a remembered description only for the same tool, workspace and input', () => {
+    // Descriptions are remembered by tool, workspace and each field's value (a string, number
+    // or boolean as itself; other inputs by their JSON): whatever came before, a call is
+    // described as describeToolCall describes it on its own.
+    const inputs: [string, SpanAttributes, string | undefined][] = [
+      ['Bash', { full_command: 'cat .env' }, '/w'],
+      ['Bash', { full_command: 'cat .env' }, '/v'],
+      ['Bash', { full_command: 'cat .env' }, undefined],
+      ['Bash', { full_command: 'cat  .env' }, '/w'],
+      ['Read', { full_command: 'cat .env' }, '/w'],
+      ['Read', { file_path: '.env' }, '/w'],
+      ['Read', { file_path: '.env' }, '/v'],
+      ['Read', { file_path: '.env', limit: 10 }, '/w'],
+      ['Read', { file_path: '.env', limit: '10' }, '/w'],
+      ['Read', { limit: 10, file_path: '.env' }, '/w'],
+      ['Read', { file_path: 'a.ts', limit: 10 }, '/w'],
+      ['Read', {}, '/w'],
+      ['Grep', { pattern: 'x', multiline: true }, '/w'],
+      ['Grep', { pattern: 'x', multiline: 'true' }, '/w'],
+      ['Read', { tool_input: '{"file_path":"/w/b.ts"}' }, '/w'],
+      ['Read', { tool_input: '{"file_path":"/w/c.ts"}' }, '/w'],
+      ['Read', { file_path: ['.env'] }, '/w'],
+    ];
+    const described = ([tool, attributes, cwd]: (typeof inputs)[number]) => {
+      const input: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(attributes))
+        if (key === 'tool_input') Object.assign(input, JSON.parse(value as string));
+        else input[key === 'full_command' ? 'command' : key] = value;
+      return describeToolCall(tool, input, cwd ?? '/.agent-otel-unknown-cwd-5f0c9e/_').attributes;
+    };
+    for (let pass = 0; pass < 2; pass++) {
+      for (const entry of [...inputs, ...inputs.slice().reverse()]) {
+        const [tool, attributes, cwd] = entry;
+        const view = toolViewOf(
+          span('claude_code.tool', 'b'.repeat(16)),
+          { tool_name: tool, tool_use_id: 'toolu_1', ...attributes },
+          cwd,
+        );
+        const expected = described(entry);
+        // The unknown workspace's paths come back relative (another test): compare the rest.
+        for (const key of [ATTR_GEN_AI_TOOL_NAME, ATTR_AGENT_TOOL_CATEGORY])
+          assert.deepEqual(
+            view?.attributes[key],
+            expected[key],
+            `${tool} ${JSON.stringify(attributes)}`,
+          );
+        if (cwd !== undefined)
+          for (const key of [ATTR_AGENT_TOOL_TARGET, ATTR_FILE_PATH, ATTR_AGENT_TOOL_PATHS])
+            assert.deepEqual(
+              view?.attributes[key],
+              expected[key],
+              `${key} of ${tool} ${JSON.stringify(attributes)} in ${cwd}`,
+            );
+      }
+    }
+  });
+
+  it('takes tool details named __proto__ or constructor as input fields like any other', () => {
+    const view = toolViewOf(
+      span('claude_code.tool', 'b'.repeat(16)),
+      { tool_name: 'Bash', full_command: 'ls', constructor: 'c', tool_use_id: 'toolu_9' },
+      '/w',
+    );
+    assert.equal(view?.attributes[ATTR_AGENT_TOOL_CATEGORY], 'execute');
+    const attributes: SpanAttributes = { tool_name: 'Read', file_path: '/w/a.ts' };
+    Object.defineProperty(attributes, '__proto__', {
+      value: ['x'],
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+    const withProto = toolViewOf(span('claude_code.tool', 'b'.repeat(16)), attributes, '/w');
+    assert.equal(Object.getPrototypeOf(withProto?.attributes), Object.prototype);
+    assert.deepEqual(Object.getOwnPropertyDescriptor(withProto?.attributes, '__proto__')?.value, [
+      'x',
+    ]);
+    assert.equal(withProto?.attributes[ATTR_FILE_PATH], '/w/a.ts');
+  });
+
   it('takes our own tool spans as they are', () => {
     const attributes = {
       [ATTR_GEN_AI_OPERATION_NAME]: 'execute_tool',
