@@ -184,6 +184,14 @@ function factAttributes(request: DecisionRequest): Readonly<SpanAttributes> {
   return picked;
 }
 
+/** `factKeyPart` of frozen lists of scalars (never changed: their JSON is fixed). */
+const frozenParts = new WeakMap<object, string>();
+
+function isScalar(item: unknown): boolean {
+  const kind = typeof item;
+  return kind === 'string' || kind === 'number' || kind === 'boolean';
+}
+
 /**
  * One value of `toolFactsKey`: its kind and, for strings, its length before it, so no two
  * different lists of values give the same key (a string holding a separator cannot pass for
@@ -200,8 +208,17 @@ function factKeyPart(value: unknown): string {
     case 'boolean':
       return value ? 't' : 'f';
     default: {
+      // A frozen list of strings, numbers or booleans (a tool call's description's, shared by
+      // every call described alike) keeps its part: the same for as long as it lives.
+      const frozen = Array.isArray(value) && Object.isFrozen(value) && value.every(isScalar);
+      if (frozen) {
+        const known = frozenParts.get(value);
+        if (known !== undefined) return known;
+      }
       const json = JSON.stringify(value) ?? '';
-      return `j${json.length}:${json}`;
+      const part = `j${json.length}:${json}`;
+      if (frozen) frozenParts.set(value, part);
+      return part;
     }
   }
 }

@@ -85,6 +85,29 @@ describe('FactsIndex', () => {
     assert.ok(distinct > 1000, `only ${distinct} distinct keys`);
   });
 
+  it('steps by the items of a list, frozen or not, whatever was asked before', () => {
+    const index = new FactsIndex<number>();
+    const request = (paths: unknown): DecisionRequest =>
+      ({
+        ...randomRequest(() => 0.9),
+        attributes: { 'agent.tool.paths': paths },
+      }) as DecisionRequest;
+    const frozen = Object.freeze(['/w/a', '/w/b']);
+    const node = index.node(request(frozen));
+    for (let pass = 0; pass < 2; pass++) {
+      assert.equal(index.node(request(frozen)), node);
+      assert.equal(index.node(request(['/w/a', '/w/b'])), node);
+      assert.notEqual(index.node(request(Object.freeze(['/w/a']))), node);
+      assert.notEqual(index.node(request(Object.freeze(['/w/b', '/w/a']))), node);
+    }
+    // A frozen list of objects is not fixed: each time by what it holds now.
+    const item = { path: '/w/a' };
+    const holder = Object.freeze([item]);
+    const before = index.node(request(holder));
+    item.path = '/w/c';
+    assert.notEqual(index.node(request(holder)), before);
+  });
+
   it('forgets every node on clear', () => {
     const index = new FactsIndex<number>();
     const request = randomRequest(() => 0.9);
