@@ -44,6 +44,7 @@ import {
   WireSpan,
 } from './otlp-wire.js';
 import type { OtlpKeyValue, OtlpResourceSpans, OtlpScopeSpans, OtlpSpan } from './otlp-model.js';
+import { putAttribute } from './attributes.js';
 import {
   CLAUDE_CODE_INTERACTION_SPAN,
   CLAUDE_CODE_TOOL_SPAN,
@@ -516,7 +517,8 @@ export class PolicyProcessor {
       const value = attributes[key];
       if (value === undefined) continue;
       if (session ? key !== ATTR_AGENT_TURN_ID : isSessionAttribute(key)) {
-        if (session || state.attributes[key] === undefined) state.attributes[key] = value;
+        if (session || state.attributes[key] === undefined)
+          putAttribute(state.attributes, key, value);
       }
     }
     const decider = this.#options.decider;
