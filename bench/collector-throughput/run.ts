@@ -18,7 +18,8 @@
  *
  *   npm run bench:collector-throughput [-- --spans 200000 --rounds 3 --backlog 1000000]
  *   (--backlog 0 skips the memory part; --unique makes every tool call new to the caches;
- *   --processor-only measures the policy processor path alone, in this process)
+ *   --processor-only measures the policy processor path alone, in this process; --seed N makes
+ *   the same traffic every run; bench/collector-throughput/instructions.sh counts instructions)
  *
  * BENCH_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=DIR" profiles the collector processes.
  */
@@ -54,6 +55,13 @@ const { values } = parseArgs({
      * or sink, so the policy path's own cost shows without their noise.
      */
     'processor-only': { type: 'boolean', default: false },
+    /** With `--processor-only`: measure this path alone (`recommended` or `off`), not both. */
+    policy: { type: 'string' },
+    /**
+     * Traffic made from this seed (ids, session names, times): the same requests every run, for
+     * counting instructions (`instructions.sh`) rather than timing.
+     */
+    seed: { type: 'string' },
   },
 });
 const UNIQUE = values.unique;
@@ -62,6 +70,19 @@ const SPANS = Number(values.spans);
 const BACKLOG = Number(values.backlog);
 const BATCH = Number(values.batch);
 const CONCURRENCY = Number(values.concurrency);
+const SEED = values.seed === undefined ? undefined : Number(values.seed);
+let seedState = SEED ?? 0;
+
+/** `n` random bytes — from the seed's generator when `--seed` is given. */
+function randomIdBytes(n: number): Buffer {
+  if (SEED === undefined) return randomBytes(n);
+  const bytes = Buffer.alloc(n);
+  for (let index = 0; index < n; index++) {
+    seedState = (Math.imul(seedState, 1_103_515_245) + 12_345) >>> 0;
+    bytes[index] = seedState >>> 24;
+  }
+  return bytes;
+}
 
 const str = (key: string, value: string): OtlpKeyValue => ({ key, value: { stringValue: value } });
 
@@ -154,18 +175,18 @@ const NATIVE_SESSION = (
 ).resourceSpans.flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans));
 
 /** A new tool call id, as an agent's are: unique (`toolu_` and random characters). */
-const newToolCallId = (): string => `toolu_${randomBytes(18).toString('base64url')}`;
+const newToolCallId = (): string => `toolu_${randomIdBytes(18).toString('base64url')}`;
 
 /** The attributes of Claude Code's spans that carry a tool call's id. */
 const TOOL_CALL_ID_KEYS = new Set(['tool_use_id', 'gen_ai.tool.call.id']);
 
 function makeNativeSession(session: string): OtlpSpan[] {
-  const traceId = randomBytes(16).toString('hex');
+  const traceId = randomIdBytes(16).toString('hex');
   const ids = new Map<string, string>();
   const idFor = (old: string) => {
     let id = ids.get(old);
     if (!id) {
-      id = randomBytes(8).toString('hex');
+      id = randomIdBytes(8).toString('hex');
       ids.set(old, id);
     }
     return id;
@@ -201,10 +222,10 @@ function makeNativeSession(session: string): OtlpSpan[] {
 /** One session of our hook's spans: 8 tool calls, a turn and the session root. */
 function makeOurSession(session: string): OtlpSpan[] {
   const spans: OtlpSpan[] = [];
-  const traceId = randomBytes(16).toString('hex');
-  const rootId = randomBytes(8).toString('hex');
-  const turnId = randomBytes(8).toString('hex');
-  const start = BigInt(Date.now()) * 1_000_000n;
+  const traceId = randomIdBytes(16).toString('hex');
+  const rootId = randomIdBytes(8).toString('hex');
+  const turnId = randomIdBytes(8).toString('hex');
+  const start = BigInt(SEED === undefined ? Date.now() : 1_700_000_000_000) * 1_000_000n;
   for (let index = 0; index < 8; index++) {
     const toolAttributes = uniqueCall(
       TOOLS[(sessionCounter + index) % TOOLS.length]?.(index) ?? [],
@@ -212,7 +233,7 @@ function makeOurSession(session: string): OtlpSpan[] {
     );
     spans.push({
       traceId,
-      spanId: randomBytes(8).toString('hex'),
+      spanId: randomIdBytes(8).toString('hex'),
       parentSpanId: turnId,
       name: `execute_tool ${toolAttributes[0]?.value.stringValue ?? ''}`,
       kind: 1,
@@ -268,7 +289,7 @@ function makeOurSession(session: string): OtlpSpan[] {
 function makeRequest(size: number): OtlpTraceRequest {
   const spans: OtlpSpan[] = [];
   while (spans.length < size) {
-    const session = `bench-${process.pid}-${sessionCounter++}`;
+    const session = `bench-${SEED === undefined ? process.pid : 'seed'}-${sessionCounter++}`;
     spans.push(
       ...(sessionCounter % 2 === 0 ? makeNativeSession(session) : makeOurSession(session)),
     );
@@ -603,6 +624,20 @@ async function processorOnly(): Promise<void> {
   console.log(
     `processor path alone${UNIQUE ? ' (every tool call unique)' : ''}: ${total} spans in requests of ~${BATCH}`,
   );
+  if (values.policy !== undefined) {
+    // One path alone, a warm-up pass then the rounds (instructions.sh counts the difference
+    // between runs of 1 and 3 rounds: the rounds' work, without start-up and warm-up).
+    const policy = values.policy;
+    const rates: number[] = [];
+    for (let round = 0; round <= ROUNDS; round++) rates.push(await measure(policy));
+    console.log(
+      `  ${policy}: ${rates
+        .slice(1)
+        .map((rate) => Math.round(rate))
+        .join(', ')} spans per CPU-second`,
+    );
+    return;
+  }
   // A first pass of each, not counted: the JIT's warm-up (a collector runs for hours).
   await measure('recommended');
   await measure('off');
