@@ -167,6 +167,16 @@ const descriptionSteps = new Map<string, Map<string, DescriptionStep>>();
 /** Other inputs (lists, objects parsed from a JSON input): by workspace, tool name and JSON. */
 const descriptionsByJson = new Map<string, Map<string, Map<string, SpanAttributes>>>();
 
+/** The map `map` holds at `key`, made (empty) when missing. */
+function mapIn<K, L, V>(map: Map<K, Map<L, V>>, key: K): Map<L, V> {
+  let inner = map.get(key);
+  if (inner === undefined) {
+    inner = new Map();
+    map.set(key, inner);
+  }
+  return inner;
+}
+
 function isPrimitive(value: unknown): value is string | number | boolean {
   const kind = typeof value;
   return kind === 'string' || kind === 'number' || kind === 'boolean';
@@ -179,11 +189,7 @@ function descriptionStep(
   cwd: string,
 ): DescriptionStep | undefined {
   for (const field in input) if (!isPrimitive(input[field])) return undefined;
-  let tools = descriptionSteps.get(cwd);
-  if (tools === undefined) {
-    tools = new Map();
-    descriptionSteps.set(cwd, tools);
-  }
+  const tools = mapIn(descriptionSteps, cwd);
   let step: DescriptionStep | undefined = tools.get(toolName);
   if (step === undefined) {
     step = newStep();
@@ -191,13 +197,10 @@ function descriptionStep(
   }
   for (const field in input) {
     const value = input[field] as string | number | boolean;
-    const next: Map<string, Map<string | number | boolean, DescriptionStep>> = (step.next ??=
-      new Map());
-    let byValue: Map<string | number | boolean, DescriptionStep> | undefined = next.get(field);
-    if (byValue === undefined) {
-      byValue = new Map();
-      next.set(field, byValue);
-    }
+    const byValue: Map<string | number | boolean, DescriptionStep> = mapIn(
+      (step.next ??= new Map()),
+      field,
+    );
     let after: DescriptionStep | undefined = byValue.get(value);
     if (after === undefined) {
       after = newStep();
@@ -252,17 +255,7 @@ function describedAttributes(
     step.described = attributes;
     descriptionCount++;
   } else if (json !== undefined) {
-    let tools = descriptionsByJson.get(cwd ?? '');
-    if (tools === undefined) {
-      tools = new Map();
-      descriptionsByJson.set(cwd ?? '', tools);
-    }
-    let inputs = tools.get(toolName);
-    if (inputs === undefined) {
-      inputs = new Map();
-      tools.set(toolName, inputs);
-    }
-    inputs.set(json, attributes);
+    mapIn(mapIn(descriptionsByJson, cwd ?? ''), toolName).set(json, attributes);
     descriptionCount++;
   }
   return attributes;
