@@ -5,15 +5,16 @@
 # (on a shared 2-core machine one round's CPU time moves by ±15 % for the same code; these
 # counts move by ~0.2 %).
 #
-#   bash bench/collector-throughput/instructions.sh [SPANS]      (default 27000; ~5 min)
+#   npm run build && bash bench/collector-throughput/instructions.sh [SPANS]   (default 27000; ~4 min)
 #
-# How: the same traffic every run (`--seed 1`), V8 deterministic and single-threaded
-# (`--predictable`), a 1 GiB young generation so scavenges rarely run; each path is counted
-# for a run of 1 round and a run of 3 (each after a warm-up pass), and the difference — two
-# rounds' work, without start-up and warm-up — divided by the spans. What it does not show:
-# the garbage collector's work and cache misses (time the counts leave out), nor anything
-# outside the processor path (HTTP, disk queue, exporters). Needs valgrind (apt-get install
-# valgrind).
+# How: the same traffic every run (`run.ts --processor-only --seed 1 --save-bodies`), run by
+# processor-path.mjs — plain JavaScript over the built packages, nothing else in the process —
+# with V8 deterministic and single-threaded (`--predictable`) and a 1 GiB young generation so
+# scavenges rarely run; each path is counted for a run of 1 round and a run of 3 (each after a
+# warm-up pass), and the difference — two rounds' work, without start-up and warm-up —
+# divided by the spans. What it does not show: the garbage collector's work and cache misses
+# (time the counts leave out), nor anything outside the processor path (HTTP, disk queue,
+# exporters). Needs valgrind (apt-get install valgrind).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 spans=${1:-27000}
@@ -21,21 +22,23 @@ command -v valgrind >/dev/null || {
   echo "instructions.sh needs valgrind (apt-get install valgrind)" >&2
   exit 2
 }
+bodies=$(mktemp --suffix=.json)
+trap 'rm -f "$bodies"' EXIT
+total=$(npx tsx bench/collector-throughput/run.ts --processor-only --seed 1 --spans "$spans" \
+  --save-bodies "$bodies" | sed -n 's/^\([0-9]*\) spans in .*/\1/p')
 
 count() {
   valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
-    node --predictable --min-semi-space-size=1024 --max-semi-space-size=1024 --import tsx \
-    bench/collector-throughput/run.ts --processor-only --seed 1 --policy "$1" --rounds "$2" \
-    --spans "$spans" 2>&1 | sed -n -e 's/.*I *refs: *//p' -e 's/^processor path alone: \([0-9]*\) spans.*/\1/p' |
-    tr -d , | tr '\n' ' '
-  echo
+    node --predictable --min-semi-space-size=1024 --max-semi-space-size=1024 \
+    bench/collector-throughput/processor-path.mjs "$bodies" "$1" "$2" 2>&1 |
+    sed -n 's/.*I *refs: *//p' | tr -d ,
 }
 
 declare -A per_span
 for policy in recommended off; do
-  read -r total one < <(count "$policy" 1)
-  read -r _ three < <(count "$policy" 3)
+  one=$(count "$policy" 1)
+  three=$(count "$policy" 3)
   per_span[$policy]=$(((three - one) / 2 / total))
-  echo "$policy: ${per_span[$policy]} instructions per span"
+  echo "$policy: ${per_span[$policy]} instructions per span ($total spans)"
 done
 echo "policy path: $((per_span[recommended] - per_span[off])) instructions per span more than policy off"

@@ -18,8 +18,9 @@
  *
  *   npm run bench:collector-throughput [-- --spans 200000 --rounds 3 --backlog 1000000]
  *   (--backlog 0 skips the memory part; --unique makes every tool call new to the caches;
- *   --processor-only measures the policy processor path alone, in this process; --seed N makes
- *   the same traffic every run; bench/collector-throughput/instructions.sh counts instructions)
+ *   --processor-only measures the policy processor path alone, in this process — built packages,
+ *   processor-path.mjs —; --seed N makes the same traffic every run; with --processor-only,
+ *   --save-bodies FILE writes the requests for processor-path.mjs and stops)
  *
  * BENCH_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=DIR" profiles the collector processes.
  */
@@ -55,8 +56,8 @@ const { values } = parseArgs({
      * or sink, so the policy path's own cost shows without their noise.
      */
     'processor-only': { type: 'boolean', default: false },
-    /** With `--processor-only`: measure this path alone (`recommended` or `off`), not both. */
-    policy: { type: 'string' },
+    /** With `--processor-only`: write the requests (a JSON list of base64 bodies) and stop. */
+    'save-bodies': { type: 'string' },
     /**
      * Traffic made from this seed (ids, session names, times): the same requests every run, for
      * counting instructions (`instructions.sh`) rather than timing.
@@ -571,73 +572,29 @@ async function backlogMemory(
  * stay warm, as in a collector that has been running).
  */
 async function processorOnly(): Promise<void> {
-  const { decodeProtobufWire } = await import('../../packages/collector/src/otlp-decode.js');
-  const { PolicyProcessor } = await import('../../packages/collector/src/processor.js');
-  const { loadCollectorDecider } = await import('../../packages/collector/src/policy-loader.js');
-  const proto = await import('../../packages/collector/src/otlp-proto.js');
-  type Item = Parameters<InstanceType<typeof PolicyProcessor>['push']>[0][number];
+  // Plain JavaScript over the built packages (instructions.sh runs the same module alone).
+  const { processorPass } = (await import('./processor-path.mjs')) as {
+    processorPass(bodies: Buffer[], policy: string): Promise<number>;
+  };
   const bodies: Buffer[] = [];
   let total = 0;
   while (total < SPANS) {
     const request = makeRequest(BATCH);
     total += request.resourceSpans[0]?.scopeSpans[0]?.spans.length ?? 0;
-    bodies.push(Buffer.from(proto.encodeTraceRequestProto(request)));
+    bodies.push(Buffer.from(encodeTraceRequestProto(request)));
   }
-  const measure = async (policy: string): Promise<number> => {
-    const processor = new PolicyProcessor({
-      decider: await loadCollectorDecider(policy),
-      windowMs: 2000,
-      sessionTtlMs: 3_600_000,
-      maxSessions: 10_000,
-    });
-    const exportReleased = (released: readonly Item[]): void => {
-      if (released.length === 0) return;
-      const byScope = new Map<Item['scope'], OtlpSpan[]>();
-      for (const item of released) {
-        const spans = byScope.get(item.scope) ?? [];
-        spans.push(item.span);
-        byScope.set(item.scope, spans);
-      }
-      proto.encodeTraceRequestProto({
-        resourceSpans: [...byScope].map(([scope, spans]) => ({
-          resource: released[0]!.resource.resource ?? { attributes: [] },
-          scopeSpans: [{ ...scope, spans }],
-        })),
-      });
-    };
-    const before = process.cpuUsage();
-    let now = 0;
-    for (const body of bodies) {
-      const request = decodeProtobufWire(body, { maxAttributeValueLength: 65_536 }).request;
-      const items: Item[] = [];
-      for (const resource of request.resourceSpans)
-        for (const scope of resource.scopeSpans)
-          for (const span of scope.spans) items.push({ span, resource, scope, recordId: 0 });
-      processor.push(items, now);
-      now += 25;
-      exportReleased(processor.release(now));
-    }
-    exportReleased(processor.release(now + 60_000, true));
-    const cpu = process.cpuUsage(before);
-    return total / ((cpu.user + cpu.system) / 1e6);
-  };
+  if (values['save-bodies'] !== undefined) {
+    await writeFile(
+      values['save-bodies'],
+      JSON.stringify(bodies.map((body) => body.toString('base64'))),
+    );
+    console.log(`${total} spans in ${bodies.length} requests written to ${values['save-bodies']}`);
+    return;
+  }
+  const measure = (policy: string): Promise<number> => processorPass(bodies, policy);
   console.log(
     `processor path alone${UNIQUE ? ' (every tool call unique)' : ''}: ${total} spans in requests of ~${BATCH}`,
   );
-  if (values.policy !== undefined) {
-    // One path alone, a warm-up pass then the rounds (instructions.sh counts the difference
-    // between runs of 1 and 3 rounds: the rounds' work, without start-up and warm-up).
-    const policy = values.policy;
-    const rates: number[] = [];
-    for (let round = 0; round <= ROUNDS; round++) rates.push(await measure(policy));
-    console.log(
-      `  ${policy}: ${rates
-        .slice(1)
-        .map((rate) => Math.round(rate))
-        .join(', ')} spans per CPU-second`,
-    );
-    return;
-  }
   // A first pass of each, not counted: the JIT's warm-up (a collector runs for hours).
   await measure('recommended');
   await measure('off');
