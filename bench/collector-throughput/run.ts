@@ -573,7 +573,9 @@ async function backlogMemory(
  */
 async function processorOnly(): Promise<void> {
   // Plain JavaScript over the built packages (instructions.sh runs the same module alone).
-  const { processorPass } = (await import('./processor-path.mjs')) as {
+  const { processorPass } = (await import(
+    new URL('./processor-path.mjs', import.meta.url).href
+  )) as {
     processorPass(bodies: Buffer[], policy: string): Promise<number>;
   };
   const bodies: Buffer[] = [];
