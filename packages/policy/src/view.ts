@@ -209,15 +209,14 @@ function factKeyPart(value: unknown): string {
       return value ? 't' : 'f';
     default: {
       // A frozen list of strings, numbers or booleans (a tool call's description's, shared by
-      // every call described alike) keeps its part: the same for as long as it lives.
-      const frozen = Array.isArray(value) && Object.isFrozen(value) && value.every(isScalar);
-      if (frozen) {
-        const known = frozenParts.get(value);
-        if (known !== undefined) return known;
-      }
+      // every call described alike) keeps its part: the same for as long as it lives. Only
+      // such lists are remembered, so a list found is one (its items are checked once).
+      const frozen = Array.isArray(value) && Object.isFrozen(value);
+      const known = frozen ? frozenParts.get(value) : undefined;
+      if (known !== undefined) return known;
       const json = JSON.stringify(value) ?? '';
       const part = `j${json.length}:${json}`;
-      if (frozen) frozenParts.set(value, part);
+      if (frozen && value.every(isScalar)) frozenParts.set(value, part);
       return part;
     }
   }
