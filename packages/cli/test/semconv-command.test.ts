@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -57,8 +57,9 @@ describe('agent-otel semconv check', () => {
     assert.throws(() => checkOtlpJsonLines(`${request([goodTool])}\n{oops`), /line 2: not JSON/);
   });
 
-  it('runs from the bin and exits 1 on problems, 0 when clean', () => {
+  it('runs from the bin and exits 1 on problems, 0 when clean', (t) => {
     const directory = mkdtempSync(join(tmpdir(), 'agent-otel-semconv-'));
+    t.after(() => rmSync(directory, { recursive: true, force: true }));
     const clean = join(directory, 'clean.jsonl');
     const broken = join(directory, 'broken.jsonl');
     writeFileSync(clean, request([goodTool]) + '\n');
