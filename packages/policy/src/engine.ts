@@ -94,6 +94,22 @@ interface FieldRef {
   readonly variable: 'tool' | 'session' | 'scope' | 'phase';
   readonly key: string;
   readonly baseline: unknown;
+  /**
+   * The field is the same for every call with the same facts and phase (a tool field from the
+   * facts, `session.workspace`, the scopes, the phase): `candidatesOf` may read it once per
+   * distinct tool input.
+   */
+  readonly fromFacts: boolean;
+}
+
+/** Whether a view field is the same for every call with the same facts and phase. */
+function isFromFacts(field: string): boolean {
+  return (
+    field === 'phase' ||
+    field.startsWith('scope.') ||
+    SESSION_FROM_FACTS.has(field) ||
+    (field.startsWith('tool.') && !NOT_FROM_FACTS.has(field))
+  );
 }
 
 /**
@@ -237,6 +253,8 @@ interface FactsMemo {
   identities?: readonly string[];
   /** The lists of a new call's record (never changed). */
   lists?: RecordLists;
+  /** Per phase, the rules `decide` goes through for these facts (`candidatesOf`). */
+  candidates?: Map<string, readonly number[]>;
 }
 
 /** The lists a call record takes from its facts: the aggregates' lists but the MCP servers. */
@@ -479,6 +497,9 @@ function verdictOf(findings: readonly PolicyFinding[]): Verdict {
 /** What a memo's shared `tool` object holds as `attributes` between calls. */
 const NO_ATTRIBUTES: Readonly<Record<string, never>> = Object.freeze({});
 
+/** The earlier turns' intents of a policy whose rules read none. */
+const NO_INTENTS: readonly string[] = Object.freeze([]);
+
 /** The policy engine: a `Decider` with the rules of one policy. */
 export class PolicyEngine implements Decider {
   readonly rules: readonly CompiledRule[];
@@ -503,6 +524,10 @@ export class PolicyEngine implements Decider {
   private scopeCache: Record<string, unknown> | undefined;
   /** `decide`'s session part of the view, refilled by every call. */
   private sessionScratch: Record<string, unknown> | undefined;
+  /** `decide`'s view, refilled by every call. */
+  private viewScratch: { -readonly [K in keyof RuleView]: RuleView[K] } | undefined;
+  /** `decide`'s findings while matching (emptied by every call). */
+  private readonly matchedScratch: PolicyFinding[] = [];
   /** Verdicts per list of the engine's findings (`decision`). */
   private readonly verdicts = new FindingsMemo<Verdict>();
   /** `decide`'s per-field comparison cache, reused (zeroed) by every call. */
@@ -609,7 +634,7 @@ export class PolicyEngine implements Decider {
       index = indexes.size;
       indexes.set(field, index);
     }
-    return { index, variable, key, baseline: value };
+    return { index, variable, key, baseline: value, fromFacts: isFromFacts(field) };
   }
 
   private buildFalseWhen(
@@ -701,15 +726,10 @@ export class PolicyEngine implements Decider {
           index = indexes.size;
           indexes.set(field, index);
         }
-        refs.push({ index, variable, key, baseline: value });
+        refs.push({ index, variable, key, baseline: value, fromFacts: isFromFacts(field) });
       }
       this.fieldCount = indexes.size;
-      const toolOnly = fields.every(
-        (field) =>
-          field.startsWith('scope.') ||
-          SESSION_FROM_FACTS.has(field) ||
-          (field.startsWith('tool.') && !NOT_FROM_FACTS.has(field)),
-      );
+      const toolOnly = fields.every((field) => field !== 'phase' && isFromFacts(field));
       return { fields: refs, outcome, toolOnly };
     });
   }
@@ -796,7 +816,7 @@ export class PolicyEngine implements Decider {
     // Earlier turns' intents cost a classification each: only rules that read them pay for it.
     const intents = this.usesIntents
       ? this.turnIntents(earlier ?? callsBefore(engine, seq), request.turnId)
-      : [];
+      : NO_INTENTS;
     // The tool part of the view is the facts' (built once per distinct tool input) with this
     // call's identity switch and attributes; the scope part is the policy's.
     // Decisions are synchronous and not re-entrant, so the memo's object serves every call
@@ -814,30 +834,26 @@ export class PolicyEngine implements Decider {
       aggregates,
       intents,
     );
-    const view: RuleView = { phase: request.phase, tool, session, scope: this.scopeCache };
+    // The view object likewise (CEL reads it during this call only).
+    const view = (this.viewScratch ??= { phase: '', tool, session, scope: this.scopeCache });
+    view.phase = request.phase;
+    view.tool = tool;
+    view.session = session;
+    view.scope = this.scopeCache;
 
-    const matched: PolicyFinding[] = [];
+    // The findings as they match: one list per engine, copied into the record's own list.
+    const matched = this.matchedScratch;
+    matched.length = 0;
     // Per field: 0 not compared yet, 1 at its baseline value, 2 not.
     const known = (this.knownScratch ??= new Uint8Array(this.fieldCount));
     known.fill(0);
-    for (const index of this.activeRules(request.phase)) {
+    const candidates =
+      memo.candidates?.get(request.phase) ?? this.candidatesOf(memo, request.phase, view, known);
+    for (const index of candidates) {
       const rule = this.rules[index]!;
       const shortcut = this.shortcuts[index];
       if (shortcut?.toolOnly) {
-        // A function of the call's facts: worked out once per distinct tool input.
-        const remembered = memo.outcomes;
-        if (remembered[index] === -1) {
-          const test = this.falseWhen[index];
-          remembered[index] = (
-            this.atBaseline(shortcut, view, known)
-              ? shortcut.outcome
-              : (test === undefined || !this.certainlyFalse(test, view, known)) &&
-                this.matches(rule, view)
-          )
-            ? 1
-            : 0;
-        }
-        if (remembered[index] !== 1) continue;
+        // A tool-only rule among the candidates matches (`candidatesOf`).
       } else if (shortcut && this.atBaseline(shortcut, view, known)) {
         if (!shortcut.outcome) continue;
       } else {
@@ -847,8 +863,8 @@ export class PolicyEngine implements Decider {
       }
       matched.push(this.findings[index]!);
     }
-    // The shared tool object keeps no call's attributes alive (the session object holds the
-    // last call's session until the next call: one per engine).
+    // The shared tool object keeps no call's attributes alive (the session and view objects
+    // hold the last call's until the next call: one of each per engine).
     tool['attributes'] = NO_ATTRIBUTES;
     // The record keeps its list for the session's lifetime: a list of its own length, not the
     // one that grew while matching (room for 17 after the first push); no finding, one shared
@@ -935,6 +951,70 @@ export class PolicyEngine implements Decider {
     }
     storeCall(engine, request.toolCallId, record);
     return this.decision(findings);
+  }
+
+  /**
+   * The rules of a phase `decide` goes through for a call with these facts, in order, made the
+   * first time (with this call's view): the tool-only rules that match (a function of the
+   * facts: worked out here, once per distinct tool input), and the others but those certainly
+   * false by what the facts alone say (a `git` rule for a call that runs no `git`). A session
+   * of calls with few distinct inputs then goes through a few rules per call, not all of them.
+   */
+  private candidatesOf(
+    memo: FactsMemo,
+    phase: string,
+    view: RuleView,
+    known: Uint8Array,
+  ): readonly number[] {
+    const candidates: number[] = [];
+    const remembered = memo.outcomes;
+    for (const index of this.activeRules(phase)) {
+      const rule = this.rules[index]!;
+      const shortcut = this.shortcuts[index];
+      const test = this.falseWhen[index];
+      if (shortcut?.toolOnly) {
+        if (remembered[index] === -1) {
+          remembered[index] = (
+            this.atBaseline(shortcut, view, known)
+              ? shortcut.outcome
+              : (test === undefined || !this.certainlyFalse(test, view, known)) &&
+                this.matches(rule, view)
+          )
+            ? 1
+            : 0;
+        }
+        if (remembered[index] === 1) candidates.push(index);
+      } else if (test === undefined || !this.falseByFacts(test, view, known)) {
+        candidates.push(index);
+      }
+    }
+    (memo.candidates ??= new Map()).set(phase, candidates);
+    return candidates;
+  }
+
+  /**
+   * Whether the test says the condition is false on every view with this view's facts and
+   * phase: `certainlyFalse` reading only the fields that are the facts' (any other field may
+   * differ from call to call, so a part that reads one proves nothing).
+   */
+  private falseByFacts(test: FalseWhen, view: RuleView, known: Uint8Array): boolean {
+    switch (test.kind) {
+      case 'any':
+        for (const part of test.parts) if (this.falseByFacts(part, view, known)) return true;
+        return false;
+      case 'all':
+        for (const part of test.parts) if (!this.falseByFacts(part, view, known)) return false;
+        return true;
+      case 'baseline':
+        for (const field of test.fields) if (!field.fromFacts) return false;
+        return this.certainlyFalse(test, view, known);
+      case 'empty':
+        return test.field.fromFacts && this.certainlyFalse(test, view, known);
+      case 'programs':
+        return this.certainlyFalse(test, view, known);
+      default:
+        return false;
+    }
   }
 
   /** Indexes of the enabled rules of a phase, in order. */

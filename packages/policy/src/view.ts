@@ -175,10 +175,28 @@ const FACT_KEYS = [
   ATTR_AGENT_TOOL_OUTCOME,
 ] as const;
 
+/** FACT_KEYS positions by key (no prototype: a key such as `constructor` is not one). */
+const FACT_POSITIONS: Readonly<Record<string, number | undefined>> = Object.freeze(
+  Object.assign(
+    Object.create(null) as Record<string, number>,
+    Object.fromEntries(FACT_KEYS.map((key, position) => [key, position])),
+  ),
+);
+
+/**
+ * The FACT_KEYS values of a request: its attributes' own enumerable properties, as
+ * `FactsIndex.node` reads them (the facts and their memo key see the same values).
+ */
 function factAttributes(request: DecisionRequest): Readonly<SpanAttributes> {
   const picked: SpanAttributes = {};
+  const attributes = request.attributes;
   for (const key of FACT_KEYS) {
-    const value = request.attributes[key];
+    if (
+      !Object.hasOwn(attributes, key) ||
+      !Object.prototype.propertyIsEnumerable.call(attributes, key)
+    )
+      continue;
+    const value = attributes[key];
     if (value !== undefined) picked[key] = value;
   }
   return picked;
@@ -229,7 +247,7 @@ function factKeyPart(value: unknown): string {
  */
 export function toolFactsKey(request: DecisionRequest): string {
   let key = factKeyPart(request.sessionAttributes[ATTR_AGENT_WORKSPACE_PATH]);
-  const attributes = request.attributes;
+  const attributes = factAttributes(request);
   // Absent values are left out, present ones marked with their key's position.
   for (let index = 0; index < FACT_KEYS.length; index++) {
     const value = attributes[FACT_KEYS[index]!];
@@ -277,16 +295,34 @@ function indexNode<T>(): FactsIndexNode<T> {
  */
 export class FactsIndex<T> {
   #root: FactsIndexNode<T> = indexNode();
+  /** `node`'s values by FACT_KEYS position, for one call at a time (emptied after it). */
+  readonly #values: unknown[] = new Array<unknown>(FACT_KEYS.length).fill(undefined);
   /** Nodes given a value since the last `clear`. */
   size = 0;
 
   /** The node of a request's key, made when missing (set its `value`, count it in `size`). */
   node(request: DecisionRequest): FactsIndexNode<T> {
     let node = step(this.#root, 0, request.sessionAttributes[ATTR_AGENT_WORKSPACE_PATH]);
+    // The record's keys are walked once and the fact keys among them picked out, then stepped
+    // through in FACT_KEYS order: 21 lookups by name on records of many shapes (each span's
+    // attributes have their own) cost more than the walk, and most records have few of them.
     const attributes = request.attributes;
-    for (let index = 0; index < FACT_KEYS.length; index++) {
-      const value = attributes[FACT_KEYS[index]!];
-      if (value !== undefined) node = step(node, index + 1, value);
+    const values = this.#values;
+    let present = 0;
+    for (const key in attributes) {
+      const position = FACT_POSITIONS[key];
+      if (position === undefined || !Object.hasOwn(attributes, key)) continue;
+      const value = attributes[key];
+      if (value === undefined) continue;
+      values[position] = value;
+      present |= 1 << position;
+    }
+    // Lowest position first; each value slot is emptied as it is used (no record kept alive).
+    while (present !== 0) {
+      const position = 31 - Math.clz32(present & -present);
+      present &= present - 1;
+      node = step(node, position + 1, values[position]);
+      values[position] = undefined;
     }
     return node;
   }
@@ -707,7 +743,7 @@ export function fillSessionView(
   target['id'] = request.sessionId;
   target['workspace'] = facts.workspace;
   target['owner'] = stringOf(sessionAttributes[ATTR_USER_ID]);
-  target['credentials'] = listOf(sessionAttributes[ATTR_AGENT_IDENTITY_CREDENTIALS]);
+  target['credentials'] = stringsOf(sessionAttributes[ATTR_AGENT_IDENTITY_CREDENTIALS]);
   target['secret_types'] = session.secretTypes;
   target['secret_paths_read'] = session.secretPaths;
   target['paths_read'] = session.readPaths;
@@ -718,9 +754,32 @@ export function fillSessionView(
   target['mcp_tools_fingerprints'] = session.mcpToolsFingerprints;
   target['identities'] = session.identities;
   target['intents'] = intents;
-  target['call_count'] = BigInt(session.callCount);
+  target['call_count'] = bigCount(session.callCount);
   target['attributes'] = sessionAttributes;
   return target;
+}
+
+/** No strings (shared: the view is read, never changed). */
+const NO_STRINGS: readonly string[] = Object.freeze([]);
+
+/**
+ * `listOf` for a view that is read during one call: the list itself when it holds only strings
+ * (no copy per call of a session attribute that stays the same), the shared empty list when
+ * there is none.
+ */
+function stringsOf(value: unknown): readonly string[] {
+  if (value === undefined) return NO_STRINGS;
+  if (!Array.isArray(value)) return listOf(value);
+  for (const item of value) if (typeof item !== 'string') return listOf(value);
+  return value as string[];
+}
+
+/** CEL ints of the counts below MAX_CALLS-like sizes, made once (a BigInt is an allocation). */
+const SMALL_COUNTS: bigint[] = [];
+
+function bigCount(count: number): bigint {
+  if (count >= 4096 || !Number.isInteger(count) || count < 0) return BigInt(count);
+  return (SMALL_COUNTS[count] ??= BigInt(count));
 }
 
 /** The `scope` variable of the view (a function of the policy's scopes). */

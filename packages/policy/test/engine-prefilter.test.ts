@@ -35,6 +35,11 @@ rulesets:
         severity: low
         category: reconnaissance
         when: 'tool.category == "network" || (session.call_count > 2 && tool.category == "read")'
+      - id: late-read
+        description: an && of a tool part and a session part (at its baseline on the first call)
+        severity: low
+        category: reconnaissance
+        when: 'tool.category == "read" && session.call_count > 2'
       - id: delete-workspace
         description: exists over an empty list reading a session field that is set
         severity: low
@@ -70,6 +75,9 @@ describe('policy engine prefilters', () => {
       bash('aws sts get-session-token'),
       { tool: 'Grep', input: { pattern: 'x', path: `${WORKSPACE}/src` } },
       bash('git push origin main'),
+      // The first call's input again, now that the session has calls: the rules left out for
+      // these facts are left out by what the facts alone say, never by the session then.
+      read(`${WORKSPACE}/a.ts`),
     ];
     // Twice: the second session reuses every remembered outcome.
     for (const session of ['first', 'second']) {
@@ -85,7 +93,7 @@ describe('policy engine prefilters', () => {
       assert.deepEqual(rulesOf(1), []);
       assert.deepEqual(rulesOf(2), ['git-push']);
       assert.deepEqual(rulesOf(3), []);
-      assert.deepEqual(rulesOf(4), ['read-after-calls']);
+      assert.deepEqual(rulesOf(4), ['late-read', 'read-after-calls']);
       assert.deepEqual(rulesOf(5), ['read-after-calls']);
       assert.deepEqual(rulesOf(6), ['listed-program']);
       assert.deepEqual(rulesOf(7), []);
@@ -93,8 +101,9 @@ describe('policy engine prefilters', () => {
       assert.deepEqual(rulesOf(9), ['any-command-line']);
       assert.deepEqual(rulesOf(10), ['delete-workspace']);
       assert.deepEqual(rulesOf(11), ['session-in-a-string']);
-      assert.deepEqual(rulesOf(12), ['read-after-calls']);
+      assert.deepEqual(rulesOf(12), ['late-read', 'read-after-calls']);
       assert.deepEqual(rulesOf(13), ['git-push']);
+      assert.deepEqual(rulesOf(14), ['late-read', 'read-after-calls']);
     }
   });
 

@@ -39,7 +39,13 @@ const KEYS = [
 
 function randomRequest(random: () => number): DecisionRequest {
   const attributes: Record<string, unknown> = {};
-  for (const key of KEYS) {
+  // Keys in any order: a record's key order is its producer's, not FACT_KEYS'.
+  const keys = [...KEYS];
+  for (let index = keys.length - 1; index > 0; index--) {
+    const other = Math.floor(random() * (index + 1));
+    [keys[index], keys[other]] = [keys[other]!, keys[index]!];
+  }
+  for (const key of keys) {
     if (random() < 0.5) continue;
     const value = VALUES[Math.floor(random() * VALUES.length)];
     if (value !== undefined) attributes[key] = value;
@@ -58,10 +64,13 @@ function randomRequest(random: () => number): DecisionRequest {
 
 describe('FactsIndex', () => {
   it('gives two requests the same node exactly when their toolFactsKey is the same', () => {
+    // mulberry32: the low bits of a plain LCG repeat too soon for this many draws per request.
     let seed = 7;
     const random = () => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed / 0x80000000;
+      seed = (seed + 0x6d2b79f5) | 0;
+      let mixed = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      mixed = (mixed + Math.imul(mixed ^ (mixed >>> 7), 61 | mixed)) ^ mixed;
+      return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
     };
     const index = new FactsIndex<string>();
     const byKey = new Map<string, object>();
@@ -83,6 +92,31 @@ describe('FactsIndex', () => {
       }
     }
     assert.ok(distinct > 1000, `only ${distinct} distinct keys`);
+  });
+
+  it("reads only the record's own enumerable values, as the facts do", () => {
+    const index = new FactsIndex<number>();
+    const base = randomRequest(() => 0.9);
+    const plain = index.node({ ...base, attributes: { 'gen_ai.tool.name': 'Read' } });
+    // Inherited and non-enumerable values are not the call's attributes: the same node, the
+    // same key.
+    const inherited = Object.create({ 'agent.tool.category': 'read' }) as Record<string, unknown>;
+    inherited['gen_ai.tool.name'] = 'Read';
+    Object.defineProperty(inherited, 'file.path', { value: '/w/a', enumerable: false });
+    const request = { ...base, attributes: inherited } as DecisionRequest;
+    assert.equal(index.node(request), plain);
+    assert.equal(
+      toolFactsKey(request),
+      toolFactsKey({ ...base, attributes: { 'gen_ai.tool.name': 'Read' } }),
+    );
+    // Keys of Object.prototype are not fact keys.
+    assert.equal(
+      index.node({
+        ...base,
+        attributes: { 'gen_ai.tool.name': 'Read', constructor: 'x', toString: 'y' },
+      }),
+      plain,
+    );
   });
 
   it('steps by the items of a list, frozen or not, whatever was asked before', () => {
