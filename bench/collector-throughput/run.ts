@@ -20,7 +20,8 @@
  *   (--backlog 0 skips the memory part; --unique makes every tool call new to the caches;
  *   --processor-only measures the policy processor path alone, in this process — built packages,
  *   processor-path.mjs —; --seed N makes the same traffic every run; with --processor-only,
- *   --save-bodies FILE writes the requests for processor-path.mjs and stops)
+ *   --save-bodies FILE writes the requests for processor-path.mjs and stops; --warmup N sends N
+ *   spans through each collector first and measures the spans after them: its steady state)
  *
  * BENCH_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=DIR" profiles the collector processes.
  */
@@ -63,11 +64,17 @@ const { values } = parseArgs({
      * counting instructions (`instructions.sh`) rather than timing.
      */
     seed: { type: 'string' },
+    /**
+     * Spans sent (and waited for at the sink) before the measured ones, in the same collector
+     * process: the measured spans then meet compiled code and sessions already in memory.
+     */
+    warmup: { type: 'string', default: '0' },
   },
 });
 const UNIQUE = values.unique;
 const ROUNDS = Math.max(1, Number(values.rounds));
 const SPANS = Number(values.spans);
+const WARMUP = Number(values.warmup);
 const BACKLOG = Number(values.backlog);
 const BATCH = Number(values.batch);
 const CONCURRENCY = Number(values.concurrency);
@@ -343,17 +350,20 @@ interface Sink {
   readonly cpuAt: Map<number, number>;
   /** The collector process, once started. */
   pid: number | undefined;
+  /** Received counts whose crossing times are recorded. */
+  readonly thresholds: number[];
   down: boolean;
   close(): Promise<void>;
 }
 
-async function startSink(thresholds: number[]): Promise<Sink> {
+async function startSink(): Promise<Sink> {
   const sink: Sink = {
     url: '',
     received: 0,
     crossings: new Map(),
     cpuAt: new Map(),
     pid: undefined,
+    thresholds: [],
     down: false,
     close: async () => undefined,
   };
@@ -368,7 +378,7 @@ async function startSink(thresholds: number[]): Promise<Sink> {
       let body = Buffer.concat(chunks);
       if (request.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
       sink.received += countSpans(body);
-      for (const threshold of thresholds) {
+      for (const threshold of sink.thresholds) {
         if (sink.received >= threshold && !sink.crossings.has(threshold)) {
           sink.crossings.set(threshold, performance.now());
           if (sink.pid !== undefined) sink.cpuAt.set(threshold, cpuSecondsOf(sink.pid));
@@ -503,20 +513,24 @@ interface Throughput {
 }
 
 async function throughput(directory: string, policy: string): Promise<Throughput> {
-  const low = Math.floor(SPANS * 0.1);
-  const high = Math.floor(SPANS * 0.9);
-  const sink = await startSink([low, high]);
+  const sink = await startSink();
   const port = 20000 + Math.floor(Math.random() * 20000);
   const child = await startCollector(await writeConfig(directory, port, sink.url, policy), port);
   sink.pid = child.pid;
   try {
+    const warm = WARMUP > 0 ? await send(`http://127.0.0.1:${port}`, WARMUP) : 0;
+    while (sink.received < warm) await new Promise((resolve) => setTimeout(resolve, 50));
+    const low = sink.received + Math.floor(SPANS * 0.1);
+    const high = sink.received + Math.floor(SPANS * 0.9);
+    sink.thresholds.push(low, high);
+    const before = sink.received;
     // CPU is counted from the first request to the last span at the sink: the policy path holds
     // spans for its ordering window and releases them in bursts, so a window between two sink
     // crossings would leave out the receive and decode work done before the first crossing.
     const cpuStart = cpuSecondsOf(child.pid!);
     const mainStart = cpuSecondsOf(child.pid!, true);
     const sent = await send(`http://127.0.0.1:${port}`, SPANS);
-    while (sink.received < sent) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (sink.received < before + sent) await new Promise((resolve) => setTimeout(resolve, 50));
     const cpuSeconds = cpuSecondsOf(child.pid!) - cpuStart;
     const mainSeconds = cpuSecondsOf(child.pid!, true) - mainStart;
     // Wall clock between the 10 % and 90 % crossings at the sink (start-up and the window's tail
@@ -537,7 +551,7 @@ async function throughput(directory: string, policy: string): Promise<Throughput
 async function backlogMemory(
   directory: string,
 ): Promise<{ filled: number; drained: number; seconds: number }> {
-  const sink = await startSink([]);
+  const sink = await startSink();
   sink.down = true;
   const port = 20000 + Math.floor(Math.random() * 20000);
   const child = await startCollector(
