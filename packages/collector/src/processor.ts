@@ -209,6 +209,11 @@ function stringAttribute(
   return undefined;
 }
 
+/** For `roleOfValues`: one attribute of a received span (a function, not a closure per span). */
+function flatValueOf(span: WireSpan, key: string): unknown {
+  return span.flatValue(key);
+}
+
 /** `roleOf` without converting the attributes of spans that cannot be tool, session or turn spans. */
 function roleOfSpan(span: OtlpSpan, found: boolean): SpanRole {
   const operation = pushAttribute(span, found, PUSH_OPERATION);
@@ -222,7 +227,7 @@ function roleOfSpan(span: OtlpSpan, found: boolean): SpanRole {
   }
   // A received span: the three attributes `roleOf` reads, not the whole record (which would
   // stay in memory, and through the young generation's copies, while the span is held).
-  if (span instanceof WireSpan) return roleOfValues(span.name, (key) => span.flatValue(key));
+  if (span instanceof WireSpan) return roleOfValues(span.name, span, flatValueOf);
   return roleOf(span.name, spanAttributes(span));
 }
 

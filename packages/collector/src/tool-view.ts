@@ -92,21 +92,29 @@ function parseJsonObject(value: unknown): Record<string, unknown> | undefined {
   }
 }
 
-/** The role of a span: tool call, session root, turn, or anything else. */
-export function roleOf(name: string, attributes: SpanAttributes): SpanRole {
-  return roleOfValues(name, (key) => attributes[key]);
+function valueOfRecord(attributes: SpanAttributes, key: string): unknown {
+  return attributes[key];
 }
 
-/** `roleOf` reading only the attributes it needs, through `value` (`attributes[key]`). */
-export function roleOfValues(name: string, value: (key: string) => unknown): SpanRole {
+/** The role of a span: tool call, session root, turn, or anything else. */
+export function roleOf(name: string, attributes: SpanAttributes): SpanRole {
+  return roleOfValues(name, attributes, valueOfRecord);
+}
+
+/** `roleOf` reading only the attributes it needs, through `value` (`value(source, key)`). */
+export function roleOfValues<S>(
+  name: string,
+  source: S,
+  value: (source: S, key: string) => unknown,
+): SpanRole {
   if (name === CLAUDE_CODE_TOOL_SPAN) return 'tool';
-  const operation = value(ATTR_GEN_AI_OPERATION_NAME);
+  const operation = value(source, ATTR_GEN_AI_OPERATION_NAME);
   if (operation === GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL) return 'tool';
   if (name.startsWith('session ') || name === CLAUDE_CODE_INTERACTION_SPAN) return 'session';
   if (
     operation === GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT &&
-    value(ATTR_GEN_AI_AGENT_ID) === undefined &&
-    value(ATTR_AGENT_TURN_ID) !== undefined
+    value(source, ATTR_GEN_AI_AGENT_ID) === undefined &&
+    value(source, ATTR_AGENT_TURN_ID) !== undefined
   ) {
     return 'turn';
   }

@@ -298,15 +298,45 @@ function parseSignal(text: string): WeightedSignal | undefined {
  * with every call of the same tool input (the engine's memo), and a session's calls are
  * classified for each turn and for the session: each list is parsed once, not every time.
  */
-const parsedSignals = new WeakMap<readonly string[], readonly WeightedSignal[]>();
+const parsedSignals = new WeakMap<readonly string[], readonly ScoredSignal[]>();
 
-function signalsOf(call: CallRecord): readonly WeightedSignal[] {
+/** A parsed signal with what `classifyIntent` asks of it worked out once. */
+interface ScoredSignal extends WeightedSignal {
+  /** Its category's TIE_ORDER position; -1 outside it. */
+  readonly index: number;
+  /** LABEL_* bits. */
+  readonly marks: number;
+}
+
+const LABEL_CHANGE = 1;
+const LABEL_NEW_SOURCE = 2;
+const LABEL_SEARCH = 4;
+const LABEL_SOURCE_EDIT = 8;
+const LABEL_TEST_EDIT = 16;
+const LABEL_REVIEW = 32;
+const LABEL_EDITED = 64;
+
+function scored(signal: WeightedSignal): ScoredSignal {
+  const index = CATEGORY_INDEX.get(signal.category) ?? -1;
+  const { label } = signal;
+  let marks = 0;
+  if (CHANGE_LABEL.test(label)) marks |= LABEL_CHANGE;
+  if (label === 'write:new-source') marks |= LABEL_NEW_SOURCE;
+  if (index === EXPLORE_AT && label === 'search') marks |= LABEL_SEARCH;
+  if (index === IMPLEMENT_AT && label === 'edit:source') marks |= LABEL_SOURCE_EDIT;
+  if (index === TEST_AT && label === 'edit:test') marks |= LABEL_TEST_EDIT;
+  if (index === REVIEW_AT && label === 'git:review') marks |= LABEL_REVIEW;
+  if (index === REFACTOR_AT && label.startsWith('edited:')) marks |= LABEL_EDITED;
+  return { ...signal, index, marks };
+}
+
+function signalsOf(call: CallRecord): readonly ScoredSignal[] {
   let parsed = parsedSignals.get(call.signals);
   if (parsed === undefined) {
-    const list: WeightedSignal[] = [];
+    const list: ScoredSignal[] = [];
     for (const text of call.signals) {
       const signal = parseSignal(text);
-      if (signal) list.push(signal);
+      if (signal) list.push(scored(signal));
     }
     parsed = list;
     parsedSignals.set(call.signals, parsed);
@@ -343,22 +373,16 @@ export function classifyIntent(calls: readonly CallRecord[]): IntentVerdict {
   let editedFiles: Set<string> | undefined;
   for (const call of calls) {
     for (const signal of signalsOf(call)) {
-      const index = CATEGORY_INDEX.get(signal.category);
-      if (index !== undefined) scores[index]! += signal.weight;
-      const label = signal.label;
-      if (label === 'write:new-source') newSource += 1;
-      if (!changes && CHANGE_LABEL.test(label)) changes = true;
-      if (index === EXPLORE_AT) {
-        if (label === 'search') searches += 1;
-      } else if (index === IMPLEMENT_AT) {
-        if (label === 'edit:source') sourceEdits += 1;
-      } else if (index === TEST_AT) {
-        if (label === 'edit:test') testEdits += 1;
-      } else if (index === REVIEW_AT) {
-        if (label === 'git:review') reviews += 1;
-      } else if (index === REFACTOR_AT && label.startsWith('edited:')) {
-        (editedFiles ??= new Set()).add(label);
-      }
+      if (signal.index >= 0) scores[signal.index]! += signal.weight;
+      const marks = signal.marks;
+      if (marks === 0) continue;
+      if (marks & LABEL_CHANGE) changes = true;
+      if (marks & LABEL_NEW_SOURCE) newSource += 1;
+      if (marks & LABEL_SEARCH) searches += 1;
+      if (marks & LABEL_SOURCE_EDIT) sourceEdits += 1;
+      if (marks & LABEL_TEST_EDIT) testEdits += 1;
+      if (marks & LABEL_REVIEW) reviews += 1;
+      if (marks & LABEL_EDITED) (editedFiles ??= new Set()).add(signal.label);
     }
   }
   // Refactoring changes several existing files (after searching for what to change) and adds
