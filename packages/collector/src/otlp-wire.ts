@@ -583,6 +583,31 @@ function writeVarint(out: Buffer, offset: number, value: number): number {
   return offset;
 }
 
+/** Bytes of one `ExportBytes` chunk. */
+const EXPORT_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * Room for the encodings made on export (a tagged span's bytes, an added attribute's), which
+ * live until the request that holds them is written: carved from 64 KiB chunks instead of
+ * Node's 8 KiB Buffer pool, whose refills — a new ArrayBuffer every few tagged spans — were a
+ * visible part of the policy path, and whose external memory wakes the garbage collector.
+ * A chunk lives while any of its pieces does (a piece is a view of it), as the pool's did.
+ */
+let exportChunk = Buffer.allocUnsafeSlow(EXPORT_CHUNK_BYTES);
+let exportChunkUsed = 0;
+
+function exportBytes(length: number): Buffer {
+  if (length > EXPORT_CHUNK_BYTES / 8) return Buffer.allocUnsafe(length);
+  if (exportChunkUsed + length > EXPORT_CHUNK_BYTES) {
+    exportChunk = Buffer.allocUnsafeSlow(EXPORT_CHUNK_BYTES);
+    exportChunkUsed = 0;
+  }
+  const start = exportChunkUsed;
+  // Pieces start at multiples of 8, as the pool's do.
+  exportChunkUsed = (start + length + 7) & ~7;
+  return exportChunk.subarray(start, start + length);
+}
+
 /**
  * A string attribute as `encodeKeyValue` writes it, written directly. Not cached: the
  * string values added key by key are mostly a span's own (a tool call id), and a cache of
@@ -594,7 +619,7 @@ function stringAttributeBytes(field: number, keyBytes: Buffer, value: string): U
   const anyLength = 1 + varintLength(valueLength) + valueLength;
   const keyPart = keyBytes.length > 0 ? 1 + varintLength(keyBytes.length) + keyBytes.length : 0;
   const entryLength = keyPart + 1 + varintLength(anyLength) + anyLength;
-  const out = Buffer.allocUnsafe(1 + varintLength(entryLength) + entryLength);
+  const out = exportBytes(1 + varintLength(entryLength) + entryLength);
   out[0] = (field << 3) | 2;
   let offset = writeVarint(out, 1, entryLength);
   if (keyBytes.length > 0) {
@@ -1297,7 +1322,7 @@ export class WireSpan {
         length += template.bytes.length;
       }
     }
-    const out = Buffer.allocUnsafe(length);
+    const out = exportBytes(length);
     let offset = 0;
     let position = this.#start;
     if (replaced) {

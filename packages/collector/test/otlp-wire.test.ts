@@ -455,6 +455,33 @@ describe('decodeProtobufWire', () => {
     for (const key of Object.keys(record)) assert.equal(all[key], record[key], `key ${key}`);
   });
 
+  it("keeps every tagged span's bytes apart while a request of many is written", () => {
+    // Tagged spans are written into pieces of shared chunks: a request of many, with values
+    // of every size (some past a piece's limit), must still read back span by span.
+    const requests = Array.from({ length: 40 }, () => decodeProtobufWire(bytes, LIMITS).request);
+    const spans = requests.flatMap(spansOf);
+    spans.forEach((span, index) => {
+      addSpanAttributes(span, {
+        'test.index': `span ${index} `.padEnd(1 + ((index * 997) % 9_500), String(index % 10)),
+      });
+      if (index % 3 === 0) addSpanAttributes(span, { 'test.more': index });
+    });
+    const merged = { resourceSpans: requests.flatMap((request) => request.resourceSpans) };
+    const again = spansOf(
+      decodeProtobufBody(Buffer.from(encodeTraceRequestProto(merged)), LIMITS).request,
+    );
+    assert.equal(again.length, spans.length);
+    assert.ok(spans.length > 100, `only ${spans.length} spans`);
+    again.forEach((span, index) => {
+      const all = attributesOf(span.attributes);
+      assert.equal(
+        all['test.index'],
+        `span ${index} `.padEnd(1 + ((index * 997) % 9_500), String(index % 10)),
+      );
+      assert.equal(all['test.more'], index % 3 === 0 ? index : undefined);
+    });
+  });
+
   it('never confuses cached encodings of different kinds of value', () => {
     const wire = decodeProtobufWire(bytes, LIMITS).request;
     const [first, second, third, fourth] = spansOf(wire);
