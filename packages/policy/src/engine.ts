@@ -745,20 +745,33 @@ export class PolicyEngine implements Decider {
     return state === 1;
   }
 
-  /** Whether the test says the condition is false on this view. */
-  private certainlyFalse(test: FalseWhen, view: RuleView, known: Uint8Array): boolean {
+  /**
+   * Whether the test says the condition is false on this view. With `factsOnly`, whether it
+   * says so for every view with this view's facts and phase: only the parts that read the
+   * facts' fields count (any other field may differ from call to call, so a part that reads one
+   * proves nothing) — `candidatesOf` asks that once per distinct tool input.
+   */
+  private certainlyFalse(
+    test: FalseWhen,
+    view: RuleView,
+    known: Uint8Array,
+    factsOnly = false,
+  ): boolean {
     switch (test.kind) {
       // Loops rather than some/every: this runs for most rules of every call, and a closure
       // per test was garbage for nothing.
       case 'any':
-        for (const part of test.parts) if (this.certainlyFalse(part, view, known)) return true;
+        for (const part of test.parts)
+          if (this.certainlyFalse(part, view, known, factsOnly)) return true;
         return false;
       case 'all':
-        for (const part of test.parts) if (!this.certainlyFalse(part, view, known)) return false;
+        for (const part of test.parts)
+          if (!this.certainlyFalse(part, view, known, factsOnly)) return false;
         return true;
       case 'baseline':
         for (const field of test.fields)
-          if (!this.fieldAtBaseline(field, view, known)) return false;
+          if ((factsOnly && !field.fromFacts) || !this.fieldAtBaseline(field, view, known))
+            return false;
         return true;
       case 'programs': {
         const programs = view.tool['programs'];
@@ -768,6 +781,7 @@ export class PolicyEngine implements Decider {
       }
       case 'empty': {
         const { field } = test;
+        if (factsOnly && !field.fromFacts) return false;
         const value = field.variable === 'phase' ? view.phase : view[field.variable][field.key];
         if (Array.isArray(value)) return value.length === 0;
         if (typeof value !== 'object' || value === null) return false;
@@ -984,37 +998,12 @@ export class PolicyEngine implements Decider {
             : 0;
         }
         if (remembered[index] === 1) candidates.push(index);
-      } else if (test === undefined || !this.falseByFacts(test, view, known)) {
+      } else if (test === undefined || !this.certainlyFalse(test, view, known, true)) {
         candidates.push(index);
       }
     }
     (memo.candidates ??= new Map()).set(phase, candidates);
     return candidates;
-  }
-
-  /**
-   * Whether the test says the condition is false on every view with this view's facts and
-   * phase: `certainlyFalse` reading only the fields that are the facts' (any other field may
-   * differ from call to call, so a part that reads one proves nothing).
-   */
-  private falseByFacts(test: FalseWhen, view: RuleView, known: Uint8Array): boolean {
-    switch (test.kind) {
-      case 'any':
-        for (const part of test.parts) if (this.falseByFacts(part, view, known)) return true;
-        return false;
-      case 'all':
-        for (const part of test.parts) if (!this.falseByFacts(part, view, known)) return false;
-        return true;
-      case 'baseline':
-        for (const field of test.fields) if (!field.fromFacts) return false;
-        return this.certainlyFalse(test, view, known);
-      case 'empty':
-        return test.field.fromFacts && this.certainlyFalse(test, view, known);
-      case 'programs':
-        return this.certainlyFalse(test, view, known);
-      default:
-        return false;
-    }
   }
 
   /** Indexes of the enabled rules of a phase, in order. */
