@@ -1,4 +1,5 @@
-import { captureContent } from '@agent-otel/core';
+import type { AttributeValue } from '@opentelemetry/api';
+import { captureContent, wellFormed } from '@agent-otel/core';
 
 /**
  * Tool arguments and results as span attribute strings: JSON, every secret replaced by the
@@ -16,4 +17,22 @@ const STATUS_MESSAGE_LIMIT = 512;
  */
 export function statusMessage(message: string): string {
   return captureContent(message, { maxLength: STATUS_MESSAGE_LIMIT });
+}
+
+/**
+ * An attribute value with each string well-formed Unicode (a lone surrogate as U+FFFD): a
+ * peer's names reach the spans as they came, and the OTLP/protobuf exporters would write a
+ * lone surrogate as bytes that are not UTF-8 — which a checking receiver refuses with the
+ * whole request. Values that need nothing are returned as they are.
+ */
+export function wellFormedValue<T extends AttributeValue | undefined>(value: T): T {
+  if (typeof value === 'string') return wellFormed(value) as T;
+  if (!Array.isArray(value)) return value;
+  for (const item of value) {
+    if (typeof item === 'string' && !item.isWellFormed())
+      return value.map((each: unknown) =>
+        typeof each === 'string' ? wellFormed(each) : each,
+      ) as T;
+  }
+  return value;
 }

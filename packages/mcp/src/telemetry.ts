@@ -32,7 +32,8 @@ import {
 } from '@agent-otel/semconv';
 import { SpanKind, SpanStatusCode, context, diag, trace } from '@opentelemetry/api';
 import type { AttributeValue, Attributes, Context, Link, Span } from '@opentelemetry/api';
-import { capturedContent, statusMessage } from './content.js';
+import { wellFormed } from '@agent-otel/core';
+import { capturedContent, statusMessage, wellFormedValue } from './content.js';
 import { diffToolLists, toolListFingerprint } from './fingerprint.js';
 import type { ToolDefinition, ToolListFingerprint } from './fingerprint.js';
 import {
@@ -220,8 +221,9 @@ export class Operation {
 
   private set(key: string, value: string | number | string[] | undefined): void {
     if (value === undefined) return;
-    if (METRIC_KEY_SET.has(key)) (this.laterMetrics ??= {})[key] = value;
-    this.span.setAttribute(key, value);
+    const fixed = wellFormedValue(value);
+    if (METRIC_KEY_SET.has(key)) (this.laterMetrics ??= {})[key] = fixed;
+    this.span.setAttribute(key, fixed);
   }
 
   /** Ends the span after a result (a request's result, or a notification that was handled). */
@@ -330,9 +332,9 @@ export class Operation {
     if (previous && previous.fingerprint !== current.fingerprint) {
       const change = diffToolLists(previous, current);
       this.span.addEvent(EVENT_AGENT_MCP_TOOLS_CHANGED, {
-        [ATTR_AGENT_MCP_TOOLS_ADDED]: change.added,
-        [ATTR_AGENT_MCP_TOOLS_REMOVED]: change.removed,
-        [ATTR_AGENT_MCP_TOOLS_CHANGED]: change.changed,
+        [ATTR_AGENT_MCP_TOOLS_ADDED]: wellFormedValue(change.added),
+        [ATTR_AGENT_MCP_TOOLS_REMOVED]: wellFormedValue(change.removed),
+        [ATTR_AGENT_MCP_TOOLS_CHANGED]: wellFormedValue(change.changed),
         [ATTR_AGENT_MCP_TOOLS_PREVIOUS_FINGERPRINT]: previous.fingerprint,
       });
     }
@@ -437,8 +439,12 @@ function buildTemplate(
     if (key === ATTR_SERVER_ADDRESS || key === ATTR_SERVER_PORT) attributes[key] = value;
     else later[key] = value;
   }
+  // The method, names, URIs and the server's identity come from the peer: made well-formed
+  // once here, for every span the template starts.
+  for (const key in attributes) attributes[key] = wellFormedValue(attributes[key]);
+  for (const key in later) later[key] = wellFormedValue(later[key]);
   return {
-    name: mcpSpanName(method, target),
+    name: wellFormed(mcpSpanName(method, target)),
     startAttributes: Object.freeze(attributes),
     laterKeys: Object.freeze(Object.keys(later)),
     laterValues: Object.freeze(Object.values(later) as AttributeValue[]),
@@ -615,7 +621,7 @@ export function startIncoming(
     links.length > 0 ? links : undefined,
   );
   if (typeof requestId === 'string' || typeof requestId === 'number') {
-    span.setAttribute(ATTR_JSONRPC_REQUEST_ID, String(requestId));
+    span.setAttribute(ATTR_JSONRPC_REQUEST_ID, wellFormed(String(requestId)));
   }
   captureArguments(span, source, method, params);
   return new Operation(
