@@ -16,6 +16,10 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { instrumentMcpClient, instrumentMcpServer } from '../src/index.js';
 
 class CollectingReader extends MetricReader {
   protected override async onForceFlush(): Promise<void> {}
@@ -108,4 +112,17 @@ export async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promi
     if (Date.now() > deadline) throw new Error('timed out waiting for a condition');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** Instruments a low-level server and a client with the harness's tracer and connects them in memory. */
+export async function connectInstrumented(
+  harness: Harness,
+  server: Server,
+  client: Client,
+): Promise<void> {
+  instrumentMcpServer(server, { tracerProvider: harness.tracerProvider });
+  instrumentMcpClient(client, { tracerProvider: harness.tracerProvider });
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverTransport);
+  await client.connect(clientTransport);
 }

@@ -20,7 +20,7 @@ import {
   validateSpan,
 } from '@agent-otel/semconv';
 import { instrumentMcpClient, instrumentMcpServer } from '../src/index.js';
-import { createHarness, waitFor } from './harness.js';
+import { connectInstrumented, createHarness, waitFor } from './harness.js';
 import type { Harness } from './harness.js';
 
 function lastToolsList(harness: Harness, kind: SpanKind): ReadableSpan {
@@ -190,11 +190,7 @@ describe('paginated tools/list', () => {
         : { tools: page };
     });
     const client = new Client({ name: 'agent', version: '1' });
-    instrumentMcpServer(server, { tracerProvider: harness.tracerProvider });
-    instrumentMcpClient(client, { tracerProvider: harness.tracerProvider });
-    const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
-    await server.connect(serverTransport);
-    await client.connect(clientTransport);
+    await connectInstrumented(harness, server, client);
 
     async function listAll(): Promise<ReadableSpan[]> {
       harness.exporter.reset();

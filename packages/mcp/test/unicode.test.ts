@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   CallToolRequestSchema,
@@ -23,8 +22,7 @@ import {
   ATTR_GEN_AI_TOOL_NAME,
   EVENT_AGENT_MCP_TOOLS_CHANGED,
 } from '@agent-otel/semconv';
-import { instrumentMcpClient, instrumentMcpServer } from '../src/index.js';
-import { createHarness } from './harness.js';
+import { connectInstrumented, createHarness } from './harness.js';
 
 const LONE = '\uD800';
 
@@ -63,11 +61,7 @@ describe('strings from an MCP peer on spans', () => {
     server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: [] }));
     server.setRequestHandler(ReadResourceRequestSchema, () => ({ contents: [] }));
     const client = new Client({ name: 'agent', version: '1' });
-    instrumentMcpServer(server, { tracerProvider: harness.tracerProvider });
-    instrumentMcpClient(client, { tracerProvider: harness.tracerProvider });
-    const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
-    await server.connect(serverTransport);
-    await client.connect(clientTransport);
+    await connectInstrumented(harness, server, client);
 
     await client.listTools();
     tools = [...tools, { name: `b${LONE}`, inputSchema: { type: 'object' } }];
