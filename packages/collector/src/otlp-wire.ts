@@ -639,23 +639,43 @@ const EVENT_NAME_CACHE = new Map<string, Uint8Array>();
 
 /** An event added by the processor: its attributes stay a flat record until encoded. */
 export interface AddedEvent {
-  readonly timeUnixNano: string;
+  /**
+   * Absent: at the span's end (its start when it has no end time) — so that one frozen event
+   * serves every span that breaks the same rule.
+   */
+  readonly timeUnixNano?: string;
   readonly name: string;
   readonly attributes: SpanAttributes;
 }
 
-/** The model form of an added event. */
-function eventModel(event: AddedEvent): OtlpEvent {
+/** `record[key]` when it is the record's own (an inherited name such as `toString` is not a key). */
+function ownValue(record: SpanAttributes, key: string): AttributeValue | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/** A record's own keys with a value, copied. */
+function definedCopy(record: SpanAttributes): SpanAttributes {
+  const copy: SpanAttributes = {};
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue;
+    const value = record[key];
+    if (value !== undefined) putAttribute(copy, key, value);
+  }
+  return copy;
+}
+
+/** The time of an event without one of its own: the span's end, else its start. */
+function spanEventTime(span: OtlpSpan): string {
+  return span.endTimeUnixNano !== '0' ? span.endTimeUnixNano : span.startTimeUnixNano;
+}
+
+/** The model form of an added event (`spanTime`: its time when it has none). */
+function eventModel(event: AddedEvent, spanTime: string): OtlpEvent {
   return {
-    timeUnixNano: event.timeUnixNano,
+    timeUnixNano: event.timeUnixNano ?? spanTime,
     name: event.name,
     attributes: keyValuesOf(event.attributes),
   };
-}
-
-/** An added event's time as the fixed64 it is encoded as. */
-function eventTime(event: AddedEvent): bigint {
-  return BigInt.asUintN(64, BigInt(event.timeUnixNano));
 }
 
 /** An event's encoding with its time left at zero, and where the time goes. */
@@ -791,19 +811,18 @@ export class WireSpan {
   #flat: SpanAttributes | undefined;
   #name: string | undefined;
   /**
-   * Attributes set on the span, in the order first set (a key set again keeps its place): two
-   * lists rather than a Map, which costs a hash table per tagged span for a handful of keys.
+   * The records `addAttributes` was given, in order (a key set again keeps its first place and
+   * takes the later value: `#addedMerged`). Usually one to three records shared by many spans
+   * — a tool's description, the operation, the policy tags — kept as they are, the first two
+   * in fields of their own: the span has been in memory since its request came (in the old
+   * generation by then), and a list made for it now would be kept alive, and copied twice, by
+   * the span until the next full collection — even once the span is exported.
    */
-  #added: string[] | undefined;
-  #addedValues: AttributeValue[] | undefined;
-  /**
-   * Frozen records whose keys all came new to `#added` (one run of it each): `wireBytes`
-   * writes such a record's encoding in one piece when its keys are still its own.
-   */
-  #addedRecords: (number | SpanAttributes)[] | undefined;
-  /** A key was set again by a later `addAttributes` (then records are checked key by key). */
-  #addedAgain = false;
-  #addedEvents: AddedEvent[] | undefined;
+  #added1: SpanAttributes | undefined;
+  #added2: SpanAttributes | undefined;
+  #addedMore: SpanAttributes[] | undefined;
+  /** The events added, in order: the list given, while only one was (the processor's, shared). */
+  #addedEvents: readonly AddedEvent[] | undefined;
 
   constructor(body: WireBody, start: number, end: number) {
     this.#body = body;
@@ -923,13 +942,12 @@ export class WireSpan {
     if (!this.#model) {
       const body = this.#body;
       const model = decodeSpanModel(body.buf.subarray(this.#start, this.#end), body.maxLength).span;
-      if (this.#added) {
-        const values = this.#addedValues!;
-        for (let index = 0; index < this.#added.length; index++)
-          setAttributes(model.attributes, { [this.#added[index]!]: values[index]! });
+      if (this.#added1)
+        for (const record of this.#addedList()) setAttributes(model.attributes, record);
+      if (this.#addedEvents) {
+        const time = spanEventTime(model);
+        for (const event of this.#addedEvents) model.events.push(eventModel(event, time));
       }
-      if (this.#addedEvents)
-        for (const event of this.#addedEvents) model.events.push(eventModel(event));
       this.#model = model;
     }
     return this.#model;
@@ -1032,12 +1050,64 @@ export class WireSpan {
     return -1;
   }
 
+  /** The records `addAttributes` was given, in order (a list made now). */
+  #addedList(): SpanAttributes[] {
+    const list: SpanAttributes[] = [];
+    if (this.#added1) list.push(this.#added1);
+    if (this.#added2) list.push(this.#added2);
+    if (this.#addedMore) for (const record of this.#addedMore) list.push(record);
+    return list;
+  }
+
   /** The value last set on the span for `key` by `addAttributes`, if any. */
   #addedValue(key: string): AttributeValue | undefined {
-    const keys = this.#added;
-    if (keys === undefined) return undefined;
-    const at = keys.indexOf(key);
-    return at < 0 ? undefined : this.#addedValues![at];
+    if (this.#added1 === undefined) return undefined;
+    const more = this.#addedMore;
+    if (more)
+      for (let index = more.length - 1; index >= 0; index--) {
+        const value = ownValue(more[index]!, key);
+        if (value !== undefined) return value;
+      }
+    return (this.#added2 && ownValue(this.#added2, key)) ?? ownValue(this.#added1, key);
+  }
+
+  /**
+   * What the records `addAttributes` was given set, merged: the keys in the order first set,
+   * each with its last value; the frozen records whose keys all came new (one run of `keys`
+   * each, as pairs of where they start and the record: `wireBytes` writes such a record's
+   * encoding in one piece when its keys are still its own); and whether a key was set again.
+   */
+  #addedMerged(): {
+    keys: string[];
+    values: AttributeValue[];
+    whole: (number | SpanAttributes)[] | undefined;
+    again: boolean;
+  } {
+    const keys: string[] = [];
+    const values: AttributeValue[] = [];
+    let whole: (number | SpanAttributes)[] | undefined;
+    let again = false;
+    for (const record of this.#addedList()) {
+      const first = keys.length;
+      let allNew = true;
+      for (const key in record) {
+        if (!Object.hasOwn(record, key)) continue;
+        const value = record[key];
+        if (value === undefined) continue;
+        const at = keys.indexOf(key);
+        if (at < 0) {
+          keys.push(key);
+          values.push(value);
+        } else {
+          values[at] = value;
+          allNew = false;
+          again = true;
+        }
+      }
+      if (allNew && keys.length > first && Object.isFrozen(record))
+        (whole ??= []).push(first, record);
+    }
+    return { keys, values, whole, again };
   }
 
   /** The string value of the first attribute named `key` (undefined if it is not a string). */
@@ -1063,7 +1133,7 @@ export class WireSpan {
    */
   flatValue(key: string): AttributeValue | undefined {
     if (this.#flat) return this.#flat[key];
-    if (this.#model || this.#added) return this.flatAttributes()[key];
+    if (this.#model || this.#added1) return this.flatAttributes()[key];
     const keyBytes = keyBytesOf(key);
     let value: AttributeValue | undefined;
     let index = this.#attributeIndex(keyBytes, this.#attributeFirst);
@@ -1081,7 +1151,7 @@ export class WireSpan {
    * (then `stringAttribute` answers).
    */
   firstAttributes(keys: readonly Buffer[], found: Int32Array): boolean {
-    if (this.#model || this.#added) return false;
+    if (this.#model || this.#added1) return false;
     found.fill(-1);
     const { attributes, buf } = this.#body;
     const last = this.#attributeFirst + this.#attributeCount;
@@ -1125,7 +1195,7 @@ export class WireSpan {
   /** Whether the span has an attribute named `key`. */
   hasAttribute(key: string): boolean {
     if (this.#model) return this.#model.attributes.some((entry) => entry.key === key);
-    return this.#added?.includes(key) === true || this.#attributeIndex(keyBytesOf(key)) >= 0;
+    return this.#addedValue(key) !== undefined || this.#attributeIndex(keyBytesOf(key)) >= 0;
   }
 
   /**
@@ -1137,7 +1207,7 @@ export class WireSpan {
    */
   flatAttributes(keep = true): SpanAttributes {
     if (this.#flat) return this.#flat;
-    if (this.#model || this.#added) {
+    if (this.#model || this.#added1) {
       this.#flat = attributesOf(this.model().attributes);
       return this.#flat;
     }
@@ -1241,52 +1311,45 @@ export class WireSpan {
     return undefined;
   }
 
-  /** Sets attributes (replacing a key the span has) without decoding the span. */
+  /**
+   * Sets attributes (replacing a key the span has) without decoding the span. A frozen record
+   * is kept as it is (shared); another is copied, so that a later change to it changes nothing.
+   */
   addAttributes(attributes: SpanAttributes): void {
-    const keys = (this.#added ??= []);
-    const values = (this.#addedValues ??= []);
-    const first = keys.length;
-    let allNew = true;
-    for (const key in attributes) {
-      if (!Object.hasOwn(attributes, key)) continue;
-      const value = attributes[key];
-      if (value === undefined) continue;
-      const at = keys.indexOf(key);
-      if (at < 0) {
-        keys.push(key);
-        values.push(value);
-      } else {
-        values[at] = value;
-        allNew = false;
-        this.#addedAgain = true;
-      }
-      if (this.#model) setAttributes(this.#model.attributes, { [key]: value });
-    }
-    if (allNew && keys.length > first && !this.#model && Object.isFrozen(attributes))
-      (this.#addedRecords ??= []).push(first, attributes);
+    const record = Object.isFrozen(attributes) ? attributes : definedCopy(attributes);
+    if (this.#added1 === undefined) this.#added1 = record;
+    else if (this.#added2 === undefined) this.#added2 = record;
+    else (this.#addedMore ??= []).push(record);
+    if (this.#model) setAttributes(this.#model.attributes, record);
     this.#flat = undefined;
   }
 
-  addEvent(event: AddedEvent): void {
-    (this.#addedEvents ??= []).push(event);
-    if (this.#model) this.#model.events.push(eventModel(event));
+  /** Adds events, in order; a frozen list is kept as it is while it is the only one given. */
+  addEvents(events: readonly AddedEvent[]): void {
+    if (events.length === 0) return;
+    const kept = this.#addedEvents;
+    this.#addedEvents =
+      kept === undefined && Object.isFrozen(events) ? events : [...(kept ?? []), ...events];
+    if (this.#model) {
+      const time = spanEventTime(this.#model);
+      for (const event of events) this.#model.events.push(eventModel(event, time));
+    }
   }
 
   /** The bytes to export: as received, with what was added spliced in; undefined once changed. */
   wireBytes(): Uint8Array | undefined {
     if (this.#changed) return undefined;
     const { buf, attributes } = this.#body;
-    if (!this.#added && !this.#addedEvents) return buf.subarray(this.#start, this.#end);
+    if (!this.#added1 && !this.#addedEvents) return buf.subarray(this.#start, this.#end);
     // Attributes the span has are rewritten where they are (by position), the others appended
     // after its fields, then the events: one buffer, written once (no pieces in between).
     let replaced: { start: number; end: number; bytes: Uint8Array }[] | undefined;
     let appended: Uint8Array[] | undefined;
     let length = this.#end - this.#start;
-    if (this.#added) {
-      const keys = this.#added;
-      const values = this.#addedValues!;
-      // The records added whole that still apply, by where their keys start in `#added`.
-      const blocks = this.#addedRecords ? this.#wholeRecords(keys, values) : undefined;
+    if (this.#added1) {
+      const { keys, values, whole, again } = this.#addedMerged();
+      // The records added whole that still apply, by where their keys start in `keys`.
+      const blocks = whole ? this.#wholeRecords(keys, values, whole, again) : undefined;
       let block = 0;
       for (let added = 0; added < keys.length; added++) {
         if (blocks !== undefined && blocks[block] === added) {
@@ -1343,10 +1406,18 @@ export class WireSpan {
     }
     if (events) {
       const added = this.#addedEvents!;
+      let spanTime: bigint | undefined;
       for (let index = 0; index < events.length; index++) {
         const { bytes, timeAt } = events[index]!;
+        const time = added[index]!.timeUnixNano;
         out.set(bytes, offset);
-        out.writeBigUInt64LE(eventTime(added[index]!), offset + timeAt);
+        out.writeBigUInt64LE(
+          time !== undefined
+            ? BigInt.asUintN(64, BigInt(time))
+            : (spanTime ??=
+                this.#endTimeAt >= 0 && this.endNanos !== 0n ? this.endNanos : this.startNanos),
+          offset + timeAt,
+        );
         offset += bytes.length;
       }
     }
@@ -1355,17 +1426,18 @@ export class WireSpan {
 
   /**
    * For `wireBytes`: the records of `#addedRecords` that can be written as their encoding, as
-   * pairs of where their keys start in `#added` and the encoding, in that order; undefined when
-   * none can. A record can when its keys are still one run of `#added` with its values (no later
+   * pairs of where their keys start in `keys` and the encoding, in that order; undefined when
+   * none can. A record can when its keys are still one run of `keys` with its values (no later
    * call set one of them again) and the span has none of them (an attribute it has is rewritten
    * where it is, key by key).
    */
   #wholeRecords(
     keys: readonly string[],
     values: readonly AttributeValue[],
+    records: readonly (number | SpanAttributes)[],
+    again: boolean,
   ): (number | EncodedRecord)[] | undefined {
     let blocks: (number | EncodedRecord)[] | undefined;
-    const records = this.#addedRecords!;
     for (let at = 0; at < records.length; at += 2) {
       const start = records[at] as number;
       const record = records[at + 1] as SpanAttributes;
@@ -1373,7 +1445,7 @@ export class WireSpan {
       if (encoded === undefined) continue;
       // Its keys were appended as one run when it was added: still its values unless a later
       // call set one of them again.
-      if (this.#addedAgain) {
+      if (again) {
         let intact = true;
         for (let index = 0; index < encoded.keys.length; index++) {
           const key = encoded.keys[index]!;
@@ -1548,11 +1620,12 @@ export function addSpanAttributes(span: OtlpSpan, attributes: SpanAttributes): v
   }
 }
 
-/** Adds an event to a span; spliced into its bytes on export. */
-export function addSpanEvent(span: OtlpSpan, event: AddedEvent): void {
-  if (span instanceof WireSpan) span.addEvent(event);
+/** Adds events to a span, in order; spliced into its bytes on export. */
+export function addSpanEvents(span: OtlpSpan, events: readonly AddedEvent[]): void {
+  if (span instanceof WireSpan) span.addEvents(events);
   else {
-    span.events.push(eventModel(event));
+    const time = spanEventTime(span);
+    for (const event of events) span.events.push(eventModel(event, time));
     markSpanChanged(span);
   }
 }

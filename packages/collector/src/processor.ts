@@ -35,7 +35,7 @@ import {
 import type { PolicyAction, PolicySeverity } from '@agent-otel/semconv';
 import {
   addSpanAttributes,
-  addSpanEvent,
+  addSpanEvents,
   spanAttributes,
   spanStartMs,
   spanStringAttribute,
@@ -584,15 +584,9 @@ export class PolicyProcessor {
     }
     const tags = collectorTags(decision.findings);
     addSpanAttributes(span, tags.attributes);
-    const timeUnixNano =
-      span.endTimeUnixNano !== '0' ? span.endTimeUnixNano : span.startTimeUnixNano;
-    for (const event of tags.events) {
-      addSpanEvent(span, {
-        timeUnixNano,
-        name: event.name,
-        attributes: event.attributes,
-      });
-    }
+    // The shared, frozen events: without a time of their own they are at the span's end (its
+    // start without one).
+    addSpanEvents(span, tags.events);
     this.counters.tagged++;
     this.counters.violations += decision.findings.length;
   }

@@ -20,7 +20,7 @@ import { MalformedRequestError, decodeProtobufWire } from '../src/otlp-decode.js
 import {
   WireSpan,
   addSpanAttributes,
-  addSpanEvent,
+  addSpanEvents,
   millisecondsOf,
   spanAttributes,
   spanStartMs,
@@ -210,11 +210,13 @@ describe('decodeProtobufWire', () => {
         list: ['a', 'b'],
       });
       addSpanAttributes(span, { dup: 'again', n: 7 });
-      addSpanEvent(span, {
-        timeUnixNano: '9',
-        name: 'agent.policy.violation',
-        attributes: { rule: 'r', count: 2, [ATTR_AGENT_INTENT_CONFIDENCE]: 1 },
-      });
+      addSpanEvents(span, [
+        {
+          timeUnixNano: '9',
+          name: 'agent.policy.violation',
+          attributes: { rule: 'r', count: 2, [ATTR_AGENT_INTENT_CONFIDENCE]: 1 },
+        },
+      ]);
     };
     spansOf(eager).forEach(tag);
     const wireSpans = spansOf(wire);
@@ -249,11 +251,13 @@ describe('decodeProtobufWire', () => {
     for (const request of [eager, wire]) {
       spansOf(request).forEach((span, index) => {
         addSpanAttributes(span, { ids });
-        addSpanEvent(span, {
-          timeUnixNano: times[index % times.length]!,
-          name: 'agent.policy.violation',
-          attributes,
-        });
+        addSpanEvents(span, [
+          {
+            timeUnixNano: times[index % times.length]!,
+            name: 'agent.policy.violation',
+            attributes,
+          },
+        ]);
       });
     }
     const fromWire = decodeProtobufBody(Buffer.from(encodeTraceRequestProto(wire)), LIMITS);
@@ -262,6 +266,73 @@ describe('decodeProtobufWire', () => {
     spansOf(fromWire.request).forEach((span, index) =>
       assert.equal(span.events.at(-1)?.timeUnixNano, times[index % times.length]),
     );
+  });
+
+  it('keeps shared records and events as given, with later records winning and events at the span end', () => {
+    // The processor adds shared frozen records (a description, the operation, the tags) and a
+    // shared frozen list of events without a time: the span keeps them by reference, so the
+    // export must still merge them as one record would (a key set again keeps its place and
+    // takes the later value) and write each span's own end (its start without one).
+    const described = Object.freeze({ [ATTR_GEN_AI_TOOL_NAME]: 'Read', 'file.path': '/a' });
+    const operation = Object.freeze({ 'gen_ai.operation.name': 'execute_tool', overlap: 'op' });
+    const tags = Object.freeze({ [ATTR_AGENT_POLICY_VIOLATED]: true, 'file.path': '/b' });
+    const final = Object.freeze({ extra: 'two' });
+    const events = Object.freeze([
+      Object.freeze({ name: 'agent.policy.violation', attributes: Object.freeze({ rule: 'r' }) }),
+      Object.freeze({ name: 'second', attributes: Object.freeze({ n: 2 }) }),
+    ]);
+    const request = fixtureRequest();
+    // A span without an end time: its events are at its start.
+    const last = spansOf(request).at(-1)!;
+    last.endTimeUnixNano = '0';
+    const body = Buffer.from(encodeTraceRequestProto(request));
+    const eager = decodeProtobufBody(body, LIMITS).request;
+    const wire = decodeProtobufWire(body, LIMITS).request;
+    for (const target of [eager, wire]) {
+      for (const span of spansOf(target)) {
+        const own: SpanAttributes = { overlap: 'own', extra: 'one' };
+        addSpanAttributes(span, described);
+        addSpanAttributes(span, operation);
+        addSpanAttributes(span, own);
+        addSpanAttributes(span, tags);
+        addSpanAttributes(span, final);
+        addSpanEvents(span, events);
+        addSpanEvents(span, [{ timeUnixNano: '3', name: 'timed', attributes: {} }]);
+        // The caller's own record changed afterwards: the span keeps what it was given.
+        own['overlap'] = 'changed';
+        own['late'] = true;
+      }
+    }
+    const wireSpans = spansOf(wire);
+    assert.equal(spanStringAttribute(wireSpans[0]!, 'file.path'), '/b');
+    assert.equal(spanStringAttribute(wireSpans[0]!, 'overlap'), 'own');
+    assert.equal(spanStringAttribute(wireSpans[0]!, 'extra'), 'two');
+    assert.ok(!spanHasAttribute(wireSpans[0]!, 'late'));
+    const fromWire = decodeProtobufBody(Buffer.from(encodeTraceRequestProto(wire)), LIMITS);
+    const fromEager = decodeProtobufBody(Buffer.from(encodeTraceRequestProto(eager)), LIMITS);
+    assert.deepEqual(fromWire.request, fromEager.request);
+    for (const span of spansOf(fromWire.request)) {
+      const attributes = attributesOf(span.attributes);
+      assert.equal(attributes['file.path'], '/b');
+      assert.equal(attributes['overlap'], 'own');
+      assert.equal(attributes['extra'], 'two');
+      assert.equal(attributes['late'], undefined);
+      const time = span.endTimeUnixNano !== '0' ? span.endTimeUnixNano : span.startTimeUnixNano;
+      assert.deepEqual(
+        span.events.slice(-3).map((event) => [event.name, event.timeUnixNano]),
+        [
+          ['agent.policy.violation', time],
+          ['second', time],
+          ['timed', '3'],
+        ],
+      );
+    }
+    assert.equal(
+      spansOf(fromWire.request).at(-1)!.events.at(-2)!.timeUnixNano,
+      last.startTimeUnixNano,
+    );
+    // The JSON exporters' model says the same.
+    assert.deepEqual(JSON.parse(JSON.stringify(wire)), JSON.parse(JSON.stringify(eager)));
   });
 
   it('reads single attributes as the flat record and stringAttribute have them', () => {
