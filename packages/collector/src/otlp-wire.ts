@@ -1072,6 +1072,31 @@ export class WireSpan {
   }
 
   /**
+   * The encodings of the records `addAttributes` was given, in order, when each can be written
+   * whole — frozen, with no key another of them sets and none the span has as received (a tool
+   * span's description, operation and policy tags, the usual case) — else undefined. Merged,
+   * such records set their keys in that order: what `#addedMerged` would give, without it.
+   */
+  #wholeEncodings(): Uint8Array[] | undefined {
+    const more = this.#addedMore;
+    const count = (this.#added2 === undefined ? 1 : 2) + (more?.length ?? 0);
+    const encodings: Uint8Array[] = [];
+    for (let index = 0; index < count; index++) {
+      const record = index === 0 ? this.#added1! : index === 1 ? this.#added2! : more![index - 2]!;
+      if (!Object.isFrozen(record)) return undefined;
+      const encoded = encodedRecord(record);
+      if (encoded === undefined || this.#hasAnyAttribute(encoded)) return undefined;
+      for (let earlier = 0; earlier < index; earlier++) {
+        const other =
+          earlier === 0 ? this.#added1! : earlier === 1 ? this.#added2! : more![earlier - 2]!;
+        for (const key of encoded.keys) if (ownValue(other, key) !== undefined) return undefined;
+      }
+      encodings.push(encoded.bytes);
+    }
+    return encodings;
+  }
+
+  /**
    * What the records `addAttributes` was given set, merged: the keys in the order first set,
    * each with its last value; the frozen records whose keys all came new (one run of `keys`
    * each, as pairs of where they start and the record: `wireBytes` writes such a record's
@@ -1224,6 +1249,12 @@ export class WireSpan {
     return flat;
   }
 
+  /** `flatAttributes(false)` in a record the caller may change (a copy of one kept). */
+  attributesToChange(): SpanAttributes {
+    if (this.#flat || this.#model || this.#added1) return definedCopy(this.flatAttributes());
+    return this.flatAttributes(false);
+  }
+
   /**
    * The value of the attribute at `index` of the body's index: a string value the same as the
    * last one seen for its key is that string again (`keyedStringValue`).
@@ -1346,7 +1377,10 @@ export class WireSpan {
     let replaced: { start: number; end: number; bytes: Uint8Array }[] | undefined;
     let appended: Uint8Array[] | undefined;
     let length = this.#end - this.#start;
-    if (this.#added1) {
+    if (this.#added1) appended = this.#wholeEncodings();
+    if (appended !== undefined) {
+      for (const bytes of appended) length += bytes.length;
+    } else if (this.#added1) {
       const { keys, values, whole, again } = this.#addedMerged();
       // The records added whole that still apply, by where their keys start in `keys`.
       const blocks = whole ? this.#wholeRecords(keys, values, whole, again) : undefined;
@@ -1601,6 +1635,14 @@ export function spanHasAttribute(span: OtlpSpan, key: string): boolean {
 /** `spanAttributes(span)[key]`, without decoding the other attributes of a received span. */
 export function spanFlatValue(span: OtlpSpan, key: string): AttributeValue | undefined {
   return span instanceof WireSpan ? span.flatValue(key) : attributesOf(span.attributes)[key];
+}
+
+/**
+ * The span's attributes (as `spanAttributes` gives them) in a record of the caller's own, to
+ * change: decoded afresh and not kept with the span, or a copy of the one it keeps.
+ */
+export function spanAttributesToChange(span: OtlpSpan): SpanAttributes {
+  return span instanceof WireSpan ? span.attributesToChange() : attributesOf(span.attributes);
 }
 
 /**

@@ -23,6 +23,7 @@ import {
   addSpanEvents,
   millisecondsOf,
   spanAttributes,
+  spanAttributesToChange,
   spanStartMs,
   spanHasAttribute,
   spanStringAttribute,
@@ -333,6 +334,58 @@ describe('decodeProtobufWire', () => {
     );
     // The JSON exporters' model says the same.
     assert.deepEqual(JSON.parse(JSON.stringify(wire)), JSON.parse(JSON.stringify(eager)));
+  });
+
+  it('writes shared frozen records whole when no other record or the span has their keys', () => {
+    // A tool span's description, operation and tags: frozen, disjoint, new to the span — each
+    // written as its one encoding. A record with a key the span has ('n' on the last span) is
+    // rewritten in place instead; either way the export is the model's.
+    const described = Object.freeze({ [ATTR_GEN_AI_TOOL_NAME]: 'Read', 'file.path': '/a' });
+    const operation = Object.freeze({ 'gen_ai.operation.name': 'execute_tool' });
+    const tags = Object.freeze({ [ATTR_AGENT_POLICY_VIOLATED]: true, count: 3 });
+    const own = Object.freeze({ n: 'replaced' });
+    const moved = Object.freeze({ 'file.path': '/b' });
+    // Then a frozen record that sets a key an earlier one set: merged, not written twice.
+    for (const records of [
+      [described, operation, tags, own],
+      [described, operation, moved],
+    ]) {
+      const eager = decodeProtobufBody(bytes, LIMITS).request;
+      const wire = decodeProtobufWire(bytes, LIMITS).request;
+      for (const target of [eager, wire])
+        for (const span of spansOf(target))
+          for (const record of records) addSpanAttributes(span, record);
+      const fromWire = decodeProtobufBody(Buffer.from(encodeTraceRequestProto(wire)), LIMITS);
+      const fromEager = decodeProtobufBody(Buffer.from(encodeTraceRequestProto(eager)), LIMITS);
+      assert.deepEqual(fromWire.request, fromEager.request);
+      const last = spansOf(fromWire.request).at(-1)!;
+      for (const key of ['n', 'file.path'])
+        assert.ok(last.attributes.filter((entry) => entry.key === key).length <= 1);
+    }
+    const tagged = decodeProtobufWire(bytes, LIMITS).request;
+    for (const record of [described, operation, tags, own])
+      addSpanAttributes(spansOf(tagged).at(-1)!, record);
+    const exported = decodeProtobufBody(Buffer.from(encodeTraceRequestProto(tagged)), LIMITS);
+    assert.equal(attributesOf(spansOf(exported.request).at(-1)!.attributes)['n'], 'replaced');
+  });
+
+  it("gives a record of the caller's own to change, never the one a span keeps", () => {
+    const request = decodeProtobufWire(bytes, LIMITS).request;
+    const [kept, tagged, plain] = spansOf(request) as WireSpan[];
+    kept!.flatAttributes(); // kept with the span
+    addSpanAttributes(tagged!, { added: 'yes' });
+    for (const span of [kept!, tagged!, plain!]) {
+      const before = { ...spanAttributes(span) };
+      const mine = spanAttributesToChange(span);
+      assert.deepEqual(mine, before);
+      mine['changed'] = true;
+      mine[ATTR_SESSION_ID] = 'other';
+      assert.deepEqual(spanAttributes(span), before);
+    }
+    // A span of the model (a JSON request) likewise.
+    const model = spansOf(decodeProtobufBody(bytes, LIMITS).request)[0]!;
+    spanAttributesToChange(model)['changed'] = true;
+    assert.equal(spanAttributes(model)['changed'], undefined);
   });
 
   it('reads single attributes as the flat record and stringAttribute have them', () => {
