@@ -37,6 +37,7 @@ import {
   addSpanAttributes,
   addSpanEvents,
   spanAttributes,
+  spanAttributesToChange,
   spanStartMs,
   spanStringAttribute,
   spanTimeHigh,
@@ -379,17 +380,24 @@ export class PolicyProcessor {
       return;
     }
     const resourceSessions = new Map<OtlpResourceSpans, string | undefined>();
+    // Spans of one resource come one after the other: its session is looked up once per run.
+    let lastResource: OtlpResourceSpans | undefined;
+    let resourceSession: string | undefined;
     let lastKey: string | undefined;
     let lastState: SessionState | undefined;
     let lastSessionId: string | undefined;
     for (const item of items) {
-      let resourceSession = resourceSessions.get(item.resource);
-      if (!resourceSessions.has(item.resource)) {
-        const list = item.resource.resource?.attributes;
-        resourceSession =
-          stringAttribute(list, ATTR_SESSION_ID) ??
-          stringAttribute(list, ATTR_GEN_AI_CONVERSATION_ID);
-        resourceSessions.set(item.resource, resourceSession);
+      if (item.resource !== lastResource) {
+        lastResource = item.resource;
+        if (resourceSessions.has(item.resource)) {
+          resourceSession = resourceSessions.get(item.resource);
+        } else {
+          const list = item.resource.resource?.attributes;
+          resourceSession =
+            stringAttribute(list, ATTR_SESSION_ID) ??
+            stringAttribute(list, ATTR_GEN_AI_CONVERSATION_ID);
+          resourceSessions.set(item.resource, resourceSession);
+        }
       }
       const { span } = item;
       const indexed = span instanceof WireSpan && span.firstAttributes(PUSH_KEY_BYTES, pushFound);
@@ -515,8 +523,9 @@ export class PolicyProcessor {
     if (held.role === 'other') return;
     // The held entry and its attributes, not a new object joining them per span.
     const entry = held;
-    // Read once, here: the span does not keep the record while it waits for export.
-    const attributes = spanAttributes(entry.item.span, false);
+    // Read once, here: the span does not keep the record while it waits for export. The record
+    // is this evaluation's own: a tool span's view is made in it.
+    const attributes = spanAttributesToChange(entry.item.span);
     const session = entry.role === 'session';
     for (const key in attributes) {
       const value = attributes[key];
@@ -549,7 +558,9 @@ export class PolicyProcessor {
     decider: Decider,
   ): void {
     const { span } = entry.item;
-    const view = toolViewOf(span, attributes, state.workspace ?? this.#options.defaultCwd);
+    // Read before the view adds its keys to the record.
+    const taggedUpstream = attributes[ATTR_AGENT_POLICY_ENFORCED_BY] !== undefined;
+    const view = toolViewOf(span, attributes, state.workspace ?? this.#options.defaultCwd, true);
     if (!view) return;
     const sessionId = state.attributes[ATTR_SESSION_ID];
     // The same request with or without a turn, as one object literal each (no spread).
@@ -579,7 +590,7 @@ export class PolicyProcessor {
     this.#record(state, decision.findings);
     // A span already tagged upstream (the hook or the SDK) keeps its tags: tagging it again
     // would duplicate its violation events. Its findings still count for the session.
-    if (decision.findings.length === 0 || attributes[ATTR_AGENT_POLICY_ENFORCED_BY] !== undefined) {
+    if (decision.findings.length === 0 || taggedUpstream) {
       return;
     }
     const tags = collectorTags(decision.findings);

@@ -261,6 +261,40 @@ describe('toolViewOf', () => {
     assert.deepEqual(derivedOf(known)[ATTR_AGENT_TOOL_PATHS], ['/home/dev/app/.env']);
   });
 
+  it("makes the view in the caller's record only when told it may, and the same view either way", () => {
+    const inputs: [string, SpanAttributes][] = [
+      [
+        'claude_code.tool',
+        { tool_name: 'Bash', full_command: 'cat .env', tool_use_id: 'toolu_1', 'session.id': 's' },
+      ],
+      ['claude_code.tool', { tool_name: 'Read', file_path: 'a.ts', [ATTR_GEN_AI_TOOL_NAME]: 'x' }],
+      [
+        'execute_tool Read',
+        {
+          [ATTR_GEN_AI_OPERATION_NAME]: 'execute_tool',
+          [ATTR_GEN_AI_TOOL_NAME]: 'Read',
+          [ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]: JSON.stringify({ file_path: 'secrets/.env' }),
+        },
+      ],
+    ];
+    for (const [name, attributes] of inputs) {
+      const before = { ...attributes };
+      const copied = toolViewOf(span(name, 'b'.repeat(16)), attributes, '/w');
+      // Without leave, the caller's record is as it was.
+      assert.deepEqual(attributes, before);
+      assert.notEqual(copied?.attributes, attributes);
+      const given = { ...attributes };
+      const inPlace = toolViewOf(span(name, 'b'.repeat(16)), given, '/w', true);
+      assert.equal(inPlace?.attributes, given);
+      // The derived records still say what the span itself lacked.
+      assert.deepEqual(
+        { ...inPlace, attributes: { ...inPlace?.attributes }, derived: derivedOf(inPlace) },
+        { ...copied, attributes: { ...copied?.attributes }, derived: derivedOf(copied) },
+      );
+      assert.ok(Object.keys(derivedOf(inPlace)).length > 0);
+    }
+  });
+
   it('has no view for a tool span without a tool name', () => {
     assert.equal(toolViewOf(span('claude_code.tool', 'b'.repeat(16)), {}, '/'), undefined);
   });
