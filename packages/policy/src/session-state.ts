@@ -189,7 +189,12 @@ interface Running<T> {
 
 const running = new WeakMap<EngineState, Running<unknown>>();
 
+/** The state `runningOf` was last asked about and its entry: a decision asks three times. */
+let lastState: EngineState | undefined;
+let lastRunning: Running<unknown> | undefined;
+
 function runningOf(state: EngineState): Running<unknown> {
+  if (state === lastState) return lastRunning!;
   let entry = running.get(state);
   if (!entry) {
     entry = {
@@ -201,6 +206,8 @@ function runningOf(state: EngineState): Running<unknown> {
     };
     running.set(state, entry);
   }
+  lastState = state;
+  lastRunning = entry;
   return entry;
 }
 
