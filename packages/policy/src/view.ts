@@ -567,15 +567,23 @@ export class RunningAggregates implements SessionAggregates {
 
   /** Folds in the next call (calls must come in `seq` order). */
   add(call: CallRecord): void {
-    if (call.secretTypes.length > 0) this.#addNew('secretTypes', call.secretTypes);
-    if (call.secretPaths.length > 0) this.#addNew('secretPaths', call.secretPaths);
-    if (call.readPaths.length > 0) this.#addNew('readPaths', call.readPaths);
-    if (call.outsideReads.length > 0) this.#addNew('outsideReads', call.outsideReads);
-    if (call.hosts.length > 0) this.#addNew('hosts', call.hosts);
-    if (call.externalHosts.length > 0) this.#addNew('externalHosts', call.externalHosts);
-    if (call.identities.length > 0) this.#addNew('identities', call.identities);
+    // Each list read and written by its name (a list chosen by a name string was a keyed
+    // access on every call, most of this method's time).
+    if (call.secretTypes.length > 0)
+      this.secretTypes = this.#withNew('secretTypes', this.secretTypes, call.secretTypes);
+    if (call.secretPaths.length > 0)
+      this.secretPaths = this.#withNew('secretPaths', this.secretPaths, call.secretPaths);
+    if (call.readPaths.length > 0)
+      this.readPaths = this.#withNew('readPaths', this.readPaths, call.readPaths);
+    if (call.outsideReads.length > 0)
+      this.outsideReads = this.#withNew('outsideReads', this.outsideReads, call.outsideReads);
+    if (call.hosts.length > 0) this.hosts = this.#withNew('hosts', this.hosts, call.hosts);
+    if (call.externalHosts.length > 0)
+      this.externalHosts = this.#withNew('externalHosts', this.externalHosts, call.externalHosts);
+    if (call.identities.length > 0)
+      this.identities = this.#withNew('identities', this.identities, call.identities);
     if (call.mcpServer) {
-      this.#addNew('mcpServers', [call.mcpServer]);
+      this.mcpServers = this.#withNew('mcpServers', this.mcpServers, [call.mcpServer]);
       const fingerprint = call.mcpToolsFingerprint;
       if (fingerprint) {
         if (this.mcpToolsFingerprints === NO_FINGERPRINTS) this.mcpToolsFingerprints = {};
@@ -585,9 +593,12 @@ export class RunningAggregates implements SessionAggregates {
     this.callCount++;
   }
 
-  /** Appends the values the list does not have yet, in order. */
-  #addNew(name: AggregateList, values: readonly string[]): void {
-    let list = this[name];
+  /**
+   * `list` with the values it does not have yet appended, in order: a new list of its exact
+   * length while it is short, the same list grown in place past that (`name` says which list's
+   * Set of what it holds to use).
+   */
+  #withNew(name: AggregateList, list: string[], values: readonly string[]): string[] {
     let seen = this.#seen?.[name];
     if (seen === undefined && list.length + values.length <= SCAN_LIMIT) {
       let fresh: string[] | undefined;
@@ -595,25 +606,20 @@ export class RunningAggregates implements SessionAggregates {
         if (list.includes(value) || fresh?.includes(value)) continue;
         (fresh ??= []).push(value);
       }
-      if (fresh !== undefined) this[name] = list.concat(fresh);
-      return;
+      return fresh === undefined ? list : list.concat(fresh);
     }
-    if (seen === undefined && list.length + values.length > SCAN_LIMIT) {
+    if (seen === undefined) {
       seen = new Set(list);
       (this.#seen ??= {})[name] = seen;
       // The shared empty list is never grown: a list of its own.
-      if (list === NO_ITEMS) {
-        list = [];
-        this[name] = list;
-      }
+      if (list === NO_ITEMS) list = [];
     }
     for (const value of values) {
-      if (seen !== undefined) {
-        if (seen.has(value)) continue;
-        seen.add(value);
-      } else if (list.includes(value)) continue;
+      if (seen.has(value)) continue;
+      seen.add(value);
       list.push(value);
     }
+    return list;
   }
 }
 

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DecisionRequest } from '@agent-otel/core';
-import { FactsIndex, toolFactsKey } from '../src/view.js';
+import type { CallRecord } from '../src/session-state.js';
+import { FactsIndex, RunningAggregates, toolFactsKey } from '../src/view.js';
 
 /** Values that look alike as text but are different values (or equal ones that look different). */
 const VALUES: readonly unknown[] = [
@@ -150,5 +151,61 @@ describe('FactsIndex', () => {
     index.clear();
     assert.equal(index.size, 0);
     assert.equal(index.node(request).value, undefined);
+  });
+});
+
+describe('RunningAggregates', () => {
+  it('holds what one pass over the calls gives, in first-seen order, short lists and long', () => {
+    // Values from small pools, so lists repeat values and some pass the scan limit (then a Set
+    // is kept and the list grows in place); every list is checked after every call.
+    let seed = 11;
+    const next = (n: number) => {
+      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const LISTS = [
+      'secretTypes',
+      'secretPaths',
+      'readPaths',
+      'outsideReads',
+      'hosts',
+      'externalHosts',
+      'identities',
+    ] as const;
+    const pick = (pool: number): string[] =>
+      Array.from({ length: next(4) }, () => `v${next(pool)}`);
+    const aggregates = new RunningAggregates();
+    const untouched = new RunningAggregates();
+    const calls: CallRecord[] = [];
+    for (let seq = 0; seq < 60; seq++) {
+      const call: CallRecord = {
+        seq,
+        tool: 'Bash',
+        category: 'execute',
+        secretTypes: pick(3),
+        secretPaths: pick(12),
+        readPaths: pick(30),
+        outsideReads: pick(6),
+        hosts: pick(20),
+        externalHosts: pick(9),
+        identities: pick(2),
+        signals: [],
+        findings: [],
+        ...(next(3) === 0 ? { mcpServer: `m${next(11)}` } : {}),
+      };
+      calls.push(call);
+      aggregates.add(call);
+      for (const name of LISTS) {
+        const expected = [...new Set(calls.flatMap((earlier) => earlier[name]))];
+        assert.deepEqual(aggregates[name], expected, `${name} after call ${seq}`);
+      }
+      assert.deepEqual(aggregates.mcpServers, [
+        ...new Set(calls.flatMap((earlier) => (earlier.mcpServer ? [earlier.mcpServer] : []))),
+      ]);
+      assert.equal(aggregates.callCount, seq + 1);
+    }
+    assert.ok(aggregates.readPaths.length > 8, 'a list past the scan limit');
+    // The empty list every instance starts with is shared: never grown.
+    for (const name of LISTS) assert.deepEqual(untouched[name], []);
   });
 });
