@@ -363,8 +363,13 @@ describe('real Claude Code with the agent-otel plugin, collector up', () => {
     }
   });
   after(async () => {
-    await closeSession(session);
-    await receiver?.close();
+    // The receiver closes even when the sandbox does not go: an open server would keep the
+    // test process alive.
+    try {
+      await closeSession(session);
+    } finally {
+      await receiver?.close();
+    }
   });
 
   test('Claude Code ran every scripted call; the deny reason reached the model', () => {
@@ -769,8 +774,13 @@ describe('real Claude Code with the agent-otel plugin, collector down', () => {
     assert.equal(session.run.exitCode, 0, session.run.stderr);
   });
   after(async () => {
-    await closeSession(session);
-    await receiver?.close();
+    // The receiver closes even when the sandbox does not go: an open server would keep the
+    // test process alive.
+    try {
+      await closeSession(session);
+    } finally {
+      await receiver?.close();
+    }
   });
 
   test('flush fails and names the count while the collector is down', async () => {

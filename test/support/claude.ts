@@ -57,7 +57,9 @@ export function createSandbox(files: Readonly<Record<string, string>> = {}): San
     home,
     workspace,
     writeFiles,
-    cleanup: () => rmSync(root, { recursive: true, force: true }),
+    // The plugin's hook server (a background process whose socket is in the sandbox's state
+    // directory) may still be writing there as the sandbox goes: retried, as rm -rf would need.
+    cleanup: () => rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }),
   };
 }
 
