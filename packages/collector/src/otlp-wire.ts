@@ -1059,6 +1059,11 @@ export class WireSpan {
     return list;
   }
 
+  /** The record `addAttributes` was given `index`-th (there is one). */
+  #addedAt(index: number): SpanAttributes {
+    return index === 0 ? this.#added1! : index === 1 ? this.#added2! : this.#addedMore![index - 2]!;
+  }
+
   /** The value last set on the span for `key` by `addAttributes`, if any. */
   #addedValue(key: string): AttributeValue | undefined {
     if (this.#added1 === undefined) return undefined;
@@ -1078,17 +1083,15 @@ export class WireSpan {
    * such records set their keys in that order: what `#addedMerged` would give, without it.
    */
   #wholeEncodings(): Uint8Array[] | undefined {
-    const more = this.#addedMore;
-    const count = (this.#added2 === undefined ? 1 : 2) + (more?.length ?? 0);
+    const count = (this.#added2 === undefined ? 1 : 2) + (this.#addedMore?.length ?? 0);
     const encodings: Uint8Array[] = [];
     for (let index = 0; index < count; index++) {
-      const record = index === 0 ? this.#added1! : index === 1 ? this.#added2! : more![index - 2]!;
+      const record = this.#addedAt(index);
       if (!Object.isFrozen(record)) return undefined;
       const encoded = encodedRecord(record);
       if (encoded === undefined || this.#hasAnyAttribute(encoded)) return undefined;
       for (let earlier = 0; earlier < index; earlier++) {
-        const other =
-          earlier === 0 ? this.#added1! : earlier === 1 ? this.#added2! : more![earlier - 2]!;
+        const other = this.#addedAt(earlier);
         for (const key of encoded.keys) if (ownValue(other, key) !== undefined) return undefined;
       }
       encodings.push(encoded.bytes);
