@@ -301,7 +301,9 @@ export class Operation {
       this.observeToolList(result);
     } else if (this.method === MCP_METHOD_NAME_VALUE_TOOLS_CALL) {
       if (this.source.captureContent()) {
-        this.set(
+        // Set as the arguments are: captured content is well-formed already (captureContent),
+        // and not a metric key — `set` would scan it again.
+        this.span.setAttribute(
           ATTR_GEN_AI_TOOL_CALL_RESULT,
           capturedContent(result, this.source.maxContentLength()),
         );
