@@ -37,6 +37,18 @@ export function putAttribute(record: SpanAttributes, key: string, value: unknown
   } else (record as Record<string, unknown>)[key] = value;
 }
 
+/**
+ * `source`'s own attributes copied into `target` (a later value wins, a key keeps its first
+ * place), as a spread `{ ...target, ...source }` makes them — without the spread, which V8 runs
+ * through the runtime for records of a shape it has not seen (every span's is its own): it was
+ * half of a Claude Code tool span's view (tool-view.ts). A `__proto__` key is an attribute like
+ * any other (`putAttribute`, as a spread defines it), never the record's prototype.
+ */
+export function assignOwn(target: SpanAttributes, source: SpanAttributes): SpanAttributes {
+  for (const key in source) if (Object.hasOwn(source, key)) putAttribute(target, key, source[key]);
+  return target;
+}
+
 /** The key/value list as a flat record (later keys win, as in the SDK). */
 export function attributesOf(list: readonly OtlpKeyValue[] | undefined): SpanAttributes {
   const attributes: SpanAttributes = {};

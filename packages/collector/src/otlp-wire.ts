@@ -20,6 +20,7 @@ import protobuf from 'protobufjs';
 import { wellFormed } from '@agent-otel/core';
 import type { AttributeValue, SpanAttributes } from '@agent-otel/core';
 import {
+  assignOwn,
   attributesOf,
   keyValueOf,
   keyValuesOf,
@@ -653,17 +654,6 @@ function ownValue(record: SpanAttributes, key: string): AttributeValue | undefin
   return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
-/** A record's own keys with a value, copied. */
-function definedCopy(record: SpanAttributes): SpanAttributes {
-  const copy: SpanAttributes = {};
-  for (const key in record) {
-    if (!Object.hasOwn(record, key)) continue;
-    const value = record[key];
-    if (value !== undefined) putAttribute(copy, key, value);
-  }
-  return copy;
-}
-
 /** The time of an event without one of its own: the span's end, else its start. */
 function spanEventTime(span: OtlpSpan): string {
   return span.endTimeUnixNano !== '0' ? span.endTimeUnixNano : span.startTimeUnixNano;
@@ -1254,7 +1244,7 @@ export class WireSpan {
 
   /** `flatAttributes(false)` in a record the caller may change (a copy of one kept). */
   attributesToChange(): SpanAttributes {
-    if (this.#flat || this.#model || this.#added1) return definedCopy(this.flatAttributes());
+    if (this.#flat || this.#model || this.#added1) return assignOwn({}, this.flatAttributes());
     return this.flatAttributes(false);
   }
 
@@ -1350,7 +1340,7 @@ export class WireSpan {
    * is kept as it is (shared); another is copied, so that a later change to it changes nothing.
    */
   addAttributes(attributes: SpanAttributes): void {
-    const record = Object.isFrozen(attributes) ? attributes : definedCopy(attributes);
+    const record = Object.isFrozen(attributes) ? attributes : assignOwn({}, attributes);
     if (this.#added1 === undefined) this.#added1 = record;
     else if (this.#added2 === undefined) this.#added2 = record;
     else (this.#addedMore ??= []).push(record);

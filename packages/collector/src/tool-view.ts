@@ -18,7 +18,7 @@ import {
   GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
   GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT,
 } from '@agent-otel/semconv';
-import { putAttribute } from './attributes.js';
+import { assignOwn, putAttribute } from './attributes.js';
 
 /** Claude Code's native span names (`claude_code.*`, see fixtures/claude-code-native). */
 export const CLAUDE_CODE_TOOL_SPAN = 'claude_code.tool';
@@ -267,18 +267,6 @@ function describedAttributes(
     descriptionCount++;
   }
   return attributes;
-}
-
-/**
- * `source`'s own attributes copied into `target` (a later value wins, a key keeps its first
- * place), as a spread `{ ...target, ...source }` makes them — without the spread, which V8 runs
- * through the runtime for records of a shape it has not seen (every span's is its own): it was
- * half of a Claude Code tool span's view. A `__proto__` key is an attribute like any other
- * (`putAttribute`, as a spread defines it), never the record's prototype.
- */
-function assignOwn(target: SpanAttributes, source: SpanAttributes): SpanAttributes {
-  for (const key in source) if (Object.hasOwn(source, key)) putAttribute(target, key, source[key]);
-  return target;
 }
 
 function derivedOnly(derived: SpanAttributes, existing: SpanAttributes): SpanAttributes {
