@@ -47,6 +47,42 @@ const MAX_VALUE_DEPTH = 32;
 /** Ints per attribute in `WireBody.attributes`: KeyValue start (its tag), end, key start, end, value start, end. */
 const SLOTS = 6;
 
+/**
+ * Where a span's fields are, in `WireBody.spans`: `SPAN_FIELDS` ints per span (-1: absent).
+ * Kept there rather than in fields of the `WireSpan`: a span held for the ordering window
+ * outlives the young generation and is copied, field by field, into the old one — ints in one
+ * array per request are not copied, nor traced by the garbage collector.
+ */
+const SPAN_START = 0;
+const SPAN_END = 1;
+const SPAN_TRACE_ID = 2;
+const SPAN_SPAN_ID = 3;
+const SPAN_PARENT = 4;
+const SPAN_NAME_START = 5;
+const SPAN_NAME_END = 6;
+const SPAN_START_TIME = 7;
+const SPAN_END_TIME = 8;
+const SPAN_ATTRIBUTE_FIRST = 9;
+const SPAN_ATTRIBUTE_COUNT = 10;
+/** 1 once the model was changed in place (the span is then encoded from it). */
+const SPAN_CHANGED = 11;
+/** Why the span breaks the data model: an index of `SPAN_PROBLEMS` (0: it does not). */
+const SPAN_PROBLEM = 12;
+/** With the problem of a link: the link's index. */
+const SPAN_BAD_LINK = 13;
+const SPAN_FIELDS = 14;
+
+/** The problems `SPAN_PROBLEM` names, in the words of the model's checks (otlp-decode.ts). */
+const SPAN_PROBLEMS = [
+  undefined,
+  '.traceId: must be 16 bytes, not all zero',
+  '.spanId: must be 8 bytes, not all zero',
+  '.parentSpanId: must be 8 bytes',
+  '.kind: must be 0 to 5',
+] as const;
+/** `SPAN_PROBLEM` of a link with ids of the wrong length (its index in `SPAN_BAD_LINK`). */
+const BAD_LINK_PROBLEM = SPAN_PROBLEMS.length;
+
 /** A 64-bit value of protobufjs's Reader: a `Long` (long.js is installed) or a number. */
 type Int64 = number | { toNumber(): number };
 
@@ -56,6 +92,9 @@ class WireBody {
   /** SLOTS ints per attribute of every span of the body, in order (`count` of them used). */
   attributes: Int32Array;
   count = 0;
+  /** `SPAN_FIELDS` ints per span of the body, in order (`spanCount` of them used). */
+  spans: Int32Array;
+  spanCount = 0;
   constructor(
     readonly buf: Buffer,
     readonly maxLength: number,
@@ -63,6 +102,20 @@ class WireBody {
     this.reader = protobuf.Reader.create(buf);
     // About one attribute per 40 bytes of a span; grown by doubling when a body has more.
     this.attributes = new Int32Array(Math.max(64, Math.ceil(buf.length / 40)) * SLOTS);
+    // Spans of agents are a few hundred bytes; likewise grown by doubling.
+    this.spans = new Int32Array(Math.max(16, Math.ceil(buf.length / 256)) * SPAN_FIELDS);
+  }
+
+  /** Room for one more span's fields (`WireSpan.walk` writes them): where they start in `spans`. */
+  addSpan(): number {
+    const at = this.spanCount * SPAN_FIELDS;
+    if (at + SPAN_FIELDS > this.spans.length) {
+      const grown = new Int32Array(this.spans.length * 2);
+      grown.set(this.spans);
+      this.spans = grown;
+    }
+    this.spanCount++;
+    return at;
   }
 
   addAttribute(
@@ -782,22 +835,9 @@ export class WireSpan {
   declare status?: OtlpSpan['status'];
 
   readonly #body: WireBody;
-  readonly #start: number;
-  readonly #end: number;
-  #traceIdAt = -1;
-  #spanIdAt = -1;
-  #parentAt = -1;
-  #nameStart = 0;
-  #nameEnd = 0;
-  #startTimeAt = -1;
-  #endTimeAt = -1;
-  #attributeFirst = 0;
-  #attributeCount = 0;
-  /** Why the span breaks the data model (it is then rejected), or undefined. */
-  problem: string | undefined;
+  /** Where the span's fields are in `#body.spans` (its offsets live there, not here). */
+  readonly #at: number;
   #model: OtlpSpan | undefined;
-  /** The model was changed in place: encode from it. */
-  #changed = false;
   #flat: SpanAttributes | undefined;
   #name: string | undefined;
   /**
@@ -816,31 +856,55 @@ export class WireSpan {
 
   constructor(body: WireBody, start: number, end: number) {
     this.#body = body;
-    this.#start = start;
-    this.#end = end;
-    this.#walk();
+    this.#at = body.addSpan();
+    this.walk(start, end);
     if (end - start > body.maxLength) {
       // A string may be over the limit: decode now, truncating, and export the model if so.
       const { span, truncated } = decodeSpanModel(body.buf.subarray(start, end), body.maxLength);
       this.#model = span;
-      this.#changed = truncated;
+      if (truncated) body.spans[this.#at + SPAN_CHANGED] = 1;
     }
   }
 
-  /** Checks the span's bytes down to its attribute values and indexes its fields. */
-  #walk(): void {
+  /** Why the span breaks the data model (it is then rejected), or undefined. */
+  get problem(): string | undefined {
+    const spans = this.#body.spans;
+    const problem = spans[this.#at + SPAN_PROBLEM]!;
+    return problem === BAD_LINK_PROBLEM
+      ? `.links[${spans[this.#at + SPAN_BAD_LINK]!}]: ids of the wrong length`
+      : SPAN_PROBLEMS[problem];
+  }
+
+  /** One of the span's ints in `#body.spans` (`SPAN_START`, …). */
+  private field(which: number): number {
+    return this.#body.spans[this.#at + which]!;
+  }
+
+  /**
+   * Checks the span's bytes down to its attribute values and indexes its fields. (Methods of
+   * the class are not `#private`: a class with private methods gives each instance a field
+   * more, its brand.)
+   */
+  private walk(start: number, end: number): void {
     const body = this.#body;
     const reader = body.reader;
     const buf = body.buf;
-    const end = this.#end;
+    // Where the fields are, kept here and written to `body.spans` once at the end.
+    let traceIdAt = -1;
+    let spanIdAt = -1;
+    let parentAt = -1;
+    let nameStart = 0;
+    let nameEnd = 0;
+    let startTimeAt = -1;
+    let endTimeAt = -1;
     let traceIdLength = 0;
     let spanIdLength = 0;
     let parentLength = 0;
     let kind = 0;
     let badLink = -1;
     let links = 0;
-    this.#attributeFirst = body.count;
-    reader.pos = this.#start;
+    const attributeFirst = body.count;
+    reader.pos = start;
     while (reader.pos < end) {
       const fieldStart = reader.pos;
       const key = reader.uint32();
@@ -851,13 +915,13 @@ export class WireSpan {
           const fieldEnd = lengthEnd(reader, end);
           const length = fieldEnd - reader.pos;
           if (key === LEN1) {
-            this.#traceIdAt = reader.pos;
+            traceIdAt = reader.pos;
             traceIdLength = length;
           } else if (key === LEN2) {
-            this.#spanIdAt = reader.pos;
+            spanIdAt = reader.pos;
             spanIdLength = length;
           } else {
-            this.#parentAt = length > 0 ? reader.pos : -1;
+            parentAt = length > 0 ? reader.pos : -1;
             parentLength = length;
           }
           reader.pos = fieldEnd;
@@ -868,8 +932,8 @@ export class WireSpan {
           const fieldEnd = lengthEnd(reader, end);
           checkUtf8(buf, reader.pos, fieldEnd);
           if (key === LEN5) {
-            this.#nameStart = reader.pos;
-            this.#nameEnd = fieldEnd;
+            nameStart = reader.pos;
+            nameEnd = fieldEnd;
             this.#name = undefined;
           }
           reader.pos = fieldEnd;
@@ -879,11 +943,11 @@ export class WireSpan {
           kind = reader.int32();
           break;
         case 57: // start_time_unix_nano, fixed64
-          this.#startTimeAt = reader.pos;
+          startTimeAt = reader.pos;
           reader.skip(8);
           break;
         case 65: // end_time_unix_nano
-          this.#endTimeAt = reader.pos;
+          endTimeAt = reader.pos;
           reader.skip(8);
           break;
         case 74: // attributes
@@ -912,28 +976,41 @@ export class WireSpan {
       }
     }
     if (reader.pos !== end) fail('a field overruns its message');
-    this.#attributeCount = body.count - this.#attributeFirst;
     // The same checks, in the same order and words, as the model's (otlp-decode.ts).
-    if (traceIdLength !== 16 || allZero(buf, this.#traceIdAt, this.#traceIdAt + traceIdLength)) {
-      this.problem = '.traceId: must be 16 bytes, not all zero';
-    } else if (spanIdLength !== 8 || allZero(buf, this.#spanIdAt, this.#spanIdAt + 8)) {
-      this.problem = '.spanId: must be 8 bytes, not all zero';
-    } else if (parentLength !== 0 && parentLength !== 8) {
-      this.problem = '.parentSpanId: must be 8 bytes';
-    } else if (kind < 0 || kind > 5) {
-      this.problem = '.kind: must be 0 to 5';
-    } else if (badLink >= 0) {
-      this.problem = `.links[${badLink}]: ids of the wrong length`;
-    }
+    let problem = 0;
+    if (traceIdLength !== 16 || allZero(buf, traceIdAt, traceIdAt + traceIdLength)) problem = 1;
+    else if (spanIdLength !== 8 || allZero(buf, spanIdAt, spanIdAt + 8)) problem = 2;
+    else if (parentLength !== 0 && parentLength !== 8) problem = 3;
+    else if (kind < 0 || kind > 5) problem = 4;
+    else if (badLink >= 0) problem = BAD_LINK_PROBLEM;
+    const spans = body.spans;
+    const at = this.#at;
+    spans[at + SPAN_START] = start;
+    spans[at + SPAN_END] = end;
+    spans[at + SPAN_TRACE_ID] = traceIdAt;
+    spans[at + SPAN_SPAN_ID] = spanIdAt;
+    spans[at + SPAN_PARENT] = parentAt;
+    spans[at + SPAN_NAME_START] = nameStart;
+    spans[at + SPAN_NAME_END] = nameEnd;
+    spans[at + SPAN_START_TIME] = startTimeAt;
+    spans[at + SPAN_END_TIME] = endTimeAt;
+    spans[at + SPAN_ATTRIBUTE_FIRST] = attributeFirst;
+    spans[at + SPAN_ATTRIBUTE_COUNT] = body.count - attributeFirst;
+    spans[at + SPAN_CHANGED] = 0;
+    spans[at + SPAN_PROBLEM] = problem;
+    spans[at + SPAN_BAD_LINK] = badLink;
   }
 
   /** The whole span as the model (decoded once; what was added is applied). */
   model(): OtlpSpan {
     if (!this.#model) {
       const body = this.#body;
-      const model = decodeSpanModel(body.buf.subarray(this.#start, this.#end), body.maxLength).span;
+      const model = decodeSpanModel(
+        body.buf.subarray(this.field(SPAN_START), this.field(SPAN_END)),
+        body.maxLength,
+      ).span;
       if (this.#added1)
-        for (const record of this.#addedList()) setAttributes(model.attributes, record);
+        for (const record of this.addedList()) setAttributes(model.attributes, record);
       if (this.#addedEvents) {
         const time = spanEventTime(model);
         for (const event of this.#addedEvents) model.events.push(eventModel(event, time));
@@ -945,58 +1022,66 @@ export class WireSpan {
 
   get traceId(): string {
     if (this.#model) return this.#model.traceId;
-    return this.#body.buf.toString('hex', this.#traceIdAt, this.#traceIdAt + 16);
+    const at = this.field(SPAN_TRACE_ID);
+    return this.#body.buf.toString('hex', at, at + 16);
   }
   set traceId(value: string) {
     this.model().traceId = value;
-    this.#changed = true;
+    this.#body.spans[this.#at + SPAN_CHANGED] = 1;
   }
 
   get spanId(): string {
     if (this.#model) return this.#model.spanId;
-    return this.#body.buf.toString('hex', this.#spanIdAt, this.#spanIdAt + 8);
+    const at = this.field(SPAN_SPAN_ID);
+    return this.#body.buf.toString('hex', at, at + 8);
   }
   set spanId(value: string) {
     this.model().spanId = value;
-    this.#changed = true;
+    this.#body.spans[this.#at + SPAN_CHANGED] = 1;
   }
 
   get parentSpanId(): string | undefined {
     if (this.#model) return this.#model.parentSpanId;
-    return this.#parentAt < 0
-      ? undefined
-      : this.#body.buf.toString('hex', this.#parentAt, this.#parentAt + 8);
+    const at = this.field(SPAN_PARENT);
+    return at < 0 ? undefined : this.#body.buf.toString('hex', at, at + 8);
   }
   set parentSpanId(value: string | undefined) {
     this.model().parentSpanId = value;
-    this.#changed = true;
+    this.#body.spans[this.#at + SPAN_CHANGED] = 1;
   }
 
   get name(): string {
     if (this.#model) return this.#model.name;
-    this.#name ??= spanNames.at(this.#body.buf, this.#nameStart, this.#nameEnd);
+    this.#name ??= spanNames.at(
+      this.#body.buf,
+      this.field(SPAN_NAME_START),
+      this.field(SPAN_NAME_END),
+    );
     return this.#name;
   }
   set name(value: string) {
     this.model().name = value;
-    this.#changed = true;
+    this.#body.spans[this.#at + SPAN_CHANGED] = 1;
   }
 
   /** The start time in nanoseconds, without a decimal string in between. */
   get startNanos(): bigint {
     if (this.#model) return BigInt(this.#model.startTimeUnixNano);
-    return this.#startTimeAt < 0 ? 0n : this.#body.buf.readBigUInt64LE(this.#startTimeAt);
+    const at = this.field(SPAN_START_TIME);
+    return at < 0 ? 0n : this.#body.buf.readBigUInt64LE(at);
   }
 
   /** `Number(startNanos / 1_000_000n)`: whole milliseconds, without a BigInt in between. */
   get startMs(): number {
-    if (this.#model || this.#startTimeAt < 0) return Number(this.startNanos / 1_000_000n);
-    return millisecondsOf(this.#body.buf, this.#startTimeAt);
+    const at = this.field(SPAN_START_TIME);
+    if (this.#model || at < 0) return Number(this.startNanos / 1_000_000n);
+    return millisecondsOf(this.#body.buf, at);
   }
 
   get endNanos(): bigint {
     if (this.#model) return BigInt(this.#model.endTimeUnixNano);
-    return this.#endTimeAt < 0 ? 0n : this.#body.buf.readBigUInt64LE(this.#endTimeAt);
+    const at = this.field(SPAN_END_TIME);
+    return at < 0 ? 0n : this.#body.buf.readBigUInt64LE(at);
   }
 
   /**
@@ -1004,7 +1089,7 @@ export class WireSpan {
    * read from the bytes.
    */
   timeWord(which: 'start' | 'end', high: boolean): number {
-    const at = which === 'start' ? this.#startTimeAt : this.#endTimeAt;
+    const at = this.field(which === 'start' ? SPAN_START_TIME : SPAN_END_TIME);
     if (this.#model || at < 0)
       return timeWordOf(which === 'start' ? this.startNanos : this.endNanos, high);
     return high ? this.#body.buf.readUInt32LE(at + 4) : this.#body.buf.readInt32LE(at) ^ SIGN_BIT;
@@ -1015,7 +1100,7 @@ export class WireSpan {
   }
   set startTimeUnixNano(value: string) {
     this.model().startTimeUnixNano = value;
-    this.#changed = true;
+    this.#body.spans[this.#at + SPAN_CHANGED] = 1;
   }
 
   get endTimeUnixNano(): string {
@@ -1023,14 +1108,14 @@ export class WireSpan {
   }
   set endTimeUnixNano(value: string) {
     this.model().endTimeUnixNano = value;
-    this.#changed = true;
+    this.#body.spans[this.#at + SPAN_CHANGED] = 1;
   }
 
   /** Index of the first attribute named `key` (its UTF-8 bytes) from `from` on, or -1. */
-  #attributeIndex(keyBytes: Buffer, from = this.#attributeFirst): number {
+  private attributeIndex(keyBytes: Buffer, from = this.field(SPAN_ATTRIBUTE_FIRST)): number {
     const { attributes, buf } = this.#body;
     const length = keyBytes.length;
-    const last = this.#attributeFirst + this.#attributeCount;
+    const last = this.field(SPAN_ATTRIBUTE_FIRST) + this.field(SPAN_ATTRIBUTE_COUNT);
     for (let index = from; index < last; index++) {
       const slot = index * SLOTS;
       const keyStart = attributes[slot + 2]!;
@@ -1041,7 +1126,7 @@ export class WireSpan {
   }
 
   /** The records `addAttributes` was given, in order (a list made now). */
-  #addedList(): SpanAttributes[] {
+  private addedList(): SpanAttributes[] {
     const list: SpanAttributes[] = [];
     if (this.#added1) list.push(this.#added1);
     if (this.#added2) list.push(this.#added2);
@@ -1050,12 +1135,12 @@ export class WireSpan {
   }
 
   /** The record `addAttributes` was given `index`-th (there is one). */
-  #addedAt(index: number): SpanAttributes {
+  private addedAt(index: number): SpanAttributes {
     return index === 0 ? this.#added1! : index === 1 ? this.#added2! : this.#addedMore![index - 2]!;
   }
 
   /** The value last set on the span for `key` by `addAttributes`, if any. */
-  #addedValue(key: string): AttributeValue | undefined {
+  private addedValue(key: string): AttributeValue | undefined {
     if (this.#added1 === undefined) return undefined;
     const more = this.#addedMore;
     if (more)
@@ -1072,16 +1157,16 @@ export class WireSpan {
    * span's description, operation and policy tags, the usual case) — else undefined. Merged,
    * such records set their keys in that order: what `#addedMerged` would give, without it.
    */
-  #wholeEncodings(): Uint8Array[] | undefined {
+  private wholeEncodings(): Uint8Array[] | undefined {
     const count = (this.#added2 === undefined ? 1 : 2) + (this.#addedMore?.length ?? 0);
     const encodings: Uint8Array[] = [];
     for (let index = 0; index < count; index++) {
-      const record = this.#addedAt(index);
+      const record = this.addedAt(index);
       if (!Object.isFrozen(record)) return undefined;
       const encoded = encodedRecord(record);
-      if (encoded === undefined || this.#hasAnyAttribute(encoded)) return undefined;
+      if (encoded === undefined || this.hasAnyAttribute(encoded)) return undefined;
       for (let earlier = 0; earlier < index; earlier++) {
-        const other = this.#addedAt(earlier);
+        const other = this.addedAt(earlier);
         for (const key of encoded.keys) if (ownValue(other, key) !== undefined) return undefined;
       }
       encodings.push(encoded.bytes);
@@ -1095,7 +1180,7 @@ export class WireSpan {
    * each, as pairs of where they start and the record: `wireBytes` writes such a record's
    * encoding in one piece when its keys are still its own); and whether a key was set again.
    */
-  #addedMerged(): {
+  private addedMerged(): {
     keys: string[];
     values: AttributeValue[];
     whole: (number | SpanAttributes)[] | undefined;
@@ -1105,7 +1190,7 @@ export class WireSpan {
     const values: AttributeValue[] = [];
     let whole: (number | SpanAttributes)[] | undefined;
     let again = false;
-    for (const record of this.#addedList()) {
+    for (const record of this.addedList()) {
       const first = keys.length;
       let allNew = true;
       for (const key in record) {
@@ -1130,16 +1215,16 @@ export class WireSpan {
 
   /** The string value of the first attribute named `key` (undefined if it is not a string). */
   stringAttribute(key: string): string | undefined {
-    const added = this.#addedValue(key);
+    const added = this.addedValue(key);
     if (added !== undefined) return typeof added === 'string' ? added : undefined;
     if (this.#model) {
       for (const entry of this.model().attributes)
         if (entry.key === key) return entry.value.stringValue;
       return undefined;
     }
-    const index = this.#attributeIndex(keyBytesOf(key));
+    const index = this.attributeIndex(keyBytesOf(key));
     if (index < 0) return undefined;
-    const value = this.#attributeValue(index);
+    const value = this.attributeValue(index);
     return typeof value === 'string' ? value : undefined;
   }
 
@@ -1154,11 +1239,11 @@ export class WireSpan {
     if (this.#model || this.#added1) return this.flatAttributes()[key];
     const keyBytes = keyBytesOf(key);
     let value: AttributeValue | undefined;
-    let index = this.#attributeIndex(keyBytes, this.#attributeFirst);
+    let index = this.attributeIndex(keyBytes);
     while (index >= 0) {
-      const found = this.#attributeValue(index);
+      const found = this.attributeValue(index);
       if (found !== undefined) value = found;
-      index = this.#attributeIndex(keyBytes, index + 1);
+      index = this.attributeIndex(keyBytes, index + 1);
     }
     return value;
   }
@@ -1172,11 +1257,12 @@ export class WireSpan {
     if (this.#model || this.#added1) return false;
     found.fill(-1);
     const { attributes, buf } = this.#body;
-    const last = this.#attributeFirst + this.#attributeCount;
+    const first = this.field(SPAN_ATTRIBUTE_FIRST);
+    const last = first + this.field(SPAN_ATTRIBUTE_COUNT);
     const byLength = lengthTableOf(keys);
     if (byLength !== null) {
       // Keys of distinct lengths: an attribute's length names the one key it may be.
-      for (let index = this.#attributeFirst; index < last; index++) {
+      for (let index = first; index < last; index++) {
         const slot = index * SLOTS;
         const keyStart = attributes[slot + 2]!;
         const length = attributes[slot + 3]! - keyStart;
@@ -1187,7 +1273,7 @@ export class WireSpan {
       }
       return true;
     }
-    for (let index = this.#attributeFirst; index < last; index++) {
+    for (let index = first; index < last; index++) {
       const slot = index * SLOTS;
       const keyStart = attributes[slot + 2]!;
       const length = attributes[slot + 3]! - keyStart;
@@ -1206,14 +1292,14 @@ export class WireSpan {
   /** What `stringAttribute` gives for the attribute at `index` (from `firstAttributes`; -1: none). */
   stringAttributeAt(index: number): string | undefined {
     if (index < 0) return undefined;
-    const value = this.#attributeValue(index);
+    const value = this.attributeValue(index);
     return typeof value === 'string' ? value : undefined;
   }
 
   /** Whether the span has an attribute named `key`. */
   hasAttribute(key: string): boolean {
     if (this.#model) return this.#model.attributes.some((entry) => entry.key === key);
-    return this.#addedValue(key) !== undefined || this.#attributeIndex(keyBytesOf(key)) >= 0;
+    return this.addedValue(key) !== undefined || this.attributeIndex(keyBytesOf(key)) >= 0;
   }
 
   /**
@@ -1231,11 +1317,12 @@ export class WireSpan {
     }
     const { attributes, buf } = this.#body;
     const flat: SpanAttributes = {};
-    const last = this.#attributeFirst + this.#attributeCount;
-    for (let index = this.#attributeFirst; index < last; index++) {
+    const first = this.field(SPAN_ATTRIBUTE_FIRST);
+    const last = first + this.field(SPAN_ATTRIBUTE_COUNT);
+    for (let index = first; index < last; index++) {
       const slot = index * SLOTS;
       const key = keyStrings.entry(buf, attributes[slot + 2]!, attributes[slot + 3]!);
-      const value = this.#valueAt(attributes[slot + 4]!, attributes[slot + 5]!, 0, key);
+      const value = this.valueAt(attributes[slot + 4]!, attributes[slot + 5]!, 0, key);
       if (value !== undefined) putAttribute(flat, key.text, value);
     }
     if (keep) this.#flat = flat;
@@ -1252,11 +1339,11 @@ export class WireSpan {
    * The value of the attribute at `index` of the body's index: a string value the same as the
    * last one seen for its key is that string again (`keyedStringValue`).
    */
-  #attributeValue(index: number): AttributeValue | undefined {
+  private attributeValue(index: number): AttributeValue | undefined {
     const { attributes, buf } = this.#body;
     const slot = index * SLOTS;
     const key = keyStrings.entry(buf, attributes[slot + 2]!, attributes[slot + 3]!);
-    return this.#valueAt(attributes[slot + 4]!, attributes[slot + 5]!, 0, key);
+    return this.valueAt(attributes[slot + 4]!, attributes[slot + 5]!, 0, key);
   }
 
   /**
@@ -1264,7 +1351,7 @@ export class WireSpan {
    * `arrayDepth` > 0 inside an array, whose items may not be arrays. `key`: the attribute's,
    * for a string value (not an array's items).
    */
-  #valueAt(
+  private valueAt(
     start: number,
     end: number,
     arrayDepth: number,
@@ -1304,14 +1391,14 @@ export class WireSpan {
       case 4:
         return buf.readDoubleLE(at);
       case 5:
-        return arrayDepth > 0 ? undefined : this.#arrayAt(at, fieldEnd);
+        return arrayDepth > 0 ? undefined : this.arrayAt(at, fieldEnd);
       default:
         return undefined;
     }
   }
 
   /** A homogeneous array of strings, numbers or booleans; undefined for anything else. */
-  #arrayAt(start: number, end: number): AttributeValue | undefined {
+  private arrayAt(start: number, end: number): AttributeValue | undefined {
     const reader = this.#body.reader;
     const items: (string | number | boolean | undefined | AttributeValue)[] = [];
     let position = start;
@@ -1326,7 +1413,7 @@ export class WireSpan {
       const length = reader.uint32();
       const itemStart = reader.pos;
       const itemEnd = itemStart + length;
-      items.push(this.#valueAt(itemStart, itemEnd, 1));
+      items.push(this.valueAt(itemStart, itemEnd, 1));
       position = itemEnd;
     }
     if (items.every((item): item is string => typeof item === 'string')) return items;
@@ -1362,21 +1449,23 @@ export class WireSpan {
 
   /** The bytes to export: as received, with what was added spliced in; undefined once changed. */
   wireBytes(): Uint8Array | undefined {
-    if (this.#changed) return undefined;
+    if (this.field(SPAN_CHANGED) !== 0) return undefined;
     const { buf, attributes } = this.#body;
-    if (!this.#added1 && !this.#addedEvents) return buf.subarray(this.#start, this.#end);
+    const spanStart = this.field(SPAN_START);
+    const spanEnd = this.field(SPAN_END);
+    if (!this.#added1 && !this.#addedEvents) return buf.subarray(spanStart, spanEnd);
     // Attributes the span has are rewritten where they are (by position), the others appended
     // after its fields, then the events: one buffer, written once (no pieces in between).
     let replaced: { start: number; end: number; bytes: Uint8Array }[] | undefined;
     let appended: Uint8Array[] | undefined;
-    let length = this.#end - this.#start;
-    if (this.#added1) appended = this.#wholeEncodings();
+    let length = spanEnd - spanStart;
+    if (this.#added1) appended = this.wholeEncodings();
     if (appended !== undefined) {
       for (const bytes of appended) length += bytes.length;
     } else if (this.#added1) {
-      const { keys, values, whole, again } = this.#addedMerged();
+      const { keys, values, whole, again } = this.addedMerged();
       // The records added whole that still apply, by where their keys start in `keys`.
-      const blocks = whole ? this.#wholeRecords(keys, values, whole, again) : undefined;
+      const blocks = whole ? this.wholeRecords(keys, values, whole, again) : undefined;
       let block = 0;
       for (let added = 0; added < keys.length; added++) {
         if (blocks !== undefined && blocks[block] === added) {
@@ -1391,7 +1480,7 @@ export class WireSpan {
         const value = values[added]!;
         const keyBytes = keyBytesOf(key);
         const bytes = attributeBytes(9, key, value, keyBytes);
-        const index = this.#attributeIndex(keyBytes);
+        const index = this.attributeIndex(keyBytes);
         if (index < 0) (appended ??= []).push(bytes);
         else {
           const slot = index * SLOTS;
@@ -1414,7 +1503,7 @@ export class WireSpan {
     }
     const out = exportBytes(length);
     let offset = 0;
-    let position = this.#start;
+    let position = spanStart;
     if (replaced) {
       if (replaced.length > 1) replaced.sort((a, b) => a.start - b.start);
       for (const { start, end, bytes } of replaced) {
@@ -1424,7 +1513,7 @@ export class WireSpan {
         position = end;
       }
     }
-    offset += buf.copy(out, offset, position, this.#end);
+    offset += buf.copy(out, offset, position, spanEnd);
     if (appended) {
       for (const bytes of appended) {
         out.set(bytes, offset);
@@ -1442,7 +1531,9 @@ export class WireSpan {
           time !== undefined
             ? BigInt.asUintN(64, BigInt(time))
             : (spanTime ??=
-                this.#endTimeAt >= 0 && this.endNanos !== 0n ? this.endNanos : this.startNanos),
+                this.field(SPAN_END_TIME) >= 0 && this.endNanos !== 0n
+                  ? this.endNanos
+                  : this.startNanos),
           offset + timeAt,
         );
         offset += bytes.length;
@@ -1458,7 +1549,7 @@ export class WireSpan {
    * call set one of them again) and the span has none of them (an attribute it has is rewritten
    * where it is, key by key).
    */
-  #wholeRecords(
+  private wholeRecords(
     keys: readonly string[],
     values: readonly AttributeValue[],
     records: readonly (number | SpanAttributes)[],
@@ -1483,7 +1574,7 @@ export class WireSpan {
         }
         if (!intact) continue;
       }
-      if (this.#hasAnyAttribute(encoded)) continue;
+      if (this.hasAnyAttribute(encoded)) continue;
       (blocks ??= []).push(start, encoded);
     }
     return blocks;
@@ -1493,11 +1584,12 @@ export class WireSpan {
    * Whether the span as received has an attribute named by any of the record's keys: only an
    * attribute whose key has the length of one of them is compared.
    */
-  #hasAnyAttribute(record: EncodedRecord): boolean {
+  private hasAnyAttribute(record: EncodedRecord): boolean {
     const { attributes, buf } = this.#body;
     const { keyLengths, hasLongKey } = record;
-    const last = this.#attributeFirst + this.#attributeCount;
-    for (let index = this.#attributeFirst; index < last; index++) {
+    const first = this.field(SPAN_ATTRIBUTE_FIRST);
+    const last = first + this.field(SPAN_ATTRIBUTE_COUNT);
+    for (let index = first; index < last; index++) {
       const slot = index * SLOTS;
       const keyStart = attributes[slot + 2]!;
       const length = attributes[slot + 3]! - keyStart;
@@ -1510,7 +1602,7 @@ export class WireSpan {
 
   markChanged(): void {
     this.model();
-    this.#changed = true;
+    this.#body.spans[this.#at + SPAN_CHANGED] = 1;
     this.#flat = undefined;
   }
 

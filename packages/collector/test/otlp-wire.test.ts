@@ -130,6 +130,56 @@ describe('decodeProtobufWire', () => {
     }
   });
 
+  it('reads a request of many small spans as the model has them (its index of spans grown)', () => {
+    // Spans of ~60 bytes: more than the index of spans is first made for, so it grows while
+    // the request is read, and the spans read before must still find their fields.
+    const request: OtlpTraceRequest = {
+      resourceSpans: [
+        {
+          resource: { attributes: [] },
+          scopeSpans: [
+            {
+              spans: Array.from({ length: 300 }, (_, index) => ({
+                traceId: (index + 1).toString(16).padStart(32, '0'),
+                spanId: (index + 1).toString(16).padStart(16, '0'),
+                parentSpanId: index % 2 === 0 ? undefined : 'f'.repeat(16),
+                name: `s${index}`,
+                kind: 1,
+                startTimeUnixNano: `${1_700_000_000_000_000_000n + BigInt(index)}`,
+                endTimeUnixNano: `${1_700_000_000_000_000_000n + BigInt(2 * index)}`,
+                attributes: [{ key: 'i', value: { intValue: String(index) } }],
+                events: [],
+                links: [],
+              })),
+            },
+          ],
+        },
+      ],
+    };
+    const body = Buffer.from(encodeTraceRequestProto(request));
+    const eager = spansOf(decodeProtobufBody(body, LIMITS).request);
+    const wire = spansOf(decodeProtobufWire(body, LIMITS).request);
+    assert.equal(wire.length, 300);
+    for (const [index, span] of wire.entries()) {
+      const expected = eager[index]!;
+      assert.equal(span.traceId, expected.traceId);
+      assert.equal(span.spanId, expected.spanId);
+      assert.equal(span.parentSpanId, expected.parentSpanId);
+      assert.equal(span.name, expected.name);
+      assert.equal(span.startTimeUnixNano, expected.startTimeUnixNano);
+      assert.equal(span.endTimeUnixNano, expected.endTimeUnixNano);
+      assert.deepEqual(spanAttributes(span), { i: index });
+    }
+    assert.deepEqual(
+      Buffer.from(
+        encodeTraceRequestProto({
+          resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ spans: wire }] }],
+        }),
+      ),
+      body,
+    );
+  });
+
   it('gives start times in whole milliseconds exactly as BigInt division does', () => {
     const values = [0n, 1n, 999_999n, 1_000_000n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 53n + 1n];
     values.push(2n ** 64n - 1n, 1_764_000_000_123_456_789n, 18_446_744_073_709_000_000n);
@@ -680,6 +730,22 @@ describe('decodeProtobufWire', () => {
     assert.equal(wire.rejectedSpans, 3);
     assert.equal(wire.acceptedSpans, eager.acceptedSpans);
     assert.equal(wire.rejectionMessage, eager.rejectionMessage);
+    // The other two reasons (the message names three at most).
+    const other = fixtureRequest();
+    const otherSpans = other.resourceSpans[0]!.scopeSpans[0]!.spans;
+    otherSpans[3]!.parentSpanId = 'abcd';
+    // A good link, then one with a short trace id: the reason names the second.
+    const link = { traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), attributes: [] };
+    otherSpans[4]!.links = [link, { ...link, traceId: 'ab' }];
+    const otherBody = Buffer.from(encodeTraceRequestProto(other));
+    const otherWire = decodeProtobufWire(otherBody, LIMITS);
+    assert.equal(otherWire.rejectedSpans, 2);
+    assert.equal(
+      otherWire.rejectionMessage,
+      decodeProtobufBody(otherBody, LIMITS).rejectionMessage,
+    );
+    assert.match(otherWire.rejectionMessage, /spans\[3\]\.parentSpanId: must be 8 bytes/u);
+    assert.match(otherWire.rejectionMessage, /spans\[4\]\.links\[1\]: ids of the wrong length/u);
   });
 
   it('truncates over-long values like the eager decoder', () => {
