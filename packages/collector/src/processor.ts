@@ -11,6 +11,7 @@ import type {
   Decider,
   DeciderState,
   DecisionRequest,
+  IntentVerdict,
   PolicyFinding,
   PolicyTags,
   SpanAttributes,
@@ -277,6 +278,31 @@ function frozenTags(tags: PolicyTags): PolicyTags {
   return Object.freeze(tags);
 }
 
+/** Intent records kept (`intentRecord`); past it the cache starts afresh. */
+const INTENT_CACHE_SIZE = 1024;
+const intentRecords = new Map<string, SpanAttributes>();
+
+/**
+ * The intent tags of a verdict, as one frozen record shared by every span with the same
+ * verdict (a category, a confidence and signals from a small vocabulary repeat across turns
+ * and sessions): a span keeps a shared record as it is, rather than a copy made for it, and the
+ * exporter writes it as its one encoding, made once.
+ */
+function intentRecord(verdict: IntentVerdict): SpanAttributes {
+  const key = `${verdict.category}\u0000${verdict.confidence}\u0000${JSON.stringify(verdict.signals)}`;
+  let record = intentRecords.get(key);
+  if (record === undefined) {
+    record = Object.freeze({
+      [ATTR_AGENT_INTENT_CATEGORY]: verdict.category,
+      [ATTR_AGENT_INTENT_CONFIDENCE]: verdict.confidence,
+      [ATTR_AGENT_INTENT_SIGNALS]: Object.freeze([...verdict.signals]) as string[],
+    });
+    if (intentRecords.size >= INTENT_CACHE_SIZE) intentRecords.clear();
+    intentRecords.set(key, record);
+  }
+  return record;
+}
+
 /** Up to this many held spans are sorted by insertion (above it, by `Array.sort`). */
 const INSERTION_SORT_MAX = 64;
 
@@ -305,12 +331,6 @@ function sortHeld(held: Held[]): void {
     }
     held[at + 1] = entry;
   }
-}
-
-/** Whether a record has a key (without a list of its keys). */
-function hasKeys(attributes: SpanAttributes): boolean {
-  for (const key in attributes) if (Object.hasOwn(attributes, key)) return true;
-  return false;
 }
 
 /** The longest a session's spans are held, in windows, when spans keep arriving. */
@@ -620,16 +640,16 @@ export class PolicyProcessor {
     state.action = action;
   }
 
-  #intentAttributes(decider: Decider, state: SessionState, turnId?: string): SpanAttributes {
+  /** The intent tags of a turn (its own calls', else the session's) or of the session, if any. */
+  #intentAttributes(
+    decider: Decider,
+    state: SessionState,
+    turnId?: string,
+  ): SpanAttributes | undefined {
     const verdict =
       (turnId !== undefined ? decider.intent?.(state.decider, turnId) : undefined) ??
       decider.intent?.(state.decider);
-    if (!verdict) return {};
-    return {
-      [ATTR_AGENT_INTENT_CATEGORY]: verdict.category,
-      [ATTR_AGENT_INTENT_CONFIDENCE]: verdict.confidence,
-      [ATTR_AGENT_INTENT_SIGNALS]: [...verdict.signals],
-    };
+    return verdict ? intentRecord(verdict) : undefined;
   }
 
   #summarise(state: SessionState, entry: Held, own: SpanAttributes, decider: Decider): void {
@@ -637,21 +657,29 @@ export class PolicyProcessor {
     // Claude Code's interaction span is one prompt: its intent is that turn's (its trace).
     const turnId = span.name.startsWith('session ') ? undefined : span.traceId;
     // Like tool spans, a session span tagged upstream keeps its summary and intent.
-    const attributes: SpanAttributes =
+    const intent =
       own[ATTR_AGENT_INTENT_CATEGORY] === undefined
         ? this.#intentAttributes(decider, state, turnId)
-        : {};
+        : undefined;
     const taggedUpstream = own[ATTR_AGENT_POLICY_ENFORCED_BY] !== undefined;
-    if (state.violationCount > 0 && state.severity && !taggedUpstream) {
-      attributes[ATTR_AGENT_POLICY_VIOLATED] = true;
-      attributes[ATTR_AGENT_POLICY_RULE_IDS] = [...(state.ruleIds ?? [])];
-      attributes[ATTR_AGENT_POLICY_SEVERITY] = state.severity;
-      if (state.action) attributes[ATTR_AGENT_POLICY_ACTION] = state.action;
-      attributes[ATTR_AGENT_POLICY_VIOLATION_COUNT] = state.violationCount;
-      attributes[ATTR_AGENT_POLICY_ENFORCED_BY] = AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR;
+    const summary: SpanAttributes | undefined =
+      state.violationCount > 0 && state.severity && !taggedUpstream
+        ? {
+            [ATTR_AGENT_POLICY_VIOLATED]: true,
+            [ATTR_AGENT_POLICY_RULE_IDS]: [...(state.ruleIds ?? [])],
+            [ATTR_AGENT_POLICY_SEVERITY]: state.severity,
+          }
+        : undefined;
+    if (summary) {
+      if (state.action) summary[ATTR_AGENT_POLICY_ACTION] = state.action;
+      summary[ATTR_AGENT_POLICY_VIOLATION_COUNT] = state.violationCount;
+      summary[ATTR_AGENT_POLICY_ENFORCED_BY] = AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR;
     }
-    if (!hasKeys(attributes)) return;
-    addSpanAttributes(span, attributes);
+    if (!intent && !summary) return;
+    // The intent (shared) and the summary (the session's own) as two records, in that order:
+    // what one record of both would set.
+    if (intent) addSpanAttributes(span, intent);
+    if (summary) addSpanAttributes(span, summary);
     this.counters.tagged++;
   }
 
@@ -665,7 +693,7 @@ export class PolicyProcessor {
     const turnId = attributes[ATTR_AGENT_TURN_ID];
     if (typeof turnId !== 'string') return;
     const intent = this.#intentAttributes(decider, state, turnId);
-    if (!hasKeys(intent)) return;
+    if (!intent) return;
     addSpanAttributes(entry.item.span, intent);
     this.counters.tagged++;
   }

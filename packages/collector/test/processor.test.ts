@@ -13,6 +13,7 @@ import {
   ATTR_AGENT_POLICY_VIOLATION_COUNT,
   ATTR_AGENT_TOOL_CATEGORY,
   ATTR_AGENT_TOOL_PATHS,
+  ATTR_AGENT_TURN_ID,
   ATTR_AGENT_WORKSPACE_PATH,
   ATTR_FILE_PATH,
   ATTR_GEN_AI_OPERATION_NAME,
@@ -20,7 +21,13 @@ import {
   ATTR_SESSION_ID,
   ATTR_URL_FULL,
 } from '@agent-otel/semconv';
-import { PolicyProcessor, attributesOf, keyValuesOf } from '../src/index.js';
+import {
+  PolicyProcessor,
+  attributesOf,
+  encodeTraceRequestProto,
+  keyValuesOf,
+} from '../src/index.js';
+import { decodeProtobufWire } from '../src/otlp-decode.js';
 import type { OtlpResourceSpans, PipelineSpan, ProcessorOptions } from '../src/index.js';
 import type { SpanAttributes } from '@agent-otel/core';
 
@@ -224,6 +231,71 @@ describe('PolicyProcessor', () => {
       session.span.attributes.find((entry) => entry.key === ATTR_AGENT_INTENT_CONFIDENCE)?.value,
       { doubleValue: 1 },
     );
+  });
+
+  it('tags each turn with its own verdict, whatever verdicts came before or the decider changes later', () => {
+    // Verdicts per turn, as a decider might hand them out: lists it may change afterwards.
+    // Alike but for one part each (signals joined alike, the confidence), and one the same as
+    // the first.
+    const verdicts: Record<string, { category: string; confidence: number; signals: string[] }> = {
+      t0: { category: 'debug', confidence: 0.75, signals: ['a', 'b'] },
+      t1: { category: 'debug', confidence: 0.75, signals: ['a\u0000b'] },
+      t2: { category: 'debug', confidence: 0.5, signals: ['a', 'b'] },
+      t3: { category: 'debug', confidence: 0.75, signals: ['a', 'b'] },
+    };
+    const intentDecider: Decider = {
+      decide: () => ({ kind: 'none', findings: [] }),
+      intent: (_state, turnId) => (turnId === undefined ? undefined : verdicts[turnId]),
+    };
+    const processor = new PolicyProcessor({ ...OPTIONS, decider: intentDecider });
+    const turnIds = Object.keys(verdicts);
+    // As the receiver reads them from protobuf: spans that keep what is added until export.
+    const body = encodeTraceRequestProto({
+      resourceSpans: [
+        {
+          resource: { attributes: [] },
+          scopeSpans: [
+            {
+              spans: turnIds.map(
+                (turnId, index) =>
+                  span(
+                    'invoke_agent claude-code',
+                    {
+                      [ATTR_GEN_AI_OPERATION_NAME]: 'invoke_agent',
+                      [ATTR_AGENT_TURN_ID]: turnId,
+                      [ATTR_SESSION_ID]: `s${index}`,
+                    },
+                    1000 + index,
+                  ).span,
+              ),
+            },
+          ],
+        },
+      ],
+    });
+    const received = decodeProtobufWire(Buffer.from(body), { maxAttributeValueLength: 4096 })
+      .request.resourceSpans[0]!;
+    const turns: PipelineSpan[] = received.scopeSpans[0]!.spans.map((turn) => ({
+      span: turn,
+      resource: received,
+      scope: received.scopeSpans[0]!,
+      recordId: 1,
+    }));
+    processor.push(turns, 0);
+    assert.equal(processor.release(0, true).length, turns.length);
+    // The decider changes its lists afterwards: the tags given stay as they were.
+    for (const verdict of Object.values(verdicts)) verdict.signals.push('later');
+    for (const [index, turn] of turns.entries()) {
+      const attributes = attributesOf(turn.span.attributes);
+      const expected = verdicts[turnIds[index]!]!;
+      assert.equal(attributes[ATTR_AGENT_INTENT_CATEGORY], expected.category);
+      assert.equal(attributes[ATTR_AGENT_INTENT_CONFIDENCE], expected.confidence);
+      assert.deepEqual(
+        attributes[ATTR_AGENT_INTENT_SIGNALS],
+        expected.signals.slice(0, -1),
+        turnIds[index],
+      );
+    }
   });
 
   it('resolves relative paths of native tool spans against the workspace of the session', () => {
