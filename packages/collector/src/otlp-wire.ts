@@ -1430,7 +1430,10 @@ export class WireSpan {
     const record = Object.isFrozen(attributes) ? attributes : assignOwn({}, attributes);
     if (this.#added1 === undefined) this.#added1 = record;
     else if (this.#added2 === undefined) this.#added2 = record;
-    else (this.#addedMore ??= []).push(record);
+    // The third record (a tagged tool span's policy tags) in a list of its exact length: one
+    // grown by `push` from empty has room for 17, kept as long as the span.
+    else if (this.#addedMore === undefined) this.#addedMore = [record];
+    else this.#addedMore.push(record);
     if (this.#model) setAttributes(this.#model.attributes, record);
     this.#flat = undefined;
   }
