@@ -17,7 +17,7 @@ import { pathToFileURL } from 'node:url';
 
 const dist = new URL('../../packages/collector/dist/', import.meta.url);
 const { decodeProtobufWire } = await import(new URL('otlp-decode.js', dist).href);
-const { PolicyProcessor } = await import(new URL('processor.js', dist).href);
+const { PolicyProcessor, pipelineSpansOf } = await import(new URL('processor.js', dist).href);
 const { loadCollectorDecider } = await import(new URL('policy-loader.js', dist).href);
 const { encodeTraceRequestProto } = await import(new URL('otlp-proto.js', dist).href);
 
@@ -49,10 +49,8 @@ export async function processorPass(bodies, policy) {
   let total = 0;
   for (const body of bodies) {
     const request = decodeProtobufWire(body, { maxAttributeValueLength: 65_536 }).request;
-    const items = [];
-    for (const resource of request.resourceSpans)
-      for (const scope of resource.scopeSpans)
-        for (const span of scope.spans) items.push({ span, resource, scope, recordId: 0 });
+    // As the collector makes them (what a held span keeps of its request is part of the cost).
+    const items = pipelineSpansOf(request, 0);
     total += items.length;
     processor.push(items, now);
     now += 25;

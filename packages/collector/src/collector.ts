@@ -18,7 +18,7 @@ import { FileExporter } from './exporters/file.js';
 import { OtlpHttpExporter } from './exporters/otlp-http.js';
 import { TerminalExporter } from './exporters/terminal.js';
 import type { OtlpResourceSpans, OtlpScopeSpans, OtlpTraceRequest } from './otlp-model.js';
-import { PolicyProcessor } from './processor.js';
+import { PolicyProcessor, pipelineSpansOf } from './processor.js';
 import type { PipelineSpan } from './processor.js';
 import { TraceReceiver, decodeQueueRecord } from './receiver.js';
 import type { CollectorOptions } from './types.js';
@@ -279,13 +279,7 @@ export class Collector {
         this.#queue.commit(record.id);
         continue;
       }
-      const items: PipelineSpan[] = [];
-      for (const resource of request.resourceSpans) {
-        for (const scope of resource.scopeSpans) {
-          for (const span of scope.spans)
-            items.push({ span, resource, scope, recordId: record.id });
-        }
-      }
+      const items = pipelineSpansOf(request, record.id);
       if (items.length === 0) {
         this.#queue.commit(record.id);
         continue;

@@ -4,7 +4,7 @@ export type { CollectorStats } from './collector.js';
 export type { CollectorOptions, OtlpExporterOptions } from './types.js';
 export { DiskQueue, QueueFullError } from './disk-queue.js';
 export type { DiskQueueOptions, QueueRecord } from './disk-queue.js';
-export { PolicyProcessor } from './processor.js';
+export { PolicyProcessor, pipelineSpansOf } from './processor.js';
 export type { PipelineSpan, ProcessorOptions, ProcessorCounters } from './processor.js';
 export {
   roleOf,

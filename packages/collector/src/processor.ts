@@ -45,7 +45,13 @@ import {
   spanTimeLow,
   WireSpan,
 } from './otlp-wire.js';
-import type { OtlpKeyValue, OtlpResourceSpans, OtlpScopeSpans, OtlpSpan } from './otlp-model.js';
+import type {
+  OtlpKeyValue,
+  OtlpResourceSpans,
+  OtlpScopeSpans,
+  OtlpSpan,
+  OtlpTraceRequest,
+} from './otlp-model.js';
 import { putAttribute } from './attributes.js';
 import {
   CLAUDE_CODE_INTERACTION_SPAN,
@@ -66,6 +72,24 @@ export interface PipelineSpan {
   readonly scope: OtlpScopeSpans;
   /** The disk-queue record it came from: committed once all its spans are exported. */
   readonly recordId: number;
+}
+
+/**
+ * A request's spans as pipeline spans, in order. Each keeps its resource and scope without the
+ * request's lists of spans (a copy of each per request): a span held for the ordering window
+ * would otherwise keep every span of its request in memory — the ones long since exported
+ * too — until the last held one of them is exported.
+ */
+export function pipelineSpansOf(request: OtlpTraceRequest, recordId: number): PipelineSpan[] {
+  const items: PipelineSpan[] = [];
+  for (const received of request.resourceSpans) {
+    const resource: OtlpResourceSpans = { ...received, scopeSpans: [] };
+    for (const receivedScope of received.scopeSpans) {
+      const scope: OtlpScopeSpans = { ...receivedScope, spans: [] };
+      for (const span of receivedScope.spans) items.push({ span, resource, scope, recordId });
+    }
+  }
+  return items;
 }
 
 export interface ProcessorOptions {

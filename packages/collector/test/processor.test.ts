@@ -26,9 +26,15 @@ import {
   attributesOf,
   encodeTraceRequestProto,
   keyValuesOf,
+  pipelineSpansOf,
 } from '../src/index.js';
 import { decodeProtobufWire } from '../src/otlp-decode.js';
-import type { OtlpResourceSpans, PipelineSpan, ProcessorOptions } from '../src/index.js';
+import type {
+  OtlpResourceSpans,
+  OtlpTraceRequest,
+  PipelineSpan,
+  ProcessorOptions,
+} from '../src/index.js';
 import type { SpanAttributes } from '@agent-otel/core';
 
 /**
@@ -437,5 +443,45 @@ describe('PolicyProcessor with Claude Code native spans', () => {
     assert.equal(postAttributes[ATTR_AGENT_TOOL_CATEGORY], 'network');
     assert.equal(postAttributes[ATTR_URL_FULL], 'https://paste.invalid/x');
     assert.deepEqual(postAttributes[ATTR_AGENT_POLICY_RULE_IDS], ['test.exfiltration']);
+  });
+});
+
+describe('pipelineSpansOf', () => {
+  it("gives a request's spans in order with their resource and scope, without the request's lists", () => {
+    const spans = [1, 2, 3].map((index) => span(`s${index}`, {}, index).span);
+    const request: OtlpTraceRequest = {
+      resourceSpans: [
+        {
+          resource: { attributes: keyValuesOf({ 'service.name': 'a' }) },
+          schemaUrl: 'https://opentelemetry.io/schemas/1.26.0',
+          scopeSpans: [
+            { scope: { name: 'one' }, spans: spans.slice(0, 2) },
+            { scope: { name: 'two' }, schemaUrl: 'x', spans: spans.slice(2) },
+          ],
+        },
+      ],
+    };
+    const items = pipelineSpansOf(request, 7);
+    assert.deepEqual(
+      items.map((item) => item.span),
+      spans,
+    );
+    const [first, second, third] = items;
+    const received = request.resourceSpans[0]!;
+    for (const item of items) {
+      assert.equal(item.recordId, 7);
+      assert.equal(item.resource, first!.resource, 'one resource object per received resource');
+      assert.equal(item.resource.resource, received.resource);
+      assert.equal(item.resource.schemaUrl, received.schemaUrl);
+      // What a held span keeps: not the lists of the request's other spans.
+      assert.deepEqual(item.resource.scopeSpans, []);
+      assert.deepEqual(item.scope.spans, []);
+    }
+    assert.equal(first!.scope, second!.scope, 'one scope object per received scope');
+    assert.notEqual(second!.scope, third!.scope);
+    assert.equal(first!.scope.scope, received.scopeSpans[0]!.scope);
+    assert.equal(third!.scope.schemaUrl, 'x');
+    // The request itself is left as it was.
+    assert.equal(received.scopeSpans[0]!.spans.length, 2);
   });
 });
