@@ -190,30 +190,28 @@ function workspaceOfSpan(
 }
 
 /**
- * A held span and its role. Its sort key is read from the span when sorting rather than kept
- * here: a held entry outlives the young generation (copied twice, then traced by every full
- * collection), two numbers more on each were 16 bytes more to copy.
+ * A session's held spans, each followed by its role: [span, role, span, role, …], without an
+ * object per span joining the two — a held span outlives the young generation (copied twice,
+ * then traced by every full collection), and so would such an object. A span's sort key is
+ * read from the span when sorting, for the same reason.
  */
-interface Held {
-  readonly item: PipelineSpan;
-  readonly role: SpanRole;
-}
+type HeldList = (PipelineSpan | SpanRole)[];
+
+const heldItem = (held: HeldList, index: number): PipelineSpan => held[2 * index] as PipelineSpan;
+const heldRole = (held: HeldList, index: number): SpanRole => held[2 * index + 1] as SpanRole;
 
 /** What a held span is sorted by: tool calls by start, session and turn summaries by end (after their children). */
 function orderOf(role: SpanRole): 'start' | 'end' {
   return role === 'session' || role === 'turn' ? 'end' : 'start';
 }
 
-/** Whether `a` sorts after `b`: by `spanTimeHigh`, then `spanTimeLow`, of each one's `orderOf`. */
-function later(a: Held, b: Held): boolean {
-  const aWhich = orderOf(a.role);
-  const bWhich = orderOf(b.role);
-  const aHigh = spanTimeHigh(a.item.span, aWhich);
-  const bHigh = spanTimeHigh(b.item.span, bWhich);
-  return (
-    aHigh > bHigh ||
-    (aHigh === bHigh && spanTimeLow(a.item.span, aWhich) > spanTimeLow(b.item.span, bWhich))
-  );
+/** Whether span `a` (of role `aRole`) sorts after `b`: by `spanTimeHigh`, then `spanTimeLow`, of each one's `orderOf`. */
+function later(a: OtlpSpan, aRole: SpanRole, b: OtlpSpan, bRole: SpanRole): boolean {
+  const aWhich = orderOf(aRole);
+  const bWhich = orderOf(bRole);
+  const aHigh = spanTimeHigh(a, aWhich);
+  const bHigh = spanTimeHigh(b, bWhich);
+  return aHigh > bHigh || (aHigh === bHigh && spanTimeLow(a, aWhich) > spanTimeLow(b, bWhich));
 }
 
 interface SessionState {
@@ -229,7 +227,7 @@ interface SessionState {
   severity: PolicySeverity | undefined;
   /** The strongest action among the session's findings. */
   action: PolicyAction | undefined;
-  held: Held[];
+  held: HeldList;
   /** When the oldest held span arrived. */
   heldSince: number;
   /** When the last span arrived. */
@@ -342,29 +340,50 @@ function intentRecord(verdict: IntentVerdict): SpanAttributes {
 const INSERTION_SORT_MAX = 64;
 
 /**
- * Sorts held spans by `orderKey` in place, stably. A session's held spans are usually few and
- * in order or nearly (Claude Code sends a tool's spans when it ends): an insertion sort, one
- * pass over a list already in order, with no work copy as `Array.sort` allocates per call; a
- * long list (a burst) is checked for order, then given to `Array.sort` if it is not.
+ * Sorts held spans by their order (`orderOf`) in place, stably. A session's held spans are
+ * usually few and in order or nearly (Claude Code sends a tool's spans when it ends): an
+ * insertion sort, one pass over a list already in order, with no work copy as `Array.sort`
+ * allocates per call; a long list (a burst) is checked for order, then sorted by `Array.sort`
+ * (over entries made for it) if it is not.
  */
-function sortHeld(held: Held[]): void {
-  if (held.length > INSERTION_SORT_MAX) {
-    for (let index = 1; index < held.length; index++) {
-      if (later(held[index - 1]!, held[index]!)) {
-        held.sort((a, b) => (later(b, a) ? -1 : later(a, b) ? 1 : 0));
+function sortHeld(held: HeldList): void {
+  const count = held.length / 2;
+  if (count > INSERTION_SORT_MAX) {
+    for (let index = 1; index < count; index++) {
+      const before = heldItem(held, index - 1).span;
+      if (
+        later(before, heldRole(held, index - 1), heldItem(held, index).span, heldRole(held, index))
+      ) {
+        const entries: { item: PipelineSpan; role: SpanRole }[] = [];
+        for (let at = 0; at < count; at++)
+          entries.push({ item: heldItem(held, at), role: heldRole(held, at) });
+        entries.sort((a, b) =>
+          later(b.item.span, b.role, a.item.span, a.role)
+            ? -1
+            : later(a.item.span, a.role, b.item.span, b.role)
+              ? 1
+              : 0,
+        );
+        entries.forEach(({ item, role }, at) => {
+          held[2 * at] = item;
+          held[2 * at + 1] = role;
+        });
         return;
       }
     }
     return;
   }
-  for (let index = 1; index < held.length; index++) {
-    const entry = held[index]!;
+  for (let index = 1; index < count; index++) {
+    const item = heldItem(held, index);
+    const role = heldRole(held, index);
     let at = index - 1;
-    while (at >= 0 && later(held[at]!, entry)) {
-      held[at + 1] = held[at]!;
+    while (at >= 0 && later(heldItem(held, at).span, heldRole(held, at), item.span, role)) {
+      held[2 * at + 2] = held[2 * at]!;
+      held[2 * at + 3] = held[2 * at + 1]!;
       at--;
     }
-    held[at + 1] = entry;
+    held[2 * at + 2] = item;
+    held[2 * at + 3] = role;
   }
 }
 
@@ -498,7 +517,8 @@ export class PolicyProcessor {
         state.heldSince = now;
         this.#insertDue({ key, dueAt: now + this.#options.windowMs });
       }
-      state.held.push({ item, role });
+      state.held.push(item);
+      state.held.push(role);
       this.#heldCount++;
     }
   }
@@ -529,10 +549,11 @@ export class PolicyProcessor {
       const held = state.held;
       sortHeld(held);
       state.held = [];
-      this.#heldCount -= held.length;
-      for (const entry of held) {
-        this.#evaluate(state, entry);
-        released.push(entry.item);
+      this.#heldCount -= held.length / 2;
+      for (let index = 0; index < held.length; index += 2) {
+        const item = held[index] as PipelineSpan;
+        this.#evaluate(state, item, held[index + 1] as SpanRole);
+        released.push(item);
       }
     }
     // Done entries are dropped in one go once they are many, or half the list.
@@ -567,15 +588,13 @@ export class PolicyProcessor {
     }
   }
 
-  #evaluate(state: SessionState, held: Held): void {
+  #evaluate(state: SessionState, item: PipelineSpan, role: SpanRole): void {
     // Only tool, session and turn spans matter to policy and intent; the rest pass untouched.
-    if (held.role === 'other') return;
-    // The held entry and its attributes, not a new object joining them per span.
-    const entry = held;
+    if (role === 'other') return;
     // Read once, here: the span does not keep the record while it waits for export. The record
     // is this evaluation's own: a tool span's view is made in it.
-    const attributes = spanAttributesToChange(entry.item.span);
-    const session = entry.role === 'session';
+    const attributes = spanAttributesToChange(item.span);
+    const session = role === 'session';
     for (const key in attributes) {
       const value = attributes[key];
       if (value === undefined) continue;
@@ -587,9 +606,9 @@ export class PolicyProcessor {
     const decider = this.#options.decider;
     if (!decider) return;
     try {
-      if (entry.role === 'tool') this.#evaluateTool(state, entry, attributes, decider);
-      else if (entry.role === 'session') this.#summarise(state, entry, attributes, decider);
-      else if (entry.role === 'turn') this.#tagTurnIntent(state, entry, attributes, decider);
+      if (role === 'tool') this.#evaluateTool(state, item.span, attributes, decider);
+      else if (role === 'session') this.#summarise(state, item.span, attributes, decider);
+      else if (role === 'turn') this.#tagTurnIntent(state, item.span, attributes, decider);
     } catch (error) {
       this.counters.decideErrors++;
       if (this.counters.decideErrors === 1 || this.counters.decideErrors % 1000 === 0) {
@@ -602,11 +621,10 @@ export class PolicyProcessor {
 
   #evaluateTool(
     state: SessionState,
-    entry: Held,
+    span: OtlpSpan,
     attributes: SpanAttributes,
     decider: Decider,
   ): void {
-    const { span } = entry.item;
     // Read before the view adds its keys to the record.
     const taggedUpstream = attributes[ATTR_AGENT_POLICY_ENFORCED_BY] !== undefined;
     const view = toolViewOf(span, attributes, state.workspace ?? this.#options.defaultCwd, true);
@@ -681,8 +699,7 @@ export class PolicyProcessor {
     return verdict ? intentRecord(verdict) : undefined;
   }
 
-  #summarise(state: SessionState, entry: Held, own: SpanAttributes, decider: Decider): void {
-    const { span } = entry.item;
+  #summarise(state: SessionState, span: OtlpSpan, own: SpanAttributes, decider: Decider): void {
     // Claude Code's interaction span is one prompt: its intent is that turn's (its trace).
     const turnId = span.name.startsWith('session ') ? undefined : span.traceId;
     // Like tool spans, a session span tagged upstream keeps its summary and intent.
@@ -714,7 +731,7 @@ export class PolicyProcessor {
 
   #tagTurnIntent(
     state: SessionState,
-    entry: Held,
+    span: OtlpSpan,
     attributes: SpanAttributes,
     decider: Decider,
   ): void {
@@ -723,7 +740,7 @@ export class PolicyProcessor {
     if (typeof turnId !== 'string') return;
     const intent = this.#intentAttributes(decider, state, turnId);
     if (!intent) return;
-    addSpanAttributes(entry.item.span, intent);
+    addSpanAttributes(span, intent);
     this.counters.tagged++;
   }
 }
