@@ -98,6 +98,16 @@ function spansOf(request: OtlpTraceRequest): OtlpSpan[] {
   );
 }
 
+/** A received span's ids, name and times read from its bytes are the model's. */
+function assertSameFields(span: OtlpSpan, expected: OtlpSpan): void {
+  assert.equal(span.traceId, expected.traceId);
+  assert.equal(span.spanId, expected.spanId);
+  assert.equal(span.parentSpanId, expected.parentSpanId);
+  assert.equal(span.name, expected.name);
+  assert.equal(span.startTimeUnixNano, expected.startTimeUnixNano);
+  assert.equal(span.endTimeUnixNano, expected.endTimeUnixNano);
+}
+
 describe('decodeProtobufWire', () => {
   const bytes = Buffer.from(encodeTraceRequestProto(fixtureRequest()));
 
@@ -118,12 +128,7 @@ describe('decodeProtobufWire', () => {
     const wire = spansOf(decodeProtobufWire(bytes, LIMITS).request);
     for (const [index, span] of wire.entries()) {
       const expected = eager[index]!;
-      assert.equal(span.traceId, expected.traceId);
-      assert.equal(span.spanId, expected.spanId);
-      assert.equal(span.parentSpanId, expected.parentSpanId);
-      assert.equal(span.name, expected.name);
-      assert.equal(span.startTimeUnixNano, expected.startTimeUnixNano);
-      assert.equal(span.endTimeUnixNano, expected.endTimeUnixNano);
+      assertSameFields(span, expected);
       assert.deepEqual(spanAttributes(span), attributesOf(expected.attributes));
       for (const key of [ATTR_SESSION_ID, 'dup', 'n', 'missing', 'tool_name'])
         assert.equal(spanStringAttribute(span, key), spanStringAttribute(expected, key));
@@ -162,12 +167,7 @@ describe('decodeProtobufWire', () => {
     assert.equal(wire.length, 300);
     for (const [index, span] of wire.entries()) {
       const expected = eager[index]!;
-      assert.equal(span.traceId, expected.traceId);
-      assert.equal(span.spanId, expected.spanId);
-      assert.equal(span.parentSpanId, expected.parentSpanId);
-      assert.equal(span.name, expected.name);
-      assert.equal(span.startTimeUnixNano, expected.startTimeUnixNano);
-      assert.equal(span.endTimeUnixNano, expected.endTimeUnixNano);
+      assertSameFields(span, expected);
       assert.deepEqual(spanAttributes(span), { i: index });
     }
     assert.deepEqual(
