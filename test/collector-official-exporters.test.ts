@@ -136,8 +136,10 @@ async function runScenario(
     {
       listen: '127.0.0.1:0',
       stateDir: state.path,
-      // Wide enough that a loaded machine does not split the session across windows.
-      windowMs: 1000,
+      // Wide enough that a loaded machine does not split the session across windows: the
+      // exporters send each span as it ends, in a request of its own, and with 1 s a CI run
+      // once evaluated the session span before the last two tool calls had come through.
+      windowMs: 3000,
       otlpExporters: [{ endpoint: backend.url, protocol: exportProtocol }],
       exportFile: null,
       terminal: false,
