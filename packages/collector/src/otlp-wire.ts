@@ -862,7 +862,7 @@ export class WireSpan {
       // A string may be over the limit: decode now, truncating, and export the model if so.
       const { span, truncated } = decodeSpanModel(body.buf.subarray(start, end), body.maxLength);
       this.#model = span;
-      if (truncated) body.spans[this.#at + SPAN_CHANGED] = 1;
+      if (truncated) this.setChanged();
     }
   }
 
@@ -878,6 +878,11 @@ export class WireSpan {
   /** One of the span's ints in `#body.spans` (`SPAN_START`, …). */
   private field(which: number): number {
     return this.#body.spans[this.#at + which]!;
+  }
+
+  /** Notes that the model was changed in place: the span is encoded from it from now on. */
+  private setChanged(): void {
+    this.#body.spans[this.#at + SPAN_CHANGED] = 1;
   }
 
   /**
@@ -1027,7 +1032,7 @@ export class WireSpan {
   }
   set traceId(value: string) {
     this.model().traceId = value;
-    this.#body.spans[this.#at + SPAN_CHANGED] = 1;
+    this.setChanged();
   }
 
   get spanId(): string {
@@ -1037,7 +1042,7 @@ export class WireSpan {
   }
   set spanId(value: string) {
     this.model().spanId = value;
-    this.#body.spans[this.#at + SPAN_CHANGED] = 1;
+    this.setChanged();
   }
 
   get parentSpanId(): string | undefined {
@@ -1047,7 +1052,7 @@ export class WireSpan {
   }
   set parentSpanId(value: string | undefined) {
     this.model().parentSpanId = value;
-    this.#body.spans[this.#at + SPAN_CHANGED] = 1;
+    this.setChanged();
   }
 
   get name(): string {
@@ -1061,7 +1066,7 @@ export class WireSpan {
   }
   set name(value: string) {
     this.model().name = value;
-    this.#body.spans[this.#at + SPAN_CHANGED] = 1;
+    this.setChanged();
   }
 
   /** The start time in nanoseconds, without a decimal string in between. */
@@ -1100,7 +1105,7 @@ export class WireSpan {
   }
   set startTimeUnixNano(value: string) {
     this.model().startTimeUnixNano = value;
-    this.#body.spans[this.#at + SPAN_CHANGED] = 1;
+    this.setChanged();
   }
 
   get endTimeUnixNano(): string {
@@ -1108,7 +1113,7 @@ export class WireSpan {
   }
   set endTimeUnixNano(value: string) {
     this.model().endTimeUnixNano = value;
-    this.#body.spans[this.#at + SPAN_CHANGED] = 1;
+    this.setChanged();
   }
 
   /** Index of the first attribute named `key` (its UTF-8 bytes) from `from` on, or -1. */
@@ -1605,7 +1610,7 @@ export class WireSpan {
 
   markChanged(): void {
     this.model();
-    this.#body.spans[this.#at + SPAN_CHANGED] = 1;
+    this.setChanged();
     this.#flat = undefined;
   }
 
