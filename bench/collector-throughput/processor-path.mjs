@@ -17,7 +17,9 @@ import { pathToFileURL } from 'node:url';
 
 const dist = new URL('../../packages/collector/dist/', import.meta.url);
 const { decodeProtobufWire } = await import(new URL('otlp-decode.js', dist).href);
-const { PolicyProcessor, pipelineSpansOf } = await import(new URL('processor.js', dist).href);
+const { PolicyProcessor, pipelineSpansOf, scopeSpansWith } = await import(
+  new URL('processor.js', dist).href
+);
 const { loadCollectorDecider } = await import(new URL('policy-loader.js', dist).href);
 const { encodeTraceRequestProto } = await import(new URL('otlp-proto.js', dist).href);
 
@@ -40,7 +42,7 @@ export async function processorPass(bodies, policy) {
     encodeTraceRequestProto({
       resourceSpans: [...byScope].map(([scope, spans]) => ({
         resource: released[0].resource.resource ?? { attributes: [] },
-        scopeSpans: [{ ...scope, spans }],
+        scopeSpans: [scopeSpansWith(scope, spans)],
       })),
     });
   };

@@ -18,7 +18,12 @@ import { FileExporter } from './exporters/file.js';
 import { OtlpHttpExporter } from './exporters/otlp-http.js';
 import { TerminalExporter } from './exporters/terminal.js';
 import type { OtlpResourceSpans, OtlpScopeSpans, OtlpTraceRequest } from './otlp-model.js';
-import { PolicyProcessor, pipelineSpansOf } from './processor.js';
+import {
+  PolicyProcessor,
+  pipelineSpansOf,
+  resourceSpansWith,
+  scopeSpansWith,
+} from './processor.js';
 import type { PipelineSpan } from './processor.js';
 import { TraceReceiver, decodeQueueRecord } from './receiver.js';
 import type { CollectorOptions } from './types.js';
@@ -409,15 +414,14 @@ function requestOf(items: readonly PipelineSpan[]): OtlpTraceRequest {
     }
     let scope = scopes.get(item.scope);
     if (!scope) {
-      scope = { ...item.scope, spans: [] };
+      scope = scopeSpansWith(item.scope, []);
       scopes.set(item.scope, scope);
     }
     scope.spans.push(item.span);
   }
   return {
-    resourceSpans: [...resources].map(([resource, scopes]) => ({
-      ...resource,
-      scopeSpans: [...scopes.values()],
-    })),
+    resourceSpans: [...resources].map(([resource, scopes]) =>
+      resourceSpansWith(resource, [...scopes.values()]),
+    ),
   };
 }

@@ -83,13 +83,34 @@ export interface PipelineSpan {
 export function pipelineSpansOf(request: OtlpTraceRequest, recordId: number): PipelineSpan[] {
   const items: PipelineSpan[] = [];
   for (const received of request.resourceSpans) {
-    const resource: OtlpResourceSpans = { ...received, scopeSpans: [] };
+    const resource = resourceSpansWith(received, []);
     for (const receivedScope of received.scopeSpans) {
-      const scope: OtlpScopeSpans = { ...receivedScope, spans: [] };
+      const scope = scopeSpansWith(receivedScope, []);
       for (const span of receivedScope.spans) items.push({ span, resource, scope, recordId });
     }
   }
   return items;
+}
+
+/*
+ * Copies of a resource's and a scope's own fields with other lists, always with the same fields
+ * in the same order (absent ones undefined, which the encoders skip). A spread copies what the
+ * received object happens to have — a resource or not, a schema URL or not — so the code that
+ * reads the copies met several hidden classes, and V8 compiled it again each time it met a new
+ * one (the processor's `push`, the exporter's grouping).
+ */
+
+/** `received`'s resource and schema URL with `scopeSpans`. */
+export function resourceSpansWith(
+  received: OtlpResourceSpans,
+  scopeSpans: OtlpScopeSpans[],
+): OtlpResourceSpans {
+  return { resource: received.resource, scopeSpans, schemaUrl: received.schemaUrl };
+}
+
+/** `received`'s scope and schema URL with `spans`. */
+export function scopeSpansWith(received: OtlpScopeSpans, spans: OtlpSpan[]): OtlpScopeSpans {
+  return { scope: received.scope, spans, schemaUrl: received.schemaUrl };
 }
 
 export interface ProcessorOptions {
@@ -405,7 +426,7 @@ export class PolicyProcessor {
   /** Where `#due` starts: entries before it are done (taken without shifting the list). */
   #dueStart = 0;
   #heldCount = 0;
-  #passThrough: PipelineSpan[] = [];
+  readonly #passThrough: PipelineSpan[] = [];
 
   constructor(options: ProcessorOptions) {
     this.#options = options;
@@ -528,8 +549,9 @@ export class PolicyProcessor {
    * tagged in place. Also forgets sessions past their TTL or over the bound.
    */
   release(now: number, flush = false): PipelineSpan[] {
-    const released: PipelineSpan[] = this.#passThrough;
-    this.#passThrough = [];
+    // Emptied, not replaced: a new list starts as one of small integers and turns into one of
+    // objects at its first push, and V8 recompiled `push` each time it met such a list.
+    const released: PipelineSpan[] = this.#passThrough.splice(0);
     while (this.#dueStart < this.#due.length) {
       const due = this.#due[this.#dueStart];
       if (!due || (!flush && due.dueAt > now)) break;
