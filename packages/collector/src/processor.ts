@@ -343,6 +343,11 @@ const intentRecords = new Map<string, SpanAttributes>();
  * exporter writes it as its one encoding, made once.
  */
 function intentRecord(verdict: IntentVerdict): SpanAttributes {
+  // The last few verdicts' records are found by comparing the verdicts' parts, without the
+  // key string (a number and a list turned into text, then hashed) that the cache needs.
+  for (const recent of recentIntents) {
+    if (recent !== undefined && sameVerdict(recent.verdict, verdict)) return recent.record;
+  }
   const key = `${verdict.category}\u0000${verdict.confidence}\u0000${JSON.stringify(verdict.signals)}`;
   let record = intentRecords.get(key);
   if (record === undefined) {
@@ -354,7 +359,31 @@ function intentRecord(verdict: IntentVerdict): SpanAttributes {
     if (intentRecords.size >= INTENT_CACHE_SIZE) intentRecords.clear();
     intentRecords.set(key, record);
   }
+  // The record's own frozen copy of the signals: the verdict's list is the decider's to change.
+  recentIntents[nextRecentIntent] = {
+    verdict: {
+      category: verdict.category,
+      confidence: verdict.confidence,
+      signals: record[ATTR_AGENT_INTENT_SIGNALS] as readonly string[],
+    },
+    record,
+  };
+  nextRecentIntent = (nextRecentIntent + 1) % recentIntents.length;
   return record;
+}
+
+/** Verdicts `intentRecord` gave a record for last, and the records (a ring of eight). */
+const recentIntents: ({ verdict: IntentVerdict; record: SpanAttributes } | undefined)[] =
+  new Array<undefined>(8).fill(undefined);
+let nextRecentIntent = 0;
+
+/** Whether two verdicts have the same category, confidence and signals (in order). */
+function sameVerdict(a: IntentVerdict, b: IntentVerdict): boolean {
+  if (a.category !== b.category || a.confidence !== b.confidence) return false;
+  if (a.signals.length !== b.signals.length) return false;
+  for (let index = 0; index < a.signals.length; index++)
+    if (a.signals[index] !== b.signals[index]) return false;
+  return true;
 }
 
 /** Up to this many held spans are sorted by insertion (above it, by `Array.sort`). */

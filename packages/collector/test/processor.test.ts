@@ -304,6 +304,39 @@ describe('PolicyProcessor', () => {
     }
   });
 
+  it('tags a turn with its verdict when the decider hands out one list changed in between', () => {
+    // One list for two turns, grown before the second is asked about: the second turn's tags
+    // are the grown list, not the first turn's (kept from when it was given).
+    const shared = ['a'];
+    const intentDecider: Decider = {
+      decide: () => ({ kind: 'none', findings: [] }),
+      intent: (_state, turnId) => {
+        if (turnId === 't1') shared.push('b');
+        return turnId === undefined
+          ? undefined
+          : { category: 'debug', confidence: 0.75, signals: shared };
+      },
+    };
+    const processor = new PolicyProcessor({ ...OPTIONS, decider: intentDecider });
+    const turns = ['t0', 't1'].map((turnId, index) =>
+      span(
+        'invoke_agent claude-code',
+        {
+          [ATTR_GEN_AI_OPERATION_NAME]: 'invoke_agent',
+          [ATTR_AGENT_TURN_ID]: turnId,
+          [ATTR_SESSION_ID]: `s${index}`,
+        },
+        1000 + index,
+      ),
+    );
+    processor.push(turns, 0);
+    processor.release(0, true);
+    assert.deepEqual(
+      turns.map((turn) => attributesOf(turn.span.attributes)[ATTR_AGENT_INTENT_SIGNALS]),
+      [['a'], ['a', 'b']],
+    );
+  });
+
   it('resolves relative paths of native tool spans against the workspace of the session', () => {
     const processor = new PolicyProcessor(OPTIONS);
     const curl = (session: string, startMs: number): PipelineSpan =>
