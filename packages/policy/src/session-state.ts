@@ -70,13 +70,53 @@ export interface EngineState {
   calls: CallTable;
 }
 
+/**
+ * What this process knows about a state beyond its JSON (never persisted): how many records it
+ * holds, and the aggregates of all of them while records are only appended — kept up to date
+ * by `storeCall`, dropped when a record is replaced or evicted (then rebuilt in one pass).
+ */
+interface Running {
+  count: number;
+  aggregates: { add(call: CallRecord): void } | undefined;
+  /** The highest seq folded into `aggregates`. */
+  maxSeq: number;
+  /** Bumped by every `storeCall`: what was worked out from the records at one value holds. */
+  version: number;
+  /** The turn id last given to `sharedTurn`. */
+  turn: string | undefined;
+}
+
+/**
+ * A state this process made or checked: trusted from then on (the engine only ever writes
+ * valid ones), with its `Running` bookkeeping in a field of its own — left out of its JSON,
+ * which has the three fields of `EngineState` only. Recognised by its class rather than looked
+ * up in a weak set and a weak map: those were one insertion each per session and a look-up per
+ * decision, and entries the garbage collector must process specially at every full collection.
+ */
+export class LiveEngineState implements EngineState {
+  readonly version = 1;
+  nextSeq: number;
+  readonly calls: CallTable;
+  readonly running: Running;
+
+  constructor(nextSeq: number, calls: CallTable) {
+    this.nextSeq = nextSeq;
+    this.calls = calls;
+    this.running = {
+      count: calls.size,
+      aggregates: undefined,
+      maxSeq: -Infinity,
+      version: 0,
+      turn: undefined,
+    };
+  }
+
+  toJSON(): { version: 1; nextSeq: number; calls: CallTable } {
+    return { version: this.version, nextSeq: this.nextSeq, calls: this.calls };
+  }
+}
+
 const STATE_KEY = 'policy';
-
-/** States already validated in this process (the engine only ever writes valid ones). */
-const validated = new WeakSet<object>();
-
-/** The last state `engineState` found in `validated` (one of them: trusted likewise). */
-let lastTrusted: object | undefined;
 
 /** Calls kept per session; the oldest are dropped past it (sequence rules look back this far). */
 export const MAX_CALLS = 2000;
@@ -113,37 +153,28 @@ function asPersisted(raw: unknown): unknown {
 }
 
 /** The engine's state inside a decider state, created when missing, reset (with a warning) when unreadable. */
-export function engineState(state: DeciderState): EngineState {
+export function engineState(state: DeciderState): LiveEngineState {
   const kept = state.data[STATE_KEY];
+  // A state this process made or checked is trusted; one read from disk is checked once.
+  if (kept instanceof LiveEngineState) return kept;
   if (kept === undefined) {
-    const fresh: EngineState = { version: 1, nextSeq: 0, calls: new CallTable() };
+    const fresh = new LiveEngineState(0, new CallTable());
     state.data[STATE_KEY] = fresh;
-    validated.add(fresh);
     return fresh;
-  }
-  // The state asked for last (a session's calls come one after the other): trusted already.
-  if (kept === lastTrusted) return kept as EngineState;
-  // A state this process validated (or created) is trusted; one read from disk is checked once.
-  if (typeof kept === 'object' && kept !== null && validated.has(kept)) {
-    lastTrusted = kept;
-    return kept as EngineState;
   }
   const raw = asPersisted(kept);
   const parsed = stateSchema.safeParse(raw);
   if (parsed.success) {
-    const checked: EngineState = {
-      version: parsed.data.version,
-      nextSeq: parsed.data.nextSeq,
-      calls: callsOf(raw as { calls: Record<string, unknown> }, parsed.data.calls),
-    };
+    const checked = new LiveEngineState(
+      parsed.data.nextSeq,
+      callsOf(raw as { calls: Record<string, unknown> }, parsed.data.calls),
+    );
     state.data[STATE_KEY] = checked;
-    validated.add(checked);
     return checked;
   }
   logger.warn(`session state unreadable, starting afresh: ${parsed.error.issues[0]?.message}`);
-  const fresh: EngineState = { version: 1, nextSeq: 0, calls: new CallTable() };
+  const fresh = new LiveEngineState(0, new CallTable());
   state.data[STATE_KEY] = fresh;
-  validated.add(fresh);
   return fresh;
 }
 
@@ -172,52 +203,12 @@ function inSeqOrder(calls: CallRecord[]): CallRecord[] {
 }
 
 /**
- * What this process knows about a state beyond its JSON (never persisted): how many records it
- * holds, and the aggregates of all of them while records are only appended — kept up to date
- * by `storeCall`, dropped when a record is replaced or evicted (then rebuilt in one pass).
- */
-interface Running<T> {
-  count: number;
-  aggregates: T | undefined;
-  /** The highest seq folded into `aggregates`. */
-  maxSeq: number;
-  /** Bumped by every `storeCall`: what was worked out from the records at one value holds. */
-  version: number;
-  /** The turn id last given to `sharedTurn`. */
-  turn: string | undefined;
-}
-
-const running = new WeakMap<EngineState, Running<unknown>>();
-
-/** The state `runningOf` was last asked about and its entry: a decision asks three times. */
-let lastState: EngineState | undefined;
-let lastRunning: Running<unknown> | undefined;
-
-function runningOf(state: EngineState): Running<unknown> {
-  if (state === lastState) return lastRunning!;
-  let entry = running.get(state);
-  if (!entry) {
-    entry = {
-      count: state.calls.size,
-      aggregates: undefined,
-      maxSeq: -Infinity,
-      version: 0,
-      turn: undefined,
-    };
-    running.set(state, entry);
-  }
-  lastState = state;
-  lastRunning = entry;
-  return entry;
-}
-
-/**
  * `turn`, or the equal string the state's previous call had: a session's records then share
  * one string per turn instead of one per call (ids decoded from each span are new strings).
  */
-export function sharedTurn(state: EngineState, turn: string | undefined): string | undefined {
+export function sharedTurn(state: LiveEngineState, turn: string | undefined): string | undefined {
   if (turn === undefined) return undefined;
-  const entry = runningOf(state);
+  const entry = state.running;
   if (entry.turn === turn) return entry.turn;
   entry.turn = turn;
   return turn;
@@ -227,8 +218,8 @@ export function sharedTurn(state: EngineState, turn: string | undefined): string
  * A number that changes whenever `storeCall` changes the state's records (the engine only
  * changes them through it), for results derived from the records alone.
  */
-export function stateVersion(state: EngineState): number {
-  return runningOf(state).version;
+export function stateVersion(state: LiveEngineState): number {
+  return state.running.version;
 }
 
 /**
@@ -237,11 +228,11 @@ export function stateVersion(state: EngineState): number {
  * by `storeCall`; undefined when some record comes at or after `seq`.
  */
 export function aggregatesBefore<T extends { add(call: CallRecord): void }>(
-  state: EngineState,
+  state: LiveEngineState,
   seq: number,
   build: (calls: readonly CallRecord[]) => T,
 ): T | undefined {
-  const entry = runningOf(state);
+  const entry = state.running;
   if (entry.aggregates === undefined) {
     const calls = allCalls(state);
     entry.aggregates = build(calls);
@@ -251,8 +242,8 @@ export function aggregatesBefore<T extends { add(call: CallRecord): void }>(
 }
 
 /** Stores a call's record, merging with what an earlier view of the same call recorded. */
-export function storeCall(state: EngineState, callId: string, record: CallRecord): void {
-  const entry = runningOf(state);
+export function storeCall(state: LiveEngineState, callId: string, record: CallRecord): void {
+  const entry = state.running;
   entry.version++;
   const replaced = state.calls.has(callId);
   state.calls.set(callId, record);
@@ -262,7 +253,7 @@ export function storeCall(state: EngineState, callId: string, record: CallRecord
     entry.count++;
     if (entry.aggregates !== undefined && record.seq > entry.maxSeq) {
       // A new call comes after every stored one (its seq is the next): fold it in.
-      (entry.aggregates as { add(call: CallRecord): void }).add(record);
+      entry.aggregates.add(record);
       entry.maxSeq = record.seq;
     } else entry.aggregates = undefined;
   }

@@ -303,6 +303,10 @@ describe('PolicyEngine.decide', () => {
     engine.decide(request('c1', readEnv), state);
     state = JSON.parse(JSON.stringify(state)) as DeciderState;
     assert.equal(engine.decide(request('c2', curlPost), state).kind, 'deny');
+    // What the engine keeps beside the records in memory stays out of the JSON.
+    const persisted = JSON.parse(JSON.stringify(state)) as { data: { policy: object } };
+    assert.deepEqual(Object.keys(persisted.data.policy), ['version', 'nextSeq', 'calls']);
+    assert.equal((persisted.data.policy as { nextSeq: number }).nextSeq, 2);
   });
 
   it('records a call under any id, __proto__ and constructor included', () => {
