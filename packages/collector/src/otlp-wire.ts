@@ -1260,7 +1260,8 @@ export class WireSpan {
    */
   firstAttributes(keys: readonly Buffer[], found: Int32Array): boolean {
     if (this.#model || this.#added1) return false;
-    found.fill(-1);
+    // A loop, not `fill` (a call into V8's runtime for a typed array): a few entries, every span.
+    for (let k = 0; k < found.length; k++) found[k] = -1;
     const { attributes, buf } = this.#body;
     const first = this.field(SPAN_ATTRIBUTE_FIRST);
     const last = first + this.field(SPAN_ATTRIBUTE_COUNT);

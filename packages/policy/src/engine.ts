@@ -343,6 +343,13 @@ const NOT_FROM_FACTS = new Set(['tool.attributes', 'tool.identity_switched']);
  */
 const SESSION_FROM_FACTS = new Set(['session.workspace']);
 
+/** Outcomes of `count` rules, none worked out yet (-1; by a loop, see `decide`'s `known`). */
+function notWorkedOut(count: number): Int8Array {
+  const outcomes = new Int8Array(count);
+  for (let index = 0; index < count; index++) outcomes[index] = -1;
+  return outcomes;
+}
+
 /** Distinct tool calls whose rule outcomes are remembered (per engine). */
 const OUTCOME_CACHE_SIZE = 1024;
 
@@ -860,7 +867,9 @@ export class PolicyEngine implements Decider {
     matched.length = 0;
     // Per field: 0 not compared yet, 1 at its baseline value, 2 not.
     const known = (this.knownScratch ??= new Uint8Array(this.fieldCount));
-    known.fill(0);
+    // A loop, not `fill`: a typed array's `fill` is a call into V8's runtime, dearer than the
+    // few dozen stores.
+    for (let index = 0; index < known.length; index++) known[index] = 0;
     const candidates =
       memo.candidates?.get(request.phase) ?? this.candidatesOf(memo, request.phase, view, known);
     for (const index of candidates) {
@@ -1052,7 +1061,7 @@ export class PolicyEngine implements Decider {
     if (memo === undefined) {
       memo = {
         facts: toolFacts(request, this.scopes),
-        outcomes: new Int8Array(this.rules.length).fill(-1),
+        outcomes: notWorkedOut(this.rules.length),
       };
       // Full: start afresh (a memo is a pure function of its key: forgetting changes no result).
       if (this.outcomes.size >= OUTCOME_CACHE_SIZE) {

@@ -355,6 +355,9 @@ const IMPLEMENT_AT = CATEGORY_INDEX.get('implement')!;
 const REFACTOR_AT = CATEGORY_INDEX.get('refactor')!;
 const TEST_AT = CATEGORY_INDEX.get('test')!;
 
+/** `classifyIntent`'s scores (see there). */
+const SCORES = new Float64Array(TIE_ORDER.length);
+
 /**
  * The intent of a set of calls (a turn, or the session). Two passes over the calls' signals:
  * the scores and the few label counts the adjustments read, then the labels of the winning
@@ -362,8 +365,11 @@ const TEST_AT = CATEGORY_INDEX.get('test')!;
  * labels per category for the categories that lose).
  */
 export function classifyIntent(calls: readonly CallRecord[]): IntentVerdict {
-  // Scores per TIE_ORDER category, summed in call order (categories outside it never win).
-  const scores = new Float64Array(TIE_ORDER.length);
+  // Scores per TIE_ORDER category, summed in call order (categories outside it never win). One
+  // list for every classification (they never overlap: no callback runs in between), zeroed by
+  // a loop: a new typed array per call and `fill` are each a call into V8's runtime.
+  const scores = SCORES;
+  for (let index = 0; index < scores.length; index++) scores[index] = 0;
   let newSource = 0;
   let searches = 0;
   let sourceEdits = 0;

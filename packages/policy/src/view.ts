@@ -539,6 +539,17 @@ export interface SessionAggregates {
  * order, as one pass over the calls — so the engine folds in each new call once instead of
  * re-reading the whole session on every call.
  */
+/**
+ * `list` followed by `more`, in a list of exactly their length — by a loop, as `concat` is a
+ * call into V8's runtime (these lists are short, and joined at many calls).
+ */
+function joined(list: readonly string[], more: readonly string[]): string[] {
+  const result = new Array<string>(list.length + more.length);
+  for (let index = 0; index < list.length; index++) result[index] = list[index]!;
+  for (let index = 0; index < more.length; index++) result[list.length + index] = more[index]!;
+  return result;
+}
+
 /** The empty map `RunningAggregates` fingerprints start as (never changed: frozen). */
 const NO_FINGERPRINTS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
@@ -606,7 +617,7 @@ export class RunningAggregates implements SessionAggregates {
         if (list.includes(value) || fresh?.includes(value)) continue;
         (fresh ??= []).push(value);
       }
-      return fresh === undefined ? list : list.concat(fresh);
+      return fresh === undefined ? list : joined(list, fresh);
     }
     if (seen === undefined) {
       seen = new Set(list);
