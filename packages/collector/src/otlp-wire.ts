@@ -822,6 +822,34 @@ function lengthTableOf(keys: readonly Buffer[]): Int8Array | null {
 }
 
 /** One span of a protobuf request: its bytes, where its fields are, and what was added to it. */
+/** The trace id `hexTraceId` gave last, and its bytes. */
+const lastTraceIdBytes = Buffer.alloc(16);
+let lastTraceId: string | undefined;
+
+/**
+ * The 16 bytes at `at` in hex. The same as the last ones asked for — the usual case: the
+ * processor reads the trace id of a session's spans one after the other (Claude Code's turn of
+ * a tool call is its trace) — they are that string again, without a call into Node's hex
+ * encoder.
+ */
+function hexTraceId(buf: Buffer, at: number): string {
+  // A span rejected for its trace id has not 16 bytes there: as before, whatever hex they give.
+  if (at < 0 || at + 16 > buf.length) return buf.toString('hex', at, at + 16);
+  if (lastTraceId !== undefined) {
+    let same = true;
+    for (let offset = 0; offset < 16; offset++) {
+      if (buf[at + offset] !== lastTraceIdBytes[offset]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return lastTraceId;
+  }
+  buf.copy(lastTraceIdBytes, 0, at, at + 16);
+  lastTraceId = buf.toString('hex', at, at + 16);
+  return lastTraceId;
+}
+
 export class WireSpan {
   declare traceState?: string;
   declare flags?: number;
@@ -1027,8 +1055,7 @@ export class WireSpan {
 
   get traceId(): string {
     if (this.#model) return this.#model.traceId;
-    const at = this.field(SPAN_TRACE_ID);
-    return this.#body.buf.toString('hex', at, at + 16);
+    return hexTraceId(this.#body.buf, this.field(SPAN_TRACE_ID));
   }
   set traceId(value: string) {
     this.model().traceId = value;

@@ -135,6 +135,45 @@ describe('decodeProtobufWire', () => {
     }
   });
 
+  it('reads trace ids that repeat and alternate as the model has them', () => {
+    // The last trace id read is given again for the same bytes: ids that come back after
+    // another one, and reads in another order, must still each be their own.
+    const ids = ['a1', 'a1', 'b2', 'a1', 'c3', 'c3'].map((id) => id.repeat(16));
+    const request: OtlpTraceRequest = {
+      resourceSpans: [
+        {
+          resource: { attributes: [] },
+          scopeSpans: [
+            {
+              spans: ids.map((traceId, index) => ({
+                traceId,
+                spanId: (index + 1).toString(16).padStart(16, '0'),
+                name: 'span',
+                kind: 1,
+                startTimeUnixNano: '1',
+                endTimeUnixNano: '2',
+                attributes: [],
+                events: [],
+                links: [],
+              })),
+            },
+          ],
+        },
+      ],
+    };
+    const wire = spansOf(
+      decodeProtobufWire(Buffer.from(encodeTraceRequestProto(request)), LIMITS).request,
+    );
+    assert.deepEqual(
+      wire.map((span) => span.traceId),
+      ids,
+    );
+    assert.deepEqual(
+      [...wire].reverse().map((span) => span.traceId),
+      [...ids].reverse(),
+    );
+  });
+
   it('reads a request of many small spans as the model has them (its index of spans grown)', () => {
     // Spans of ~60 bytes: more than the index of spans is first made for, so it grows while
     // the request is read, and the spans read before must still find their fields.
