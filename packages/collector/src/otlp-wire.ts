@@ -513,16 +513,19 @@ function attributeValueKey(value: AttributeValue): string | undefined {
   if (typeof value === 'string') return value.charCodeAt(0) === 0 ? `\u0000s${value}` : value;
   if (typeof value === 'boolean') return value ? '\u0000true' : '\u0000false';
   if (typeof value === 'number') return `\u0000number:${value}`;
-  // A frozen array (the processor's rule id lists, shared by spans) keeps its key.
-  const frozen = Object.isFrozen(value);
-  if (frozen && arrayKeys.has(value)) return arrayKeys.get(value);
+  // A frozen array (the processor's rule id lists, shared by spans) keeps its key; one found
+  // in `arrayKeys` was frozen when put there, so it still is.
+  const known = arrayKeys.get(value);
+  if (known !== undefined) return known === NO_ARRAY_KEY ? undefined : known;
   const json = JSON.stringify(value);
   const key = json.includes('null') ? undefined : `\u0000array:${json}`;
-  if (frozen) arrayKeys.set(value, key);
+  if (Object.isFrozen(value)) arrayKeys.set(value, key ?? NO_ARRAY_KEY);
   return key;
 }
 
-const arrayKeys = new WeakMap<object, string | undefined>();
+/** Keys of frozen arrays (`attributeValueKey`); NO_ARRAY_KEY for an array JSON cannot tell apart. */
+const arrayKeys = new WeakMap<object, string | typeof NO_ARRAY_KEY>();
+const NO_ARRAY_KEY = Symbol('no key');
 
 const attributeCache = new Map<number, Map<string, Map<string, Uint8Array>>>();
 let attributeCount = 0;
@@ -574,13 +577,35 @@ interface EncodedRecord {
 
 /**
  * Encodings of frozen records (the processor's tags per list of findings, a tool call's
- * derived attributes: shared by every span they are added to), made once. Undefined for a
- * record with a list that is not frozen (it could change), or nothing to encode.
+ * derived attributes: shared by every span they are added to), made once. NOT_ENCODED for a
+ * record with a list that is not frozen (it could change), or nothing to encode. Only frozen
+ * records are ever in it.
  */
-const encodedRecords = new WeakMap<SpanAttributes, EncodedRecord | undefined>();
+const encodedRecords = new WeakMap<SpanAttributes, EncodedRecord | typeof NOT_ENCODED>();
+const NOT_ENCODED = Symbol('not encoded');
 
+/**
+ * The encoding of `record` when it is frozen and can be written as one piece, else undefined.
+ * A record met before is found with one look-up (it was frozen then, so it still is).
+ */
+function frozenRecordEncoding(record: SpanAttributes): EncodedRecord | undefined {
+  const known = encodedRecords.get(record);
+  if (known !== undefined) return known === NOT_ENCODED ? undefined : known;
+  return Object.isFrozen(record) ? encodedRecord(record) : undefined;
+}
+
+/**
+ * Whether a record is frozen: one met before is found in `encodedRecords` (only frozen ones are
+ * put there) without `Object.isFrozen`, a call into V8's runtime that reads every property.
+ */
+function isFrozenRecord(record: SpanAttributes): boolean {
+  return encodedRecords.has(record) || Object.isFrozen(record);
+}
+
+/** `frozenRecordEncoding` of a record known to be frozen. */
 function encodedRecord(record: SpanAttributes): EncodedRecord | undefined {
-  if (encodedRecords.has(record)) return encodedRecords.get(record);
+  const known = encodedRecords.get(record);
+  if (known !== undefined) return known === NOT_ENCODED ? undefined : known;
   const keys: string[] = [];
   const keyBytes: Buffer[] = [];
   const parts: Uint8Array[] = [];
@@ -619,7 +644,7 @@ function encodedRecord(record: SpanAttributes): EncodedRecord | undefined {
       bytes,
     };
   }
-  encodedRecords.set(record, encoded);
+  encodedRecords.set(record, encoded ?? NOT_ENCODED);
   return encoded;
 }
 
@@ -735,11 +760,10 @@ interface EventTemplate {
 const eventTemplates = new WeakMap<SpanAttributes, EventTemplate>();
 
 function eventTemplate(event: AddedEvent): EventTemplate {
-  const frozen = Object.isFrozen(event.attributes);
-  if (frozen) {
-    const cached = eventTemplates.get(event.attributes);
-    if (cached !== undefined && cached.name === event.name) return cached;
-  }
+  // Attributes found in `eventTemplates` were frozen when put there: no need to ask again.
+  const cached = eventTemplates.get(event.attributes);
+  if (cached !== undefined && cached.name === event.name) return cached;
+  const frozen = cached !== undefined || Object.isFrozen(event.attributes);
   // time_unix_nano (fixed64, field 1), then the name (field 2) and the attributes (field 3).
   let name = EVENT_NAME_CACHE.get(event.name);
   if (!name) {
@@ -1194,8 +1218,7 @@ export class WireSpan {
     const encodings: Uint8Array[] = [];
     for (let index = 0; index < count; index++) {
       const record = this.addedAt(index);
-      if (!Object.isFrozen(record)) return undefined;
-      const encoded = encodedRecord(record);
+      const encoded = frozenRecordEncoding(record);
       if (encoded === undefined || this.hasAnyAttribute(encoded)) return undefined;
       for (let earlier = 0; earlier < index; earlier++) {
         const other = this.addedAt(earlier);
@@ -1239,7 +1262,7 @@ export class WireSpan {
           again = true;
         }
       }
-      if (allNew && keys.length > first && Object.isFrozen(record))
+      if (allNew && keys.length > first && isFrozenRecord(record))
         (whole ??= []).push(first, record);
     }
     return { keys, values, whole, again };
@@ -1460,7 +1483,7 @@ export class WireSpan {
    * is kept as it is (shared); another is copied, so that a later change to it changes nothing.
    */
   addAttributes(attributes: SpanAttributes): void {
-    const record = Object.isFrozen(attributes) ? attributes : assignOwn({}, attributes);
+    const record = isFrozenRecord(attributes) ? attributes : assignOwn({}, attributes);
     if (this.#added1 === undefined) this.#added1 = record;
     else if (this.#added2 === undefined) this.#added2 = record;
     // The third record (a tagged tool span's policy tags) in a list of its exact length: one

@@ -21,9 +21,11 @@ export class FindingsMemo<T> {
   get(findings: readonly PolicyFinding[], make: (findings: readonly PolicyFinding[]) => T): T {
     let node: MemoNode<T> = this.#root;
     for (const finding of findings) {
-      if (!Object.isFrozen(finding)) return make(findings);
+      // A step found was made for a frozen finding (so it still is): `Object.isFrozen`, a call
+      // into V8's runtime, is asked only of findings not seen here before.
       let next = node.next.get(finding);
       if (next === undefined) {
+        if (!Object.isFrozen(finding)) return make(findings);
         next = { next: new WeakMap() };
         node.next.set(finding, next);
       }

@@ -228,13 +228,15 @@ function factKeyPart(value: unknown): string {
     default: {
       // A frozen list of strings, numbers or booleans (a tool call's description's, shared by
       // every call described alike) keeps its part: the same for as long as it lives. Only
-      // such lists are remembered, so a list found is one (its items are checked once).
-      const frozen = Array.isArray(value) && Object.isFrozen(value);
-      const known = frozen ? frozenParts.get(value) : undefined;
+      // such lists are remembered, so a list found is one (its items checked, and
+      // `Object.isFrozen` — a call into V8's runtime — asked, once).
+      const known =
+        typeof value === 'object' && value !== null ? frozenParts.get(value) : undefined;
       if (known !== undefined) return known;
       const json = JSON.stringify(value) ?? '';
       const part = `j${json.length}:${json}`;
-      if (frozen && value.every(isScalar)) frozenParts.set(value, part);
+      if (Array.isArray(value) && Object.isFrozen(value) && value.every(isScalar))
+        frozenParts.set(value, part);
       return part;
     }
   }
