@@ -845,7 +845,6 @@ function lengthTableOf(keys: readonly Buffer[]): Int8Array | null {
   return table;
 }
 
-/** One span of a protobuf request: its bytes, where its fields are, and what was added to it. */
 /** The trace id `hexTraceId` gave last, and its bytes. */
 const lastTraceIdBytes = Buffer.alloc(16);
 let lastTraceId: string | undefined;
@@ -874,6 +873,7 @@ function hexTraceId(buf: Buffer, at: number): string {
   return lastTraceId;
 }
 
+/** One span of a protobuf request: its bytes, where its fields are, and what was added to it. */
 export class WireSpan {
   declare traceState?: string;
   declare flags?: number;

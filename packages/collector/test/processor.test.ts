@@ -100,6 +100,19 @@ function span(
   };
 }
 
+/** A turn span (`invoke_agent`) of turn `turnId`, in session `s<index>`, at 1000 + index ms. */
+function turnSpan(turnId: string, index: number): PipelineSpan {
+  return span(
+    'invoke_agent claude-code',
+    {
+      [ATTR_GEN_AI_OPERATION_NAME]: 'invoke_agent',
+      [ATTR_AGENT_TURN_ID]: turnId,
+      [ATTR_SESSION_ID]: `s${index}`,
+    },
+    1000 + index,
+  );
+}
+
 function tool(
   session: string,
   toolName: string,
@@ -262,18 +275,7 @@ describe('PolicyProcessor', () => {
           resource: { attributes: [] },
           scopeSpans: [
             {
-              spans: turnIds.map(
-                (turnId, index) =>
-                  span(
-                    'invoke_agent claude-code',
-                    {
-                      [ATTR_GEN_AI_OPERATION_NAME]: 'invoke_agent',
-                      [ATTR_AGENT_TURN_ID]: turnId,
-                      [ATTR_SESSION_ID]: `s${index}`,
-                    },
-                    1000 + index,
-                  ).span,
-              ),
+              spans: turnIds.map((turnId, index) => turnSpan(turnId, index).span),
             },
           ],
         },
@@ -318,17 +320,7 @@ describe('PolicyProcessor', () => {
       },
     };
     const processor = new PolicyProcessor({ ...OPTIONS, decider: intentDecider });
-    const turns = ['t0', 't1'].map((turnId, index) =>
-      span(
-        'invoke_agent claude-code',
-        {
-          [ATTR_GEN_AI_OPERATION_NAME]: 'invoke_agent',
-          [ATTR_AGENT_TURN_ID]: turnId,
-          [ATTR_SESSION_ID]: `s${index}`,
-        },
-        1000 + index,
-      ),
-    );
+    const turns = ['t0', 't1'].map((turnId, index) => turnSpan(turnId, index));
     processor.push(turns, 0);
     processor.release(0, true);
     assert.deepEqual(
