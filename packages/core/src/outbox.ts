@@ -16,10 +16,18 @@ export function outboxDir(stateDir: string): string {
   return join(stateDir, 'outbox');
 }
 
-/** Puts finished spans in the outbox. Synchronous: the span is on disk before the hook exits. */
+/** Files this process has put in an outbox: orders its files written within one millisecond. */
+let written = 0;
+
+/**
+ * Puts finished spans in the outbox. Synchronous: the span is on disk before the hook exits.
+ * Files are taken in name order: the time, then — for one process's files of the same
+ * millisecond — the order it wrote them (a random part alone put them in any order).
+ */
 export function writeToOutbox(stateDir: string, spans: readonly SpanRecord[]): string | undefined {
   if (spans.length === 0) return undefined;
-  const name = `${Date.now().toString().padStart(14, '0')}-${process.pid}-${randomBytes(4).toString('hex')}.json`;
+  const sequence = (written++).toString().padStart(10, '0');
+  const name = `${Date.now().toString().padStart(14, '0')}-${process.pid}-${sequence}-${randomBytes(4).toString('hex')}.json`;
   const path = join(outboxDir(stateDir), name);
   writePrivateFile(path, JSON.stringify(spans));
   return path;

@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, describe, it, mock } from 'node:test';
 import {
   claimOutbox,
   countOutboxSpans,
@@ -67,6 +67,22 @@ describe('outbox', () => {
     assert.equal(countOutboxSpans(stateDir), 0);
     assert.equal(claimOutbox(stateDir), undefined);
     assert.deepEqual(readdirSync(outboxDir(stateDir)), []);
+  });
+
+  it('gives files written within one millisecond back in the order they were written', () => {
+    const stateDir = join(root, 'same-millisecond');
+    const now = mock.method(Date, 'now', () => 1_700_000_000_000);
+    try {
+      for (const id of ['1', '2', '3', '4', '5', '6']) writeToOutbox(stateDir, [span(id)]);
+    } finally {
+      now.mock.restore();
+    }
+    const claim = claimOutbox(stateDir)!;
+    assert.deepEqual(
+      claim.spans.map((record) => record.spanId.replace(/^0+/, '')),
+      ['1', '2', '3', '4', '5', '6'],
+    );
+    claim.commit();
   });
 
   it('moves an unreadable file aside instead of retrying it forever', () => {
