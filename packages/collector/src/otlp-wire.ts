@@ -591,7 +591,7 @@ const NOT_ENCODED = Symbol('not encoded');
 function frozenRecordEncoding(record: SpanAttributes): EncodedRecord | undefined {
   const known = encodedRecords.get(record);
   if (known !== undefined) return known === NOT_ENCODED ? undefined : known;
-  return Object.isFrozen(record) ? encodedRecord(record) : undefined;
+  return Object.isFrozen(record) ? encodeRecord(record) : undefined;
 }
 
 /**
@@ -602,10 +602,8 @@ function isFrozenRecord(record: SpanAttributes): boolean {
   return encodedRecords.has(record) || Object.isFrozen(record);
 }
 
-/** `frozenRecordEncoding` of a record known to be frozen. */
-function encodedRecord(record: SpanAttributes): EncodedRecord | undefined {
-  const known = encodedRecords.get(record);
-  if (known !== undefined) return known === NOT_ENCODED ? undefined : known;
+/** Encodes a frozen record not met before, and keeps the result in `encodedRecords`. */
+function encodeRecord(record: SpanAttributes): EncodedRecord | undefined {
   const keys: string[] = [];
   const keyBytes: Buffer[] = [];
   const parts: Uint8Array[] = [];
@@ -1618,7 +1616,7 @@ export class WireSpan {
     for (let at = 0; at < records.length; at += 2) {
       const start = records[at] as number;
       const record = records[at + 1] as SpanAttributes;
-      const encoded = encodedRecord(record);
+      const encoded = frozenRecordEncoding(record);
       if (encoded === undefined) continue;
       // Its keys were appended as one run when it was added: still its values unless a later
       // call set one of them again.
