@@ -20,6 +20,7 @@ import type {
   OtlpStatus,
   OtlpTraceRequest,
 } from './otlp-model.js';
+import type { WireEdit } from './otlp-wire.js';
 
 const OTLP_TRACE_PROTO = `
 syntax = "proto3";
@@ -125,17 +126,19 @@ const spanType = root.lookupType('otlp.Span');
 const RAW_SPANS = new WeakMap<OtlpSpan, Uint8Array>();
 
 /**
- * A span that keeps the bytes it was received as (otlp-wire.ts): `wireBytes` gives the bytes
- * to export (the received ones, with the attributes and events added since spliced in), or
- * undefined once its model was changed in place (then it is encoded from the model).
+ * A span that keeps the bytes it was received as (otlp-wire.ts): `exportPlan` measures the
+ * bytes to export (the received ones, with the attributes and events added since spliced in),
+ * `writeExport` writes them; the plan is undefined once its model was changed in place (then
+ * it is encoded from the model).
  */
 export interface BytesBackedSpan {
-  wireBytes(): Uint8Array | undefined;
+  exportPlan(): number | WireEdit | undefined;
+  writeExport(plan: number | WireEdit, out: Buffer, offset: number): void;
   markChanged(): void;
 }
 
 function isBytesBacked(span: OtlpSpan): span is OtlpSpan & BytesBackedSpan {
-  return typeof (span as Partial<BytesBackedSpan>).wireBytes === 'function';
+  return typeof (span as Partial<BytesBackedSpan>).exportPlan === 'function';
 }
 
 /** Forgets the received bytes of a span that was changed (it is encoded from the model). */
@@ -629,44 +632,147 @@ function writeSpan(writer: protobuf.Writer, span: OtlpSpan): void {
   if (span.flags) writer.uint32(tag(16, WIRE_FIXED32)).fixed32(span.flags);
 }
 
-/** Encodes a request of the span model as protobuf. */
-export function encodeTraceRequestProto(request: OtlpTraceRequest): Uint8Array {
+/** Bytes of `value` as a protobuf varint (a length: below 2^32). */
+export function varintLength(value: number): number {
+  return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : value < 0x10000000 ? 4 : 5;
+}
+
+/** Writes `value` (below 2^32) as a varint at `offset`; returns the offset after it. */
+export function writeVarint(out: Buffer, offset: number, value: number): number {
+  while (value > 0x7f) {
+    out[offset++] = (value & 0x7f) | 0x80;
+    value >>>= 7;
+  }
+  out[offset++] = value;
+  return offset;
+}
+
+/** Bytes of a length-delimited field of a field number below 16 holding `length` bytes. */
+const fieldLength = (length: number): number => 1 + varintLength(length);
+
+/** A message's bytes (without tag and length) as protobufjs writes them with `write`. */
+function messageBytes(write: (writer: protobuf.Writer) => void): Uint8Array {
   const writer = protobuf.Writer.create();
+  write(writer);
+  return writer.finish();
+}
+
+/** How one span of a request is written: its wire plan, or its bytes. */
+type SpanExport = number | WireEdit | Uint8Array;
+
+/**
+ * Encodes a request of the span model as protobuf. In two passes over the request: every
+ * message's length first (a length goes before its message), then the bytes, into one buffer
+ * of the total. A span still as received (or with what the processor added spliced in) is
+ * copied from its request's body straight into that buffer; the rest is encoded with
+ * protobufjs (resources, scopes, spans built or changed as models).
+ */
+export function encodeTraceRequestProto(request: OtlpTraceRequest): Uint8Array {
+  /** Resource and scope messages, in the order written. */
+  const headers: Uint8Array[] = [];
+  /** Each ResourceSpans' length, followed by its ScopeSpans' lengths, in the order written. */
+  const lengths: number[] = [];
+  const spans: SpanExport[] = [];
+  let total = 0;
   for (const resourceSpans of request.resourceSpans) {
-    writer.uint32(tag(1, WIRE_LENGTH)).fork();
-    if (resourceSpans.resource) {
-      writer.uint32(tag(1, WIRE_LENGTH)).fork();
-      writeKeyValues(writer, 1, resourceSpans.resource.attributes);
-      writeCount(writer, 2, resourceSpans.resource.droppedAttributesCount);
-      writer.ldelim();
+    const at = lengths.push(0) - 1;
+    let resourceLength = 0;
+    const resource = resourceSpans.resource;
+    if (resource) {
+      const bytes = messageBytes((writer) => {
+        writeKeyValues(writer, 1, resource.attributes);
+        writeCount(writer, 2, resource.droppedAttributesCount);
+      });
+      headers.push(bytes);
+      resourceLength += fieldLength(bytes.length) + bytes.length;
     }
     for (const scopeSpans of resourceSpans.scopeSpans) {
-      writer.uint32(tag(2, WIRE_LENGTH)).fork();
-      if (scopeSpans.scope) {
-        writer.uint32(tag(1, WIRE_LENGTH)).fork();
-        writeString(writer, 1, scopeSpans.scope.name);
-        writeString(writer, 2, scopeSpans.scope.version);
-        writeKeyValues(writer, 3, scopeSpans.scope.attributes);
-        writeCount(writer, 4, scopeSpans.scope.droppedAttributesCount);
-        writer.ldelim();
+      let scopeLength = 0;
+      const scope = scopeSpans.scope;
+      if (scope) {
+        const bytes = messageBytes((writer) => {
+          writeString(writer, 1, scope.name);
+          writeString(writer, 2, scope.version);
+          writeKeyValues(writer, 3, scope.attributes);
+          writeCount(writer, 4, scope.droppedAttributesCount);
+        });
+        headers.push(bytes);
+        scopeLength += fieldLength(bytes.length) + bytes.length;
       }
       for (const span of scopeSpans.spans) {
-        const raw = isBytesBacked(span) ? span.wireBytes() : RAW_SPANS.get(span);
-        if (raw) {
-          writer.uint32(tag(2, WIRE_LENGTH)).bytes(raw);
+        let plan: SpanExport | undefined = isBytesBacked(span)
+          ? span.exportPlan()
+          : RAW_SPANS.get(span);
+        plan ??= messageBytes((writer) => writeSpan(writer, span));
+        spans.push(plan);
+        const length = typeof plan === 'number' ? plan : plan.length;
+        scopeLength += fieldLength(length) + length;
+      }
+      scopeLength += stringFieldLength(scopeSpans.schemaUrl);
+      lengths.push(scopeLength);
+      resourceLength += fieldLength(scopeLength) + scopeLength;
+    }
+    resourceLength += stringFieldLength(resourceSpans.schemaUrl);
+    lengths[at] = resourceLength;
+    total += fieldLength(resourceLength) + resourceLength;
+  }
+  const out = Buffer.allocUnsafe(total);
+  let offset = 0;
+  let header = 0;
+  let lengthAt = 0;
+  let spanAt = 0;
+  for (const resourceSpans of request.resourceSpans) {
+    out[offset++] = tag(1, WIRE_LENGTH);
+    offset = writeVarint(out, offset, lengths[lengthAt++]!);
+    if (resourceSpans.resource) offset = writeBytesField(out, offset, 1, headers[header++]!);
+    for (const scopeSpans of resourceSpans.scopeSpans) {
+      out[offset++] = tag(2, WIRE_LENGTH);
+      offset = writeVarint(out, offset, lengths[lengthAt++]!);
+      if (scopeSpans.scope) offset = writeBytesField(out, offset, 1, headers[header++]!);
+      for (const span of scopeSpans.spans) {
+        const plan = spans[spanAt++]!;
+        if (plan instanceof Uint8Array) {
+          offset = writeBytesField(out, offset, 2, plan);
           continue;
         }
-        writer.uint32(tag(2, WIRE_LENGTH)).fork();
-        writeSpan(writer, span);
-        writer.ldelim();
+        const length = typeof plan === 'number' ? plan : plan.length;
+        out[offset++] = tag(2, WIRE_LENGTH);
+        offset = writeVarint(out, offset, length);
+        (span as OtlpSpan & BytesBackedSpan).writeExport(plan, out, offset);
+        offset += length;
       }
-      writeString(writer, 3, scopeSpans.schemaUrl);
-      writer.ldelim();
+      offset = writeStringField(out, offset, 3, scopeSpans.schemaUrl);
     }
-    writeString(writer, 3, resourceSpans.schemaUrl);
-    writer.ldelim();
+    offset = writeStringField(out, offset, 3, resourceSpans.schemaUrl);
   }
-  return writer.finish();
+  return out;
+}
+
+function writeBytesField(out: Buffer, offset: number, field: number, bytes: Uint8Array): number {
+  out[offset++] = tag(field, WIRE_LENGTH);
+  offset = writeVarint(out, offset, bytes.length);
+  out.set(bytes, offset);
+  return offset + bytes.length;
+}
+
+/** Bytes of a string field as `writeString` writes it (nothing for an empty or absent one). */
+function stringFieldLength(value: string | undefined): number {
+  if (!value) return 0;
+  const length = Buffer.byteLength(wellFormed(value), 'utf8');
+  return fieldLength(length) + length;
+}
+
+function writeStringField(
+  out: Buffer,
+  offset: number,
+  field: number,
+  value: string | undefined,
+): number {
+  if (!value) return offset;
+  const text = wellFormed(value);
+  out[offset++] = tag(field, WIRE_LENGTH);
+  offset = writeVarint(out, offset, Buffer.byteLength(text, 'utf8'));
+  return offset + out.write(text, offset, 'utf8');
 }
 
 /** Decodes an `ExportTraceServiceResponse` (used by tests and the exporter's partial-success log). */

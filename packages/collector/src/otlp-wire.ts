@@ -39,7 +39,9 @@ import {
   decodeScopeModel,
   decodeSpanModel,
   markSpanChanged,
+  varintLength,
   writeKeyValues,
+  writeVarint,
 } from './otlp-proto.js';
 
 /** Nesting of `AnyValue` arrays and maps accepted (deeper is refused as malformed). */
@@ -646,20 +648,6 @@ function encodeRecord(record: SpanAttributes): EncodedRecord | undefined {
   return encoded;
 }
 
-/** Bytes of `value` as a protobuf varint. */
-function varintLength(value: number): number {
-  return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : value < 0x10000000 ? 4 : 5;
-}
-
-function writeVarint(out: Buffer, offset: number, value: number): number {
-  while (value > 0x7f) {
-    out[offset++] = (value & 0x7f) | 0x80;
-    value >>>= 7;
-  }
-  out[offset++] = value;
-  return offset;
-}
-
 /** Bytes of one `ExportBytes` chunk. */
 const EXPORT_CHUNK_BYTES = 64 * 1024;
 
@@ -683,6 +671,34 @@ function exportBytes(length: number): Buffer {
   // Pieces start at multiples of 8, as the pool's do.
   exportChunkUsed = (start + length + 7) & ~7;
   return exportChunk.subarray(start, start + length);
+}
+
+/**
+ * Copies `source[start, end)` to `target` at `offset`; returns the offset after it. Through a
+ * plain `Uint8Array` view: `Buffer#copy` and `subarray` make a `Buffer` (its species) per call.
+ */
+function copyRange(
+  source: Uint8Array,
+  start: number,
+  end: number,
+  target: Uint8Array,
+  offset: number,
+): number {
+  const length = end - start;
+  if (length > 0)
+    target.set(new Uint8Array(source.buffer, source.byteOffset + start, length), offset);
+  return offset + length;
+}
+
+/**
+ * A span with something added, as `WireSpan#exportPlan` measured it: its received bytes with
+ * `replaced` ranges rewritten, then `appended` attributes and `events` after them.
+ */
+export interface WireEdit {
+  readonly length: number;
+  readonly replaced: { start: number; end: number; bytes: Uint8Array }[] | undefined;
+  readonly appended: Uint8Array[] | undefined;
+  readonly events: EventTemplate[] | undefined;
 }
 
 /**
@@ -1504,15 +1520,19 @@ export class WireSpan {
     }
   }
 
-  /** The bytes to export: as received, with what was added spliced in; undefined once changed. */
-  wireBytes(): Uint8Array | undefined {
+  /**
+   * How this span is exported (`encodeTraceRequestProto` measures every span, then writes them
+   * all into one buffer): the length of its bytes when it goes out as received, the edit that
+   * splices in what was added, or undefined once its model was changed in place.
+   */
+  exportPlan(): number | WireEdit | undefined {
     if (this.field(SPAN_CHANGED) !== 0) return undefined;
-    const { buf, attributes } = this.#body;
+    const { attributes } = this.#body;
     const spanStart = this.field(SPAN_START);
     const spanEnd = this.field(SPAN_END);
-    if (!this.#added1 && !this.#addedEvents) return buf.subarray(spanStart, spanEnd);
+    if (!this.#added1 && !this.#addedEvents) return spanEnd - spanStart;
     // Attributes the span has are rewritten where they are (by position), the others appended
-    // after its fields, then the events: one buffer, written once (no pieces in between).
+    // after its fields, then the events: measured here, written by `writeExport`.
     let replaced: { start: number; end: number; bytes: Uint8Array }[] | undefined;
     let appended: Uint8Array[] | undefined;
     let length = spanEnd - spanStart;
@@ -1558,19 +1578,30 @@ export class WireSpan {
         length += template.bytes.length;
       }
     }
-    const out = exportBytes(length);
-    let offset = 0;
+    return { length, replaced, appended, events };
+  }
+
+  /** Writes the span's bytes as `exportPlan` measured them (`plan`) at `offset` of `out`. */
+  writeExport(plan: number | WireEdit, out: Buffer, offset: number): void {
+    const { buf } = this.#body;
+    const spanStart = this.field(SPAN_START);
+    const spanEnd = this.field(SPAN_END);
+    if (typeof plan === 'number') {
+      copyRange(buf, spanStart, spanEnd, out, offset);
+      return;
+    }
+    const { replaced, appended, events } = plan;
     let position = spanStart;
     if (replaced) {
       if (replaced.length > 1) replaced.sort((a, b) => a.start - b.start);
       for (const { start, end, bytes } of replaced) {
-        offset += buf.copy(out, offset, position, start);
+        offset = copyRange(buf, position, start, out, offset);
         out.set(bytes, offset);
         offset += bytes.length;
         position = end;
       }
     }
-    offset += buf.copy(out, offset, position, spanEnd);
+    offset = copyRange(buf, position, spanEnd, out, offset);
     if (appended) {
       for (const bytes of appended) {
         out.set(bytes, offset);
@@ -1596,11 +1627,10 @@ export class WireSpan {
         offset += bytes.length;
       }
     }
-    return out;
   }
 
   /**
-   * For `wireBytes`: the records of `#addedRecords` that can be written as their encoding, as
+   * For `exportPlan`: the records of `#addedRecords` that can be written as their encoding, as
    * pairs of where their keys start in `keys` and the encoding, in that order; undefined when
    * none can. A record can when its keys are still one run of `keys` with its values (no later
    * call set one of them again) and the span has none of them (an attribute it has is rewritten

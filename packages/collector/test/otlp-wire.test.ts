@@ -723,6 +723,76 @@ describe('decodeProtobufWire', () => {
     assert.deepEqual(picked(again[3]!), { tagged: ['true'], count: [5], ratio: [true] });
   });
 
+  it('writes every length right, whatever the sizes, with or without resource, scope and schema', () => {
+    // The encoder measures every message before writing it: lengths of one to four varint
+    // bytes, resources and scopes absent or present, schema URLs with characters of every
+    // UTF-8 length (a lone surrogate written as U+FFFD, as protobufjs writes it).
+    const limits = { maxAttributeValueLength: 4_194_304 };
+    const spanOf = (index: number, size: number): OtlpSpan => ({
+      traceId: (index + 1).toString(16).padStart(32, '0'),
+      spanId: (index + 1).toString(16).padStart(16, '0'),
+      name: `span ${index}`,
+      startTimeUnixNano: String(1_700_000_000_000_000_000n + BigInt(index)),
+      endTimeUnixNano: String(1_700_000_000_000_000_100n + BigInt(index)),
+      attributes: [{ key: 'size', value: { stringValue: 'x'.repeat(size) } }],
+      events: [],
+      links: [],
+    });
+    const model: OtlpTraceRequest = {
+      resourceSpans: [
+        { scopeSpans: [{ spans: [spanOf(0, 1)] }] },
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'r' } }] },
+          schemaUrl: 'https://example.com/ü/€/😀/\uD800',
+          scopeSpans: [
+            { scope: { name: 's', version: '1' }, schemaUrl: 'https://s', spans: [spanOf(1, 200)] },
+            { spans: [spanOf(2, 20_000), spanOf(3, 2_200_000)] },
+          ],
+        },
+      ],
+    };
+    // A scope without spans and a resource without scopes are written too (the decoders leave
+    // them out: nothing of them is exported again).
+    const withEmpty: OtlpTraceRequest = {
+      resourceSpans: [
+        ...model.resourceSpans,
+        { resource: { attributes: [] }, scopeSpans: [{ scope: { name: 'empty' }, spans: [] }] },
+        { resource: { attributes: [] }, scopeSpans: [] },
+      ],
+    };
+    const fromModel = Buffer.from(encodeTraceRequestProto(model));
+    const emptyParts = Buffer.from(encodeTraceRequestProto(withEmpty)).subarray(fromModel.length);
+    assert.deepEqual(
+      [...emptyParts],
+      [
+        ...[0x0a, 13, 0x0a, 0, 0x12, 9, 0x0a, 7, 0x0a, 5, ...Buffer.from('empty')],
+        ...[0x0a, 2, 0x0a, 0],
+      ],
+    );
+    const eager = decodeProtobufBody(fromModel, limits).request;
+    const sizes = spansOf(eager).map(
+      (span) => String(attributesOf(span.attributes)['size']).length,
+    );
+    assert.deepEqual(sizes, [1, 200, 20_000, 2_200_000]);
+    assert.equal(eager.resourceSpans[1]?.schemaUrl, 'https://example.com/ü/€/😀/\uFFFD');
+    assert.equal(eager.resourceSpans[1]?.scopeSpans[0]?.schemaUrl, 'https://s');
+    assert.equal(eager.resourceSpans[0]?.resource, undefined);
+    assert.equal(eager.resourceSpans[1]?.scopeSpans[1]?.scope, undefined);
+    // The same bytes from the received spans, and from the eager decoder's (kept bytes).
+    const wire = decodeProtobufWire(fromModel, limits).request;
+    assert.deepEqual(Buffer.from(encodeTraceRequestProto(wire)), fromModel);
+    assert.deepEqual(Buffer.from(encodeTraceRequestProto(eager)), fromModel);
+    // Received spans, one grown past a longer length, one model span, one changed in place.
+    const spans = spansOf(wire);
+    addSpanAttributes(spans[0]!, { grown: 'y'.repeat(20_000) });
+    addSpanAttributes(spans[2]!, { size: 'replaced' });
+    addSpanEvents(spans[3]!, [{ name: 'late', attributes: { n: 1 } }]);
+    wire.resourceSpans[1]!.scopeSpans[0]!.spans.push(spanOf(4, 3));
+    const again = decodeProtobufBody(Buffer.from(encodeTraceRequestProto(wire)), limits).request;
+    assert.deepEqual(JSON.parse(JSON.stringify(again)), JSON.parse(JSON.stringify(wire)));
+    assert.equal(spansOf(again).length, 5);
+  });
+
   it('encodes from the model once the model is changed in place', async () => {
     const { markSpanChanged } = await import('../src/index.js');
     const wire = decodeProtobufWire(bytes, LIMITS).request;
