@@ -211,28 +211,35 @@ function workspaceOfSpan(
 }
 
 /**
- * A session's held spans, each followed by its role: [span, role, span, role, …], without an
- * object per span joining the two — a held span outlives the young generation (copied twice,
- * then traced by every full collection), and so would such an object. A span's sort key is
- * read from the span when sorting, for the same reason.
+ * A session's held spans, each followed by its role and its sort key: [span, role, high, low,
+ * …], without an object per span joining them — a held span outlives the young generation
+ * (copied twice, then traced by every full collection), and so would such an object. The sort
+ * key (`spanTimeHigh`, `spanTimeLow` of the role's `orderOf`: two small integers, stored in the
+ * list as they are) is read when the span arrives, while its bytes were just read: two seconds
+ * later, when the list is sorted, they are out of the processor's caches.
  */
-type HeldList = (PipelineSpan | SpanRole)[];
+type HeldList = (PipelineSpan | SpanRole | number)[];
+const HELD_SLOTS = 4;
 
-const heldItem = (held: HeldList, index: number): PipelineSpan => held[2 * index] as PipelineSpan;
-const heldRole = (held: HeldList, index: number): SpanRole => held[2 * index + 1] as SpanRole;
+/** Appends a span to a held list, with its sort key. */
+function holdSpan(held: HeldList, item: PipelineSpan, role: SpanRole): void {
+  const which = orderOf(role);
+  held.push(item, role, spanTimeHigh(item.span, which), spanTimeLow(item.span, which));
+}
 
 /** What a held span is sorted by: tool calls by start, session and turn summaries by end (after their children). */
 function orderOf(role: SpanRole): 'start' | 'end' {
   return role === 'session' || role === 'turn' ? 'end' : 'start';
 }
 
-/** Whether span `a` (of role `aRole`) sorts after `b`: by `spanTimeHigh`, then `spanTimeLow`, of each one's `orderOf`. */
-function later(a: OtlpSpan, aRole: SpanRole, b: OtlpSpan, bRole: SpanRole): boolean {
-  const aWhich = orderOf(aRole);
-  const bWhich = orderOf(bRole);
-  const aHigh = spanTimeHigh(a, aWhich);
-  const bHigh = spanTimeHigh(b, bWhich);
-  return aHigh > bHigh || (aHigh === bHigh && spanTimeLow(a, aWhich) > spanTimeLow(b, bWhich));
+/** Whether the held span at `a` sorts after the one at `b` (indexes of spans in `held`). */
+function laterAt(held: HeldList, a: number, b: number): boolean {
+  const aHigh = held[HELD_SLOTS * a + 2] as number;
+  const bHigh = held[HELD_SLOTS * b + 2] as number;
+  return (
+    aHigh > bHigh ||
+    (aHigh === bHigh && (held[HELD_SLOTS * a + 3] as number) > (held[HELD_SLOTS * b + 3] as number))
+  );
 }
 
 interface SessionState {
@@ -394,29 +401,19 @@ const INSERTION_SORT_MAX = 64;
  * usually few and in order or nearly (Claude Code sends a tool's spans when it ends): an
  * insertion sort, one pass over a list already in order, with no work copy as `Array.sort`
  * allocates per call; a long list (a burst) is checked for order, then sorted by `Array.sort`
- * (over entries made for it) if it is not.
+ * (its spans' indexes) if it is not.
  */
 function sortHeld(held: HeldList): void {
-  const count = held.length / 2;
+  const count = held.length / HELD_SLOTS;
   if (count > INSERTION_SORT_MAX) {
     for (let index = 1; index < count; index++) {
-      const before = heldItem(held, index - 1).span;
-      if (
-        later(before, heldRole(held, index - 1), heldItem(held, index).span, heldRole(held, index))
-      ) {
-        const entries: { item: PipelineSpan; role: SpanRole }[] = [];
-        for (let at = 0; at < count; at++)
-          entries.push({ item: heldItem(held, at), role: heldRole(held, at) });
-        entries.sort((a, b) =>
-          later(b.item.span, b.role, a.item.span, a.role)
-            ? -1
-            : later(a.item.span, a.role, b.item.span, b.role)
-              ? 1
-              : 0,
-        );
-        entries.forEach(({ item, role }, at) => {
-          held[2 * at] = item;
-          held[2 * at + 1] = role;
+      if (laterAt(held, index - 1, index)) {
+        const order = Array.from({ length: count }, (_, at) => at);
+        order.sort((a, b) => (laterAt(held, b, a) ? -1 : laterAt(held, a, b) ? 1 : 0));
+        const copy = held.slice();
+        order.forEach((from, at) => {
+          for (let slot = 0; slot < HELD_SLOTS; slot++)
+            held[HELD_SLOTS * at + slot] = copy[HELD_SLOTS * from + slot]!;
         });
         return;
       }
@@ -424,16 +421,23 @@ function sortHeld(held: HeldList): void {
     return;
   }
   for (let index = 1; index < count; index++) {
-    const item = heldItem(held, index);
-    const role = heldRole(held, index);
     let at = index - 1;
-    while (at >= 0 && later(heldItem(held, at).span, heldRole(held, at), item.span, role)) {
-      held[2 * at + 2] = held[2 * at]!;
-      held[2 * at + 3] = held[2 * at + 1]!;
+    if (!laterAt(held, at, index)) continue;
+    const moving = held.slice(HELD_SLOTS * index, HELD_SLOTS * index + HELD_SLOTS);
+    const high = moving[2] as number;
+    const low = moving[3] as number;
+    do {
+      for (let slot = 0; slot < HELD_SLOTS; slot++)
+        held[HELD_SLOTS * (at + 1) + slot] = held[HELD_SLOTS * at + slot]!;
       at--;
-    }
-    held[2 * at + 2] = item;
-    held[2 * at + 3] = role;
+    } while (
+      at >= 0 &&
+      ((held[HELD_SLOTS * at + 2] as number) > high ||
+        ((held[HELD_SLOTS * at + 2] as number) === high &&
+          (held[HELD_SLOTS * at + 3] as number) > low))
+    );
+    for (let slot = 0; slot < HELD_SLOTS; slot++)
+      held[HELD_SLOTS * (at + 1) + slot] = moving[slot]!;
   }
 }
 
@@ -567,8 +571,7 @@ export class PolicyProcessor {
         state.heldSince = now;
         this.#insertDue({ key, dueAt: now + this.#options.windowMs });
       }
-      state.held.push(item);
-      state.held.push(role);
+      holdSpan(state.held, item, role);
       this.#heldCount++;
     }
   }
@@ -600,8 +603,8 @@ export class PolicyProcessor {
       const held = state.held;
       sortHeld(held);
       state.held = [];
-      this.#heldCount -= held.length / 2;
-      for (let index = 0; index < held.length; index += 2) {
+      this.#heldCount -= held.length / HELD_SLOTS;
+      for (let index = 0; index < held.length; index += HELD_SLOTS) {
         const item = held[index] as PipelineSpan;
         this.#evaluate(state, item, held[index + 1] as SpanRole);
         released.push(item);
