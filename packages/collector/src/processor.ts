@@ -455,7 +455,7 @@ export class PolicyProcessor {
   /** Insertion order = least recently seen first (re-inserted on every touch). */
   readonly #sessions = new Map<string, SessionState>();
   /** Sessions with held spans, in the order their oldest held span arrived. */
-  #due: { key: string; dueAt: number }[] = [];
+  readonly #due: { key: string; dueAt: number }[] = [];
   /** Where `#due` starts: entries before it are done (taken without shifting the list). */
   #dueStart = 0;
   #heldCount = 0;
@@ -612,7 +612,9 @@ export class PolicyProcessor {
     }
     // Done entries are dropped in one go once they are many, or half the list.
     if (this.#dueStart > 0 && (this.#dueStart >= 1024 || this.#dueStart * 2 >= this.#due.length)) {
-      this.#due = this.#due.slice(this.#dueStart);
+      // In place, so the field is never reassigned: V8 compiles reads of a field never written
+      // again as a constant, and its first reassignment, seconds into a run, recompiled `push`.
+      this.#due.splice(0, this.#dueStart);
       this.#dueStart = 0;
     }
     this.#evict(now);
