@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
@@ -97,6 +98,100 @@ describe('OtlpHttpExporter', () => {
     assert.deepEqual(await exporter.export(REQUEST), { kind: 'drop', reason: 'HTTP 400' });
     const unreachable = new OtlpHttpExporter({ endpoint: 'http://127.0.0.1:1', timeoutMs: 2000 });
     assert.equal((await unreachable.export(REQUEST)).kind, 'retry');
+  });
+});
+
+/** A loopback server answering with `handle`, with the connections it accepted counted. */
+async function withServer(
+  handle: RequestListener,
+  use: (base: string, connections: () => number) => Promise<void>,
+): Promise<void> {
+  const other = createServer(handle);
+  let connections = 0;
+  other.on('connection', () => connections++);
+  await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+  try {
+    await use(`http://127.0.0.1:${(other.address() as AddressInfo).port}`, () => connections);
+  } finally {
+    other.closeAllConnections();
+    await new Promise<void>((resolve) => other.close(() => resolve()));
+  }
+}
+
+/** Reads a request to its end, then answers `status` with `body`. */
+function answerWith(status: number, body = '') {
+  return (request: IncomingMessage, response: ServerResponse) => {
+    request.resume();
+    request.on('end', () => response.writeHead(status).end(body));
+  };
+}
+
+describe('OtlpHttpExporter over node:http', () => {
+  it('sends one request after another over one kept-alive connection', async () => {
+    await withServer(answerWith(200), async (url, connections) => {
+      const exporter = new OtlpHttpExporter({ endpoint: url });
+      for (let index = 0; index < 5; index++)
+        assert.deepEqual(await exporter.export(REQUEST), { kind: 'success' });
+      assert.equal(connections(), 1);
+      await exporter.shutdown();
+    });
+  });
+
+  it('retries a backend that does not answer in time, or cuts its answer off', async () => {
+    await withServer(
+      (request) => request.resume(),
+      async (url) => {
+        const exporter = new OtlpHttpExporter({ endpoint: url, timeoutMs: 200 });
+        const started = Date.now();
+        assert.deepEqual(await exporter.export(REQUEST), {
+          kind: 'retry',
+          reason: 'no answer within 200 ms',
+        });
+        assert.ok(Date.now() - started < 5000);
+        await exporter.shutdown();
+      },
+    );
+    await withServer(
+      (request, response) => {
+        request.resume();
+        request.on('end', () => {
+          response.writeHead(200, { 'content-length': '100' });
+          response.write('partial');
+          setTimeout(() => response.socket?.destroy(), 20);
+        });
+      },
+      async (url) => {
+        const exporter = new OtlpHttpExporter({ endpoint: url });
+        assert.equal((await exporter.export(REQUEST)).kind, 'retry');
+        await exporter.shutdown();
+      },
+    );
+  });
+
+  it("keeps a refused JSON export's reason short, however long the answer", async () => {
+    await withServer(answerWith(400, `{"message":"${'x'.repeat(1_000_000)}"}`), async (url) => {
+      const exporter = new OtlpHttpExporter({ endpoint: url, protocol: 'http/json' });
+      const result = await exporter.export(REQUEST);
+      assert.equal(result.kind, 'drop');
+      assert.ok(result.kind === 'drop' && result.reason.startsWith('HTTP 400: {"message":"xxx'));
+      assert.ok(result.kind === 'drop' && result.reason.length < 300);
+      await exporter.shutdown();
+    });
+  });
+
+  it('refuses at once a header no request could carry, and a URL that is not HTTP', () => {
+    assert.throws(
+      () => new OtlpHttpExporter({ endpoint: base, headers: { 'x-key': 'a\nb' } }),
+      /header "x-key"/u,
+    );
+    assert.throws(
+      () => new OtlpHttpExporter({ endpoint: base, headers: { 'bad header': 'a' } }),
+      /header "bad header"/u,
+    );
+    assert.throws(
+      () => new OtlpHttpExporter({ tracesEndpoint: 'ftp://127.0.0.1/v1/traces' }),
+      /must be http: or https:, not ftp:/u,
+    );
   });
 });
 
