@@ -4,6 +4,7 @@
  * checked with zod, so an error names the field (`exporters.otlp[0].endpoint: …`).
  */
 import { readFileSync } from 'node:fs';
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -26,7 +27,25 @@ const otlpExporterSchema = z
     endpoint: url.optional(),
     traces_endpoint: url.optional(),
     protocol: z.enum(['http/protobuf', 'http/json']).default('http/protobuf'),
-    headers: z.record(z.string(), z.string()).default({}),
+    headers: z
+      .record(z.string(), z.string())
+      .default({})
+      .superRefine((headers, context) => {
+        // What no HTTP request could carry (a space in a name, a newline in a value).
+        for (const [name, value] of Object.entries(headers)) {
+          try {
+            validateHeaderName(name);
+            validateHeaderValue(name, value);
+          } catch {
+            context.addIssue({
+              code: 'custom',
+              path: [name],
+              message:
+                'not a valid HTTP header (a token for a name, no control characters in a value)',
+            });
+          }
+        }
+      }),
     compression: z.enum(['gzip', 'none']).default('gzip'),
     timeout_ms: positiveInt.default(10_000),
   })

@@ -95,6 +95,17 @@ describe('collector configuration', () => {
       /exporters\.otlp\[0\]\.endpoint: expected an http\(s\) URL/u,
     );
     assert.throws(() => resolve(['--bogus']), ConfigError);
+    const headers = join(directory, 'headers.yaml');
+    await writeFile(
+      headers,
+      'exporters:\n  otlp:\n    - endpoint: http://127.0.0.1:1\n      headers: { "bad name": x, x-key: "a\\nb" }\n',
+    );
+    assert.throws(
+      () => resolve(['--config', headers]),
+      (error: Error) =>
+        /exporters\.otlp\[0\]\.headers\.bad name: not a valid HTTP header/u.test(error.message) &&
+        /exporters\.otlp\[0\]\.headers\.x-key: not a valid HTTP header/u.test(error.message),
+    );
     const file = join(directory, 'bad.yaml');
     await writeFile(
       file,
