@@ -657,9 +657,6 @@ function messageBytes(write: (writer: protobuf.Writer) => void): Uint8Array {
   return writer.finish();
 }
 
-/** How one span of a request is written: its wire plan, or its bytes. */
-type SpanExport = number | WireEdit | Uint8Array;
-
 /**
  * Encodes a request of the span model as protobuf. In two passes over the request: every
  * message's length first (a length goes before its message), then the bytes, into one buffer
@@ -672,7 +669,14 @@ export function encodeTraceRequestProto(request: OtlpTraceRequest): Uint8Array {
   const headers: Uint8Array[] = [];
   /** Each ResourceSpans' length, followed by its ScopeSpans' lengths, in the order written. */
   const lengths: number[] = [];
-  const spans: SpanExport[] = [];
+  /**
+   * Each span's length, and how it is written: undefined for a span copied as received, the
+   * edit of one with something added, the bytes of one encoded here. Two lists rather than one
+   * of either: a list of numbers only stays one of small integers (the usual request has no
+   * span with anything added), where a mixed one made V8 compile this function again.
+   */
+  const spanLengths: number[] = [];
+  const spanEdits: (WireEdit | Uint8Array | undefined)[] = [];
   let total = 0;
   for (const resourceSpans of request.resourceSpans) {
     const at = lengths.push(0) - 1;
@@ -700,12 +704,12 @@ export function encodeTraceRequestProto(request: OtlpTraceRequest): Uint8Array {
         scopeLength += fieldLength(bytes.length) + bytes.length;
       }
       for (const span of scopeSpans.spans) {
-        let plan: SpanExport | undefined = isBytesBacked(span)
-          ? span.exportPlan()
-          : RAW_SPANS.get(span);
-        plan ??= messageBytes((writer) => writeSpan(writer, span));
-        spans.push(plan);
-        const length = typeof plan === 'number' ? plan : plan.length;
+        const plan = isBytesBacked(span) ? span.exportPlan() : RAW_SPANS.get(span);
+        const edit =
+          typeof plan === 'number' ? undefined : (plan ?? messageBytes((w) => writeSpan(w, span)));
+        const length = edit === undefined ? (plan as number) : edit.length;
+        spanLengths.push(length);
+        spanEdits.push(edit);
         scopeLength += fieldLength(length) + length;
       }
       scopeLength += stringFieldLength(scopeSpans.schemaUrl);
@@ -730,15 +734,15 @@ export function encodeTraceRequestProto(request: OtlpTraceRequest): Uint8Array {
       offset = writeVarint(out, offset, lengths[lengthAt++]!);
       if (scopeSpans.scope) offset = writeBytesField(out, offset, 1, headers[header++]!);
       for (const span of scopeSpans.spans) {
-        const plan = spans[spanAt++]!;
-        if (plan instanceof Uint8Array) {
-          offset = writeBytesField(out, offset, 2, plan);
+        const length = spanLengths[spanAt]!;
+        const edit = spanEdits[spanAt++];
+        if (edit instanceof Uint8Array) {
+          offset = writeBytesField(out, offset, 2, edit);
           continue;
         }
-        const length = typeof plan === 'number' ? plan : plan.length;
         out[offset++] = tag(2, WIRE_LENGTH);
         offset = writeVarint(out, offset, length);
-        (span as OtlpSpan & BytesBackedSpan).writeExport(plan, out, offset);
+        (span as OtlpSpan & BytesBackedSpan).writeExport(edit ?? length, out, offset);
         offset += length;
       }
       offset = writeStringField(out, offset, 3, scopeSpans.schemaUrl);
