@@ -13,6 +13,17 @@ after(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
+/** Writes a configuration file and checks that it is refused with every error in `expected`. */
+async function assertFileErrors(name: string, yaml: string, expected: RegExp[]): Promise<void> {
+  const file = join(directory, name);
+  await writeFile(file, yaml);
+  assert.throws(
+    () => resolve(['--config', file]),
+    (error: Error) =>
+      error instanceof ConfigError && expected.every((pattern) => pattern.test(error.message)),
+  );
+}
+
 function resolve(args: string[], env: NodeJS.ProcessEnv = {}) {
   return resolveCollectorConfig(parseCollectorFlags(args), env);
 }
@@ -95,28 +106,18 @@ describe('collector configuration', () => {
       /exporters\.otlp\[0\]\.endpoint: expected an http\(s\) URL/u,
     );
     assert.throws(() => resolve(['--bogus']), ConfigError);
-    const headers = join(directory, 'headers.yaml');
-    await writeFile(
-      headers,
+    await assertFileErrors(
+      'headers.yaml',
       'exporters:\n  otlp:\n    - endpoint: http://127.0.0.1:1\n      headers: { "bad name": x, x-key: "a\\nb" }\n',
+      [
+        /exporters\.otlp\[0\]\.headers\.bad name: not a valid HTTP header/u,
+        /exporters\.otlp\[0\]\.headers\.x-key: not a valid HTTP header/u,
+      ],
     );
-    assert.throws(
-      () => resolve(['--config', headers]),
-      (error: Error) =>
-        /exporters\.otlp\[0\]\.headers\.bad name: not a valid HTTP header/u.test(error.message) &&
-        /exporters\.otlp\[0\]\.headers\.x-key: not a valid HTTP header/u.test(error.message),
-    );
-    const file = join(directory, 'bad.yaml');
-    await writeFile(
-      file,
+    await assertFileErrors(
+      'bad.yaml',
       'receiver:\n  listen: 127.0.0.1:1\n  lisen: x\nprocessor:\n  window_ms: -1\n',
-    );
-    assert.throws(
-      () => resolve(['--config', file]),
-      (error: Error) =>
-        error instanceof ConfigError &&
-        /receiver\.lisen: unknown field/u.test(error.message) &&
-        /processor\.window_ms: /u.test(error.message),
+      [/receiver\.lisen: unknown field/u, /processor\.window_ms: /u],
     );
   });
 
