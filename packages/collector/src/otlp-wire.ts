@@ -652,7 +652,7 @@ function encodeRecord(record: SpanAttributes): EncodedRecord | undefined {
 const EXPORT_CHUNK_BYTES = 64 * 1024;
 
 /**
- * Room for the encodings made on export (a tagged span's bytes, an added attribute's), which
+ * Room for the encodings made on export (an added attribute's, written key by key), which
  * live until the request that holds them is written: carved from 64 KiB chunks instead of
  * Node's 8 KiB Buffer pool, whose refills — a new ArrayBuffer every few tagged spans — were a
  * visible part of the policy path, and whose external memory wakes the garbage collector.
@@ -1246,8 +1246,8 @@ export class WireSpan {
   /**
    * What the records `addAttributes` was given set, merged: the keys in the order first set,
    * each with its last value; the frozen records whose keys all came new (one run of `keys`
-   * each, as pairs of where they start and the record: `wireBytes` writes such a record's
-   * encoding in one piece when its keys are still its own); and whether a key was set again.
+   * each, as pairs of where they start and the record: such a record's encoding is exported
+   * in one piece when its keys are still its own); and whether a key was set again.
    */
   private addedMerged(): {
     keys: string[];
