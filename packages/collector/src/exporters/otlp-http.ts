@@ -7,7 +7,10 @@
  * own, as the OpenTelemetry JS exporters send theirs. Not `fetch`: it copies every body
  * (`extractBody` slices the buffer) and builds a Request, Headers, an AbortSignal and web
  * streams per request — in the collector's benchmark that was about a sixth of its CPU time per
- * span, on both paths. HTTPS trusts the system's CAs and `NODE_EXTRA_CA_CERTS`.
+ * span, on both paths. HTTPS trusts the system's CAs and `NODE_EXTRA_CA_CERTS`. A 307 or 308
+ * redirect to the same host (another scheme or port allowed) is followed with the same body,
+ * as `fetch` did; one to another host is not (the exporter's headers may carry an API key),
+ * nor a 301/302/303 (which turn a POST into a GET): both are reported with the new URL.
  */
 import {
   Agent as HttpAgent,
@@ -29,9 +32,17 @@ const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 /** Of a response body, at most this much is kept (for the reason of a refused JSON export). */
 const MAX_RESPONSE_TEXT = 4096;
 
+/** Redirects followed for one export at most. */
+const MAX_REDIRECTS = 5;
+
 /** What came back for one request: a response, or the error that stopped it. */
 type Outcome =
-  | { readonly status: number; readonly text: string; readonly retryAfter: string | null }
+  | {
+      readonly status: number;
+      readonly text: string;
+      readonly retryAfter: string | null;
+      readonly location: string | null;
+    }
   | { readonly error: Error };
 
 /** The traces URL of exporter options: `tracesEndpoint`, or `endpoint` + `/v1/traces`. */
@@ -56,8 +67,8 @@ export class OtlpHttpExporter implements TraceExporter {
   readonly #gzip: boolean;
   readonly #headers: Record<string, string>;
   readonly #timeoutMs: number;
-  readonly #secure: boolean;
-  readonly #agent: HttpAgent;
+  /** Keep-alive agents by scheme (the configured one, and another after a redirect to it). */
+  readonly #agents = new Map<string, HttpAgent>();
 
   constructor(options: OtlpExporterOptions) {
     this.#url = tracesUrlOf(options);
@@ -65,10 +76,6 @@ export class OtlpHttpExporter implements TraceExporter {
     const protocol = new URL(this.#url).protocol;
     if (protocol !== 'http:' && protocol !== 'https:')
       throw new Error(`an OTLP/HTTP endpoint must be http: or https:, not ${protocol}`);
-    this.#secure = protocol === 'https:';
-    this.#agent = this.#secure
-      ? new HttpsAgent({ keepAlive: true })
-      : new HttpAgent({ keepAlive: true });
     this.#json = options.protocol === 'http/json';
     this.#gzip = (options.compression ?? 'gzip') === 'gzip';
     this.#timeoutMs = options.timeoutMs ?? 10_000;
@@ -100,7 +107,15 @@ export class OtlpHttpExporter implements TraceExporter {
     } catch (error) {
       return { kind: 'drop', reason: `cannot encode: ${(error as Error).message}` };
     }
-    const outcome = await this.#post(body);
+    let url = new URL(this.#url);
+    let outcome = await this.#post(url, body);
+    for (let hops = 0; 'status' in outcome && isRedirect(outcome.status); hops++) {
+      const target = redirectTarget(outcome.status, outcome.location, url, hops);
+      if (typeof target === 'string')
+        return { kind: 'drop', reason: `HTTP ${outcome.status}: redirected ${target}` };
+      url = target;
+      outcome = await this.#post(url, body);
+    }
     if ('error' in outcome) {
       const { message, code } = outcome.error as Error & { code?: string };
       return {
@@ -120,8 +135,8 @@ export class OtlpHttpExporter implements TraceExporter {
     return { kind: 'drop', reason };
   }
 
-  /** POSTs `body`; the response read to its end (so the connection is reused) or an error. */
-  #post(body: Uint8Array): Promise<Outcome> {
+  /** POSTs `body` to `url`; the response read to its end (so the connection is reused) or an error. */
+  #post(url: URL, body: Uint8Array): Promise<Outcome> {
     return new Promise<Outcome>((resolve) => {
       let settled = false;
       // (`timer` is set below, before any callback can run: they all run later.)
@@ -144,6 +159,7 @@ export class OtlpHttpExporter implements TraceExporter {
             status: response.statusCode ?? 0,
             text: Buffer.concat(chunks).toString('utf8', 0, MAX_RESPONSE_TEXT),
             retryAfter: headerValue(response.headers['retry-after']),
+            location: headerValue(response.headers.location),
           }),
         );
         response.on('error', (error) => settle({ error }));
@@ -151,14 +167,20 @@ export class OtlpHttpExporter implements TraceExporter {
           if (!response.complete) settle({ error: new Error('the response was cut off') });
         });
       };
+      const secure = url.protocol === 'https:';
+      let agent = this.#agents.get(url.protocol);
+      if (!agent) {
+        agent = secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+        this.#agents.set(url.protocol, agent);
+      }
       const options = {
         method: 'POST',
-        agent: this.#agent,
+        agent,
         headers: { ...this.#headers, 'content-length': String(body.length) },
       };
-      const request = this.#secure
-        ? httpsRequest(this.#url, options, onResponse)
-        : httpRequest(this.#url, options, onResponse);
+      const request = secure
+        ? httpsRequest(url, options, onResponse)
+        : httpRequest(url, options, onResponse);
       // A deadline for the whole exchange, not only for an idle socket.
       const timer = setTimeout(
         () => request.destroy(new Error(`no answer within ${this.#timeoutMs} ms`)),
@@ -170,8 +192,40 @@ export class OtlpHttpExporter implements TraceExporter {
   }
 
   async shutdown(): Promise<void> {
-    this.#agent.destroy();
+    for (const agent of this.#agents.values()) agent.destroy();
   }
+}
+
+/**
+ * Where a redirect of an export leads, when it is followed (a 307 or 308 to the same host,
+ * over HTTP or HTTPS, within `MAX_REDIRECTS`), else why it is not.
+ */
+function redirectTarget(
+  status: number,
+  location: string | null,
+  from: URL,
+  hops: number,
+): URL | string {
+  let target: URL;
+  try {
+    if (location === null) throw new Error('no Location');
+    target = new URL(location, from);
+  } catch {
+    return 'without a valid Location';
+  }
+  if (status !== 307 && status !== 308)
+    return `to ${target.href} (only 307 and 308 keep the POST and its body: configure that URL)`;
+  if (target.hostname !== from.hostname)
+    return `to another host, ${target.href} (not followed: the headers may carry a key)`;
+  if (target.protocol !== 'http:' && target.protocol !== 'https:')
+    return `to ${target.href} (not HTTP)`;
+  if (hops >= MAX_REDIRECTS) return `more than ${MAX_REDIRECTS} times`;
+  return target;
+}
+
+/** A status that redirects (3xx but 304, which a POST does not get). */
+function isRedirect(status: number): boolean {
+  return status >= 300 && status < 400 && status !== 304;
 }
 
 /** A header's value as `Headers#get` gives it (several joined with `, `), or null. */

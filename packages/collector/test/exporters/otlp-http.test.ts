@@ -179,6 +179,57 @@ describe('OtlpHttpExporter over node:http', () => {
     });
   });
 
+  it('follows a 307 or 308 to the same host with the body, and no other redirect', async () => {
+    const bodies = new Map<string, number>();
+    await withServer(
+      (request, response) => {
+        const chunks: Buffer[] = [];
+        request.on('data', (chunk: Buffer) => chunks.push(chunk));
+        request.on('end', () => {
+          const path = request.url ?? '';
+          bodies.set(path, Buffer.concat(chunks).length);
+          const port = request.socket.localPort;
+          const redirects: Record<string, [number, string | undefined]> = {
+            '/v1/traces': [308, '/moved/v1/traces'],
+            '/temporary/v1/traces': [307, `http://127.0.0.1:${port}/v1/traces`],
+            '/loop/v1/traces': [307, '/loop/v1/traces'],
+            '/permanent/v1/traces': [301, '/v1/traces'],
+            '/away/v1/traces': [307, `http://localhost:${port}/v1/traces`],
+            '/nowhere/v1/traces': [307, undefined],
+          };
+          const [status, location] = redirects[path] ?? [200, undefined];
+          response.writeHead(status, location ? { location } : {}).end();
+        });
+      },
+      async (url) => {
+        const exporter = (path: string) =>
+          new OtlpHttpExporter({ endpoint: `${url}${path}`, compression: 'none' });
+        // 308 and 307 (then 308): followed, the same body each time.
+        assert.deepEqual(await exporter('').export(REQUEST), { kind: 'success' });
+        assert.deepEqual(await exporter('/temporary').export(REQUEST), { kind: 'success' });
+        const sent = bodies.get('/moved/v1/traces');
+        assert.ok(sent !== undefined && sent > 0);
+        assert.equal(bodies.get('/v1/traces'), sent);
+        assert.equal(bodies.get('/temporary/v1/traces'), sent);
+        const refused = async (path: string) => {
+          const result = await exporter(path).export(REQUEST);
+          assert.equal(result.kind, 'drop', path);
+          return result.kind === 'drop' ? result.reason : '';
+        };
+        assert.match(await refused('/loop'), /^HTTP 307: redirected more than 5 times$/u);
+        assert.match(
+          await refused('/permanent'),
+          /^HTTP 301: redirected to http:.*only 307 and 308/u,
+        );
+        assert.match(
+          await refused('/away'),
+          /^HTTP 307: redirected to another host, http:\/\/localhost:/u,
+        );
+        assert.match(await refused('/nowhere'), /^HTTP 307: redirected without a valid Location$/u);
+      },
+    );
+  });
+
   it('refuses at once a header no request could carry, and a URL that is not HTTP', () => {
     assert.throws(
       () => new OtlpHttpExporter({ endpoint: base, headers: { 'x-key': 'a\nb' } }),
