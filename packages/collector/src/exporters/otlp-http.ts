@@ -20,6 +20,7 @@ import {
 } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { OtlpExporterOptions } from '../types.js';
@@ -31,6 +32,18 @@ const gzipAsync = promisify(gzip);
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 /** Of a response body, at most this much is kept (for the reason of a refused JSON export). */
 const MAX_RESPONSE_TEXT = 4096;
+
+/**
+ * What the exporter says it is, as the OTLP exporter specification asks (the exporter, its
+ * version, the language): `agent-otel-collector/0.1.0 (Node.js v20.20.2)`.
+ */
+const USER_AGENT = `agent-otel-collector/${
+  (
+    JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    }
+  ).version
+} (Node.js ${process.version})`;
 
 /** Redirects followed for one export at most. */
 const MAX_REDIRECTS = 5;
@@ -80,6 +93,8 @@ export class OtlpHttpExporter implements TraceExporter {
     this.#gzip = (options.compression ?? 'gzip') === 'gzip';
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#headers = {
+      // Before the configured headers: a User-Agent of the configuration's replaces it.
+      'user-agent': USER_AGENT,
       ...options.headers,
       'content-type': this.#json ? 'application/json' : 'application/x-protobuf',
       ...(this.#gzip ? { 'content-encoding': 'gzip' } : {}),

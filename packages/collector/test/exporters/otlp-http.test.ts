@@ -66,6 +66,10 @@ describe('OtlpHttpExporter', () => {
     assert.equal(last?.headers['content-type'], 'application/x-protobuf');
     assert.equal(last?.headers['content-encoding'], 'gzip');
     assert.equal(last?.headers['x-honeycomb-team'], 'key');
+    assert.match(
+      String(last?.headers['user-agent']),
+      /^agent-otel-collector\/\d+\.\d+\.\d+ \(Node\.js v\d+/u,
+    );
     assert.deepEqual(
       decodeProtobufBody(gunzipSync(last?.body ?? Buffer.alloc(0)), {
         maxAttributeValueLength: 100,
@@ -79,9 +83,11 @@ describe('OtlpHttpExporter', () => {
       endpoint: base,
       protocol: 'http/json',
       compression: 'none',
+      headers: { 'User-Agent': 'configured' },
     });
     await exporter.export(REQUEST);
     assert.deepEqual(JSON.parse(seen.at(-1)?.body.toString() ?? ''), REQUEST);
+    assert.equal(seen.at(-1)?.headers['user-agent'], 'configured');
   });
 
   it('retries 429/502/503/504 (with Retry-After) and network errors, drops other 4xx', async () => {
