@@ -227,18 +227,45 @@ function holdSpan(held: HeldList, item: PipelineSpan, role: SpanRole): void {
   held.push(item, role, spanTimeHigh(item.span, which), spanTimeLow(item.span, which));
 }
 
-/** What a held span is sorted by: tool calls by start, session and turn summaries by end (after their children). */
+/**
+ * What a held span is sorted by: tool calls by start, session and turn summaries by end —
+ * and every summary after every tool call of its batch, whatever their times say. A parent's
+ * end and its children's starts are not always in order: the OpenTelemetry JS SDK gives a
+ * child a start in whole milliseconds and its parent an end in finer ones (a session of quick
+ * calls has calls "starting" after it ended), and spans of one session from two processes
+ * carry two clocks. A summary describes the session as evaluated so far, so it comes last.
+ */
 function orderOf(role: SpanRole): 'start' | 'end' {
-  return role === 'session' || role === 'turn' ? 'end' : 'start';
+  return isSummary(role) ? 'end' : 'start';
+}
+
+/** Whether a span is a summary (a session or turn span, evaluated after the tool calls). */
+function isSummary(role: SpanRole): boolean {
+  return role === 'session' || role === 'turn';
+}
+
+/** Whether the held span at `at` sorts after a span with this key (summary or not, time). */
+function sortsAfter(
+  held: HeldList,
+  at: number,
+  summary: boolean,
+  high: number,
+  low: number,
+): boolean {
+  const atSummary = isSummary(held[HELD_SLOTS * at + 1] as SpanRole);
+  if (atSummary !== summary) return atSummary;
+  const atHigh = held[HELD_SLOTS * at + 2] as number;
+  return atHigh > high || (atHigh === high && (held[HELD_SLOTS * at + 3] as number) > low);
 }
 
 /** Whether the held span at `a` sorts after the one at `b` (indexes of spans in `held`). */
 function laterAt(held: HeldList, a: number, b: number): boolean {
-  const aHigh = held[HELD_SLOTS * a + 2] as number;
-  const bHigh = held[HELD_SLOTS * b + 2] as number;
-  return (
-    aHigh > bHigh ||
-    (aHigh === bHigh && (held[HELD_SLOTS * a + 3] as number) > (held[HELD_SLOTS * b + 3] as number))
+  return sortsAfter(
+    held,
+    a,
+    isSummary(held[HELD_SLOTS * b + 1] as SpanRole),
+    held[HELD_SLOTS * b + 2] as number,
+    held[HELD_SLOTS * b + 3] as number,
   );
 }
 
@@ -424,18 +451,14 @@ function sortHeld(held: HeldList): void {
     let at = index - 1;
     if (!laterAt(held, at, index)) continue;
     const moving = held.slice(HELD_SLOTS * index, HELD_SLOTS * index + HELD_SLOTS);
+    const summary = isSummary(moving[1] as SpanRole);
     const high = moving[2] as number;
     const low = moving[3] as number;
     do {
       for (let slot = 0; slot < HELD_SLOTS; slot++)
         held[HELD_SLOTS * (at + 1) + slot] = held[HELD_SLOTS * at + slot]!;
       at--;
-    } while (
-      at >= 0 &&
-      ((held[HELD_SLOTS * at + 2] as number) > high ||
-        ((held[HELD_SLOTS * at + 2] as number) === high &&
-          (held[HELD_SLOTS * at + 3] as number) > low))
-    );
+    } while (at >= 0 && sortsAfter(held, at, summary, high, low));
     for (let slot = 0; slot < HELD_SLOTS; slot++)
       held[HELD_SLOTS * (at + 1) + slot] = moving[slot]!;
   }

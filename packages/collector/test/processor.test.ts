@@ -194,6 +194,50 @@ describe('PolicyProcessor', () => {
     }
   });
 
+  it('evaluates summaries after every tool call of their batch, whatever the clocks say', () => {
+    // As the OpenTelemetry JS SDK stamps a session of quick calls: the calls start on whole
+    // milliseconds, the session span ends a fraction of one earlier.
+    const at = (item: PipelineSpan, start: string, end: string): PipelineSpan => {
+      const span = item.span as { startTimeUnixNano: string; endTimeUnixNano: string };
+      span.startTimeUnixNano = start;
+      span.endTimeUnixNano = end;
+      return item;
+    };
+    for (const arrival of ['summaries first', 'summaries last']) {
+      const processor = new PolicyProcessor(OPTIONS);
+      const session = at(
+        span('session claude-code', { [ATTR_SESSION_ID]: 's1' }, 0),
+        '1000000000000000',
+        '1000000999848576',
+      );
+      // (`turnSpan('t1', 1)` is in session s1.)
+      const turn = at(turnSpan('t1', 1), '1000000100000000', '1000000999000000');
+      const read = at(
+        tool('s1', 'Read', 'read', { [ATTR_FILE_PATH]: '/w/.env' }, 0),
+        '1000001000000000',
+        '1000001000000000',
+      );
+      const post = at(
+        tool('s1', 'WebFetch', 'network', {}, 0),
+        '1000001000000001',
+        '1000001000000001',
+      );
+      const items =
+        arrival === 'summaries first' ? [session, turn, post, read] : [post, read, turn, session];
+      processor.push(items, 0);
+      assert.deepEqual(processor.release(0, true), [read, post, turn, session], arrival);
+      assert.equal(
+        attributesOf(session.span.attributes)[ATTR_AGENT_POLICY_VIOLATION_COUNT],
+        1,
+        arrival,
+      );
+      assert.equal(
+        attributesOf(session.span.attributes)[ATTR_AGENT_INTENT_CATEGORY],
+        'exfiltration',
+      );
+    }
+  });
+
   it('holds a busy session at most four windows', () => {
     const processor = new PolicyProcessor(OPTIONS);
     for (let time = 0; time <= 5000; time += 500) {
