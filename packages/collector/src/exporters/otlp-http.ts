@@ -213,9 +213,9 @@ export class OtlpHttpExporter implements TraceExporter {
 
 /**
  * Where a redirect of an export leads, when it is followed (a 307 or 308 to the same host,
- * over HTTP or HTTPS, within `MAX_REDIRECTS`), else why it is not.
+ * over HTTP or HTTPS but never from HTTPS to HTTP, within `MAX_REDIRECTS`), else why it is not.
  */
-function redirectTarget(
+export function redirectTarget(
   status: number,
   location: string | null,
   from: URL,
@@ -234,6 +234,8 @@ function redirectTarget(
     return `to another host, ${target.href} (not followed: the headers may carry a key)`;
   if (target.protocol !== 'http:' && target.protocol !== 'https:')
     return `to ${target.href} (not HTTP)`;
+  if (from.protocol === 'https:' && target.protocol !== 'https:')
+    return `to ${target.href} (not followed: from HTTPS to plain HTTP)`;
   if (hops >= MAX_REDIRECTS) return `more than ${MAX_REDIRECTS} times`;
   return target;
 }

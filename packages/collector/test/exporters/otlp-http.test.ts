@@ -11,6 +11,7 @@ import {
   tracesUrlOf,
 } from '../../src/index.js';
 import type { OtlpTraceRequest } from '../../src/index.js';
+import { redirectTarget } from '../../src/exporters/otlp-http.js';
 
 const REQUEST: OtlpTraceRequest = {
   resourceSpans: [
@@ -234,6 +235,18 @@ describe('OtlpHttpExporter over node:http', () => {
         assert.match(await refused('/nowhere'), /^HTTP 307: redirected without a valid Location$/u);
       },
     );
+  });
+
+  it('follows a redirect from HTTP to HTTPS on the same host, never back', () => {
+    const plain = new URL('http://collector.example/v1/traces');
+    const secure = new URL('https://collector.example/v1/traces');
+    assert.deepEqual(redirectTarget(308, secure.href, plain, 0), secure);
+    assert.deepEqual(
+      redirectTarget(307, '/other', secure, 0),
+      new URL('https://collector.example/other'),
+    );
+    assert.match(String(redirectTarget(308, plain.href, secure, 0)), /from HTTPS to plain HTTP/u);
+    assert.match(String(redirectTarget(308, 'ftp://collector.example/', plain, 0)), /not HTTP/u);
   });
 
   it('refuses at once a header no request could carry, and a URL that is not HTTP', () => {
