@@ -448,19 +448,22 @@ function sortHeld(held: HeldList): void {
     return;
   }
   for (let index = 1; index < count; index++) {
+    const item = held[HELD_SLOTS * index]!;
+    const role = held[HELD_SLOTS * index + 1] as SpanRole;
+    const high = held[HELD_SLOTS * index + 2] as number;
+    const low = held[HELD_SLOTS * index + 3] as number;
+    const summary = isSummary(role);
     let at = index - 1;
-    if (!laterAt(held, at, index)) continue;
-    const moving = held.slice(HELD_SLOTS * index, HELD_SLOTS * index + HELD_SLOTS);
-    const summary = isSummary(moving[1] as SpanRole);
-    const high = moving[2] as number;
-    const low = moving[3] as number;
-    do {
+    while (at >= 0 && sortsAfter(held, at, summary, high, low)) {
       for (let slot = 0; slot < HELD_SLOTS; slot++)
         held[HELD_SLOTS * (at + 1) + slot] = held[HELD_SLOTS * at + slot]!;
       at--;
-    } while (at >= 0 && sortsAfter(held, at, summary, high, low));
-    for (let slot = 0; slot < HELD_SLOTS; slot++)
-      held[HELD_SLOTS * (at + 1) + slot] = moving[slot]!;
+    }
+    if (at === index - 1) continue;
+    held[HELD_SLOTS * (at + 1)] = item;
+    held[HELD_SLOTS * (at + 1) + 1] = role;
+    held[HELD_SLOTS * (at + 1) + 2] = high;
+    held[HELD_SLOTS * (at + 1) + 3] = low;
   }
 }
 
