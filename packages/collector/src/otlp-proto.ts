@@ -658,6 +658,16 @@ function messageBytes(write: (writer: protobuf.Writer) => void): Uint8Array {
 }
 
 /**
+ * A resource or scope message encoded by `write`, kept in `headers` for the writing pass; the
+ * bytes its field takes (tag, length and message).
+ */
+function headerField(headers: Uint8Array[], write: (writer: protobuf.Writer) => void): number {
+  const bytes = messageBytes(write);
+  headers.push(bytes);
+  return fieldLength(bytes.length) + bytes.length;
+}
+
+/**
  * Encodes a request of the span model as protobuf. In two passes over the request: every
  * message's length first (a length goes before its message), then the bytes, into one buffer
  * of the total. A span still as received (or with what the processor added spliced in) is
@@ -683,25 +693,21 @@ export function encodeTraceRequestProto(request: OtlpTraceRequest): Uint8Array {
     let resourceLength = 0;
     const resource = resourceSpans.resource;
     if (resource) {
-      const bytes = messageBytes((writer) => {
+      resourceLength += headerField(headers, (writer) => {
         writeKeyValues(writer, 1, resource.attributes);
         writeCount(writer, 2, resource.droppedAttributesCount);
       });
-      headers.push(bytes);
-      resourceLength += fieldLength(bytes.length) + bytes.length;
     }
     for (const scopeSpans of resourceSpans.scopeSpans) {
       let scopeLength = 0;
       const scope = scopeSpans.scope;
       if (scope) {
-        const bytes = messageBytes((writer) => {
+        scopeLength += headerField(headers, (writer) => {
           writeString(writer, 1, scope.name);
           writeString(writer, 2, scope.version);
           writeKeyValues(writer, 3, scope.attributes);
           writeCount(writer, 4, scope.droppedAttributesCount);
         });
-        headers.push(bytes);
-        scopeLength += fieldLength(bytes.length) + bytes.length;
       }
       for (const span of scopeSpans.spans) {
         const plan = isBytesBacked(span) ? span.exportPlan() : RAW_SPANS.get(span);
