@@ -128,6 +128,47 @@ describe('collector receiver: bad input', () => {
     assert.match(partial.errorMessage, /spans\[1\]\.traceId/u);
   });
 
+  it('delivers a JSON body in proto field names and enum names; 400 for a field given twice', async () => {
+    // What proto3's JSON mapping allows a parser to accept, and the OpenTelemetry Collector does.
+    const body = request(2);
+    const [first, second] = body.resourceSpans[0]?.scopeSpans[0]?.spans ?? [];
+    assert.ok(first && second);
+    const snake = {
+      resource_spans: [
+        {
+          scope_spans: [
+            {
+              spans: [first, second].map((span, index) => ({
+                trace_id: span.traceId,
+                span_id: span.spanId,
+                name: span.name,
+                kind: index === 0 ? 'SPAN_KIND_CLIENT' : 'SPAN_KIND_SERVER',
+                start_time_unix_nano: span.startTimeUnixNano,
+                end_time_unix_nano: span.endTimeUnixNano,
+                attributes: [{ key: 'tool_name', value: { string_value: 'Bash' } }],
+                status: { code: 'STATUS_CODE_ERROR' },
+              })),
+            },
+          ],
+        },
+      ],
+    };
+    const response = await post(JSON.stringify(snake), JSON_TYPE);
+    assert.equal(response.status, 200);
+    assert.equal(response.text, '{}');
+    await waitFor(
+      () => backend.spans().filter((span) => span.spanId === second.spanId).length === 1,
+      'the spans sent in proto field names',
+    );
+    const delivered = backend.spans().find((span) => span.spanId === first.spanId);
+    assert.equal(delivered?.kind, 3);
+    assert.equal(delivered?.status?.code, 2);
+    assert.deepEqual(delivered?.attributes, [{ key: 'tool_name', value: { stringValue: 'Bash' } }]);
+    const twice = await post('{"resourceSpans":[],"resource_spans":[]}', JSON_TYPE);
+    assert.equal(twice.status, 400);
+    assert.match(JSON.parse(twice.text).message as string, /resourceSpans given twice/u);
+  });
+
   it('413 for a gzip bomb (small body, huge when inflated)', async () => {
     const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20));
     assert.ok(bomb.length < 1024 * 1024);

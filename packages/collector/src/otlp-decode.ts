@@ -51,6 +51,32 @@ const doubleValue = z.union([
 ]);
 const uint32 = z.number().int().nonnegative().optional();
 
+/**
+ * An enum field: its number, or — as proto3's JSON mapping lets a parser accept, and the
+ * OpenTelemetry Collector does — its value name (`"SPAN_KIND_SERVER"`). `names` in number order.
+ */
+function enumField(names: readonly string[]) {
+  const expected = `0 to ${names.length - 1} or one of ${names.join(', ')}`;
+  return z.union([z.number(), z.string()]).transform((value, context) => {
+    const number = typeof value === 'number' ? value : names.indexOf(value);
+    if (!Number.isInteger(number) || number < 0 || number >= names.length) {
+      context.addIssue({ code: 'custom', message: `must be ${expected}` });
+      return z.NEVER;
+    }
+    return number;
+  });
+}
+
+const SPAN_KINDS = [
+  'SPAN_KIND_UNSPECIFIED',
+  'SPAN_KIND_INTERNAL',
+  'SPAN_KIND_SERVER',
+  'SPAN_KIND_CLIENT',
+  'SPAN_KIND_PRODUCER',
+  'SPAN_KIND_CONSUMER',
+] as const;
+const STATUS_CODES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'] as const;
+
 function schemas(limits: DecodeLimits, ids: IdEncoding) {
   const limited = z.string().transform((value) => truncated(value, limits.maxAttributeValueLength));
   const anyValue: z.ZodType<OtlpAnyValue> = z.lazy(() =>
@@ -108,7 +134,7 @@ function schemas(limits: DecodeLimits, ids: IdEncoding) {
     flags: uint32,
     // proto3 omits zero values, so a missing name or time is the default, not an error.
     name: z.string().default(''),
-    kind: z.number().int().min(0).max(5).optional(),
+    kind: enumField(SPAN_KINDS).optional(),
     startTimeUnixNano: uint64String.default('0'),
     endTimeUnixNano: uint64String.default('0'),
     attributes,
@@ -138,7 +164,7 @@ function schemas(limits: DecodeLimits, ids: IdEncoding) {
       .default([]),
     droppedLinksCount: uint32,
     status: z
-      .object({ message: z.string().optional(), code: z.number().int().min(0).max(2).optional() })
+      .object({ message: z.string().optional(), code: enumField(STATUS_CODES).optional() })
       .optional(),
   });
 
@@ -258,7 +284,51 @@ export function decodeJsonBody(body: Buffer, limits: DecodeLimits): DecodedReque
   } catch (error) {
     throw new MalformedRequestError(`invalid JSON: ${(error as Error).message}`);
   }
+  useJsonNames(raw, []);
   return validate(raw, limits, 'hex');
+}
+
+/** A proto field name with a JSON name of its own: `resource_spans`, `time_unix_nano`. */
+const PROTO_FIELD_NAME = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$/u;
+
+/**
+ * Renames, in `value` (parsed JSON, changed in place), every proto field name to its JSON
+ * name. Proto3's JSON mapping lets a parser accept both (`resource_spans` and
+ * `resourceSpans`), and the OpenTelemetry Collector does; the schema knows the JSON names
+ * only, and without this a body written with proto names would read as an empty request —
+ * acknowledged and lost. Every object key in an OTLP trace body is a field name (attribute
+ * keys are values of `key`), so keys are renamed wherever they are. A field given under both
+ * names is an error, as in protobuf's own JSON parsers. Only renamed keys are assigned: a
+ * `__proto__` key (JSON.parse makes it an own property) is left as it is.
+ */
+function useJsonNames(value: unknown, path: (string | number)[]): void {
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      path.push(index);
+      useJsonNames(value[index], path);
+      path.pop();
+    }
+    return;
+  }
+  if (typeof value !== 'object' || value === null) return;
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const field = record[key];
+    let name = key;
+    if (PROTO_FIELD_NAME.test(key)) {
+      name = key.replace(/_([a-z0-9])/gu, (_, next: string) => next.toUpperCase());
+      if (Object.hasOwn(record, name)) {
+        throw new MalformedRequestError(
+          `not an ExportTraceServiceRequest: ${pathOf([...path, name]).slice(1)} given twice (also as ${key})`,
+        );
+      }
+      record[name] = field;
+      delete record[key];
+    }
+    path.push(name);
+    useJsonNames(field, path);
+    path.pop();
+  }
 }
 
 const ZERO_TRACE_ID = '0'.repeat(32);

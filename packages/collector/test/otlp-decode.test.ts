@@ -95,6 +95,111 @@ describe('decodeJsonBody', () => {
     assert.deepEqual(span?.attributes, [{ key: 'n', value: { intValue: '5' } }]);
   });
 
+  it('accepts the proto field names proto3 JSON allows (resource_spans), as the Collector does', () => {
+    // Every object key renamed to its proto name; attribute keys (values of `key`) stay.
+    const protoNames = (value: unknown): unknown =>
+      Array.isArray(value)
+        ? value.map(protoNames)
+        : typeof value === 'object' && value !== null
+          ? Object.fromEntries(
+              Object.entries(value).map(([key, field]) => [
+                key.replace(/[A-Z]/gu, (letter) => `_${letter.toLowerCase()}`),
+                protoNames(field),
+              ]),
+            )
+          : value;
+    const snake = JSON.stringify(protoNames(REQUEST));
+    assert.match(snake, /"resource_spans".*"start_time_unix_nano".*"kvlist_value"/u);
+    const decoded = decodeJsonBody(Buffer.from(snake), { maxAttributeValueLength: 1000 });
+    assert.equal(decoded.acceptedSpans, 1);
+    assert.deepEqual(decoded.request, REQUEST);
+    // Both spellings in one body (a span's own fields in either), and a key given twice.
+    const mixed = structuredClone(REQUEST) as unknown as { resourceSpans: unknown[] };
+    const extra = {
+      scope_spans: [
+        {
+          spans: [{ ...(protoNames(REQUEST.resourceSpans[0]?.scopeSpans[0]?.spans[0]) as object) }],
+        },
+      ],
+    };
+    mixed.resourceSpans.push(extra);
+    assert.equal(decodeJsonBody(Buffer.from(JSON.stringify(mixed)), LIMITS).acceptedSpans, 2);
+    assert.throws(
+      () => decodeJsonBody(Buffer.from('{"resourceSpans":[],"resource_spans":[]}'), LIMITS),
+      /not an ExportTraceServiceRequest: resourceSpans given twice \(also as resource_spans\)/u,
+    );
+    assert.throws(
+      () =>
+        decodeJsonBody(
+          Buffer.from(
+            '{"resourceSpans":[{"scopeSpans":[{"spans":[{"spanId":"a","span_id":"b"}]}]}]}',
+          ),
+          LIMITS,
+        ),
+      /resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[0\]\.spanId given twice/u,
+    );
+  });
+
+  it('accepts enum value names (SPAN_KIND_SERVER) as well as numbers; rejects others alone', () => {
+    const span = REQUEST.resourceSpans[0]?.scopeSpans[0]?.spans[0];
+    assert.ok(span);
+    const kinds: unknown[] = [
+      'SPAN_KIND_SERVER',
+      'SPAN_KIND_CONSUMER',
+      3,
+      'SPAN_KIND_SERVERX',
+      6,
+      1.5,
+      'server',
+    ];
+    const codes: unknown[] = [
+      'STATUS_CODE_ERROR',
+      'STATUS_CODE_UNSET',
+      1,
+      'STATUS_CODE_OK',
+      'ERROR',
+      3,
+      2,
+      -1,
+    ];
+    const body = {
+      resourceSpans: [
+        {
+          scopeSpans: [
+            {
+              spans: [
+                ...kinds.map((kind) => ({ ...span, kind })),
+                ...codes.map((code) => ({ ...span, kind: undefined, status: { code } })),
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const decoded = decodeJsonBody(Buffer.from(JSON.stringify(body)), {
+      maxAttributeValueLength: 1000,
+    });
+    const spans = decoded.request.resourceSpans[0]?.scopeSpans[0]?.spans ?? [];
+    assert.deepEqual(
+      spans.map((item) => [item.kind, item.status?.code]),
+      [
+        [2, 2],
+        [5, 2],
+        [3, 2],
+        [undefined, 2],
+        [undefined, 0],
+        [undefined, 1],
+        [undefined, 1],
+        [undefined, 2],
+      ],
+    );
+    assert.equal(decoded.rejectedSpans, 7);
+    assert.match(
+      decoded.rejectionMessage,
+      /spans\[3\]\.kind: must be 0 to 5 or one of SPAN_KIND_UNSPECIFIED, .*SPAN_KIND_CONSUMER; .*spans\[4\]\.kind/u,
+    );
+  });
+
   it('rejects bad spans alone, with a reason naming the field (partial success)', () => {
     const good = REQUEST.resourceSpans[0]?.scopeSpans[0]?.spans[0];
     const body = {
