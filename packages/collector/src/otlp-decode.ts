@@ -284,7 +284,7 @@ export function decodeJsonBody(body: Buffer, limits: DecodeLimits): DecodedReque
   } catch (error) {
     throw new MalformedRequestError(`invalid JSON: ${(error as Error).message}`);
   }
-  useJsonNames(raw, []);
+  readAsProtoJson(raw, []);
   return validate(raw, limits, 'hex');
 }
 
@@ -292,20 +292,21 @@ export function decodeJsonBody(body: Buffer, limits: DecodeLimits): DecodedReque
 const PROTO_FIELD_NAME = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$/u;
 
 /**
- * Renames, in `value` (parsed JSON, changed in place), every proto field name to its JSON
- * name. Proto3's JSON mapping lets a parser accept both (`resource_spans` and
- * `resourceSpans`), and the OpenTelemetry Collector does; the schema knows the JSON names
- * only, and without this a body written with proto names would read as an empty request —
- * acknowledged and lost. Every object key in an OTLP trace body is a field name (attribute
- * keys are values of `key`), so keys are renamed wherever they are. A field given under both
- * names is an error, as in protobuf's own JSON parsers. Only renamed keys are assigned: a
- * `__proto__` key (JSON.parse makes it an own property) is left as it is.
+ * Reads parsed JSON (`value`, changed in place) as proto3's JSON mapping lets a parser — and
+ * the OpenTelemetry Collector does: a field given by its proto name (`resource_spans`) is
+ * renamed to its JSON name (`resourceSpans`), the only one the schema knows; a field whose
+ * value is `null` is left out (null is the field's default). Without this a body written
+ * with proto names read as an empty request — acknowledged and lost — and a `null` refused
+ * what the Collector accepts. Every object key in an OTLP trace body is a field name
+ * (attribute keys are values of `key`), so keys are renamed wherever they are. A field given
+ * under both names is an error, as in protobuf's own JSON parsers. Only renamed keys are
+ * assigned: a `__proto__` key (JSON.parse makes it an own property) is left as it is.
  */
-function useJsonNames(value: unknown, path: (string | number)[]): void {
+function readAsProtoJson(value: unknown, path: (string | number)[]): void {
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index++) {
       path.push(index);
-      useJsonNames(value[index], path);
+      readAsProtoJson(value[index], path);
       path.pop();
     }
     return;
@@ -314,6 +315,10 @@ function useJsonNames(value: unknown, path: (string | number)[]): void {
   const record = value as Record<string, unknown>;
   for (const key of Object.keys(record)) {
     const field = record[key];
+    if (field === null) {
+      delete record[key];
+      continue;
+    }
     let name = key;
     if (PROTO_FIELD_NAME.test(key)) {
       name = key.replace(/_([a-z0-9])/gu, (_, next: string) => next.toUpperCase());
@@ -326,7 +331,7 @@ function useJsonNames(value: unknown, path: (string | number)[]): void {
       delete record[key];
     }
     path.push(name);
-    useJsonNames(field, path);
+    readAsProtoJson(field, path);
     path.pop();
   }
 }

@@ -140,6 +140,61 @@ describe('decodeJsonBody', () => {
     );
   });
 
+  it('reads a null field as absent (its default), as proto3 JSON and the Collector do', () => {
+    const span = REQUEST.resourceSpans[0]?.scopeSpans[0]?.spans[0];
+    assert.ok(span);
+    const body = {
+      resourceSpans: [
+        {
+          resource: null,
+          schemaUrl: null,
+          scopeSpans: [
+            {
+              scope: null,
+              spans: [
+                {
+                  ...span,
+                  parentSpanId: null,
+                  traceState: null,
+                  kind: null,
+                  events: null,
+                  links: null,
+                  status: null,
+                  attributes: [
+                    { key: 'none', value: null },
+                    { key: 'list', value: { arrayValue: { values: null } } },
+                    { key: 'map', value: { kvlistValue: null } },
+                  ],
+                },
+                null,
+              ],
+            },
+            { spans: null },
+          ],
+        },
+      ],
+    };
+    const decoded = decodeJsonBody(Buffer.from(JSON.stringify(body)), LIMITS);
+    assert.equal(decoded.acceptedSpans, 1);
+    // A null in a list is not a field: that span is rejected.
+    assert.equal(decoded.rejectedSpans, 1);
+    const resource = decoded.request.resourceSpans[0];
+    assert.equal(resource?.resource, undefined);
+    assert.equal(resource?.scopeSpans.length, 1);
+    const got = resource?.scopeSpans[0]?.spans[0];
+    assert.equal(got?.traceId, span.traceId);
+    assert.equal(got?.parentSpanId, undefined);
+    assert.equal(got?.kind, undefined);
+    assert.deepEqual([got?.events, got?.links, got?.status], [[], [], undefined]);
+    assert.deepEqual(got?.attributes, [
+      { key: 'none', value: {} },
+      { key: 'list', value: { arrayValue: { values: [] } } },
+      { key: 'map', value: {} },
+    ]);
+    const empty = decodeJsonBody(Buffer.from('{"resourceSpans":null}'), LIMITS);
+    assert.deepEqual([empty.request, empty.acceptedSpans], [{ resourceSpans: [] }, 0]);
+  });
+
   it('accepts enum value names (SPAN_KIND_SERVER) as well as numbers; rejects others alone', () => {
     const span = REQUEST.resourceSpans[0]?.scopeSpans[0]?.spans[0];
     assert.ok(span);
