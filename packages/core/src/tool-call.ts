@@ -78,6 +78,128 @@ const EXECUTE_TOOLS = new Set(['Bash', 'PowerShell', 'KillShell', 'KillBash', 'M
 const NETWORK_TOOLS = new Set(['WebFetch', 'WebSearch']);
 const AGENT_TOOLS = new Set(['Agent', 'Task']);
 
+/** What a tool of another coding agent does, as far as its description goes. */
+type OtherAgentTool =
+  'shell' | 'read' | 'write' | 'search' | 'editor' | 'patch' | 'fetch' | 'web-search' | 'mcp';
+
+/**
+ * Other coding agents' tools that do what Claude Code's do — Gemini CLI, Codex CLI, Cline and
+ * Roo Code, Cursor, GitHub Copilot's agent mode, Windsurf, OpenHands, Goose, Anthropic's bash
+ * and text-editor tools, the reference MCP filesystem and fetch servers' tools under their own
+ * names — by name without case, `_`, `-` or spaces (`run_shell_command` → `runshellcommand`,
+ * see `toolKey`): their GenAI `execute_tool` spans get the view Claude Code's calls get (the
+ * command parsed, the file read or written, the URL fetched), so the same rules apply. Claude
+ * Code's own names are matched first, exactly; a name in neither list is `other`, described by
+ * the URLs and path-like fields of its input.
+ */
+const OTHER_AGENT_TOOLS: ReadonlyMap<string, OtherAgentTool> = new Map<string, OtherAgentTool>([
+  ...(
+    [
+      'bash',
+      'shell',
+      'localshell',
+      'execcommand',
+      'runshellcommand',
+      'executecommand',
+      'runterminalcmd',
+      'runinterminal',
+      'executebash',
+      'developershell',
+      'runcommand',
+      'shellcommand',
+      'terminal',
+    ] as const
+  ).map((name) => [name, 'shell'] as const),
+  ...(
+    ['read', 'readfile', 'readmanyfiles', 'readtextfile', 'readmultiplefiles', 'viewfile'] as const
+  ).map((name) => [name, 'read'] as const),
+  ...(
+    [
+      'write',
+      'edit',
+      'writefile',
+      'writetofile',
+      'createfile',
+      'editfile',
+      'deletefile',
+      'replace',
+      'replaceinfile',
+      'replacestringinfile',
+      'inserteditintofile',
+      'insertcontent',
+      'searchandreplace',
+      'applydiff',
+      'multiedit',
+    ] as const
+  ).map((name) => [name, 'write'] as const),
+  ...(
+    [
+      'glob',
+      'grep',
+      'ls',
+      'searchfilecontent',
+      'listdirectory',
+      'searchfiles',
+      'listfiles',
+      'grepsearch',
+      'filesearch',
+      'listdir',
+      'codebasesearch',
+      'directorytree',
+      'findbyname',
+      'list',
+    ] as const
+  ).map((name) => [name, 'search'] as const),
+  ...(
+    ['strreplaceeditor', 'strreplacebasededittool', 'texteditor', 'developertexteditor'] as const
+  ).map((name) => [name, 'editor'] as const),
+  ['applypatch', 'patch'],
+  ['patch', 'patch'],
+  ...(['webfetch', 'fetch', 'fetchwebpage', 'browseraction', 'urlfetch'] as const).map(
+    (name) => [name, 'fetch'] as const,
+  ),
+  ...(['websearch', 'googlewebsearch'] as const).map((name) => [name, 'web-search'] as const),
+  ...(['usemcptool', 'accessmcpresource'] as const).map((name) => [name, 'mcp'] as const),
+]);
+
+/** A tool name as `OTHER_AGENT_TOOLS` keys it. */
+function toolKey(toolName: string): string {
+  return toolName.toLowerCase().replace(/[\s_-]+/g, '');
+}
+
+/** Input fields that name the file a tool reads or writes, in the spellings agents use. */
+const FILE_FIELDS = [
+  'file_path',
+  'path',
+  'absolute_path',
+  'target_file',
+  'filePath',
+  'filename',
+  'file',
+  'notebook_path',
+  'TargetFile',
+  'AbsolutePath',
+];
+/** Input fields that list files. */
+const FILE_LIST_FIELDS = ['paths', 'file_paths', 'filePaths', 'files'];
+/** Input fields that name the directory a search or listing looks in. */
+const DIRECTORY_FIELDS = [
+  'path',
+  'dir_path',
+  'directory',
+  'dir',
+  'target_directory',
+  'relative_workspace_path',
+  'DirectoryPath',
+  'SearchPath',
+];
+/** Input fields that hold a shell command (a command line, or its words). */
+const COMMAND_FIELDS = ['command', 'cmd', 'commandLine', 'CommandLine', 'command_line', 'script'];
+/** Input fields that name the directory a shell command runs in. */
+const WORKDIR_FIELDS = ['workdir', 'cwd', 'directory', 'dir', 'working_directory', 'Cwd'];
+/** Shells whose `-c SCRIPT` runs a command line (`["bash", "-lc", "…"]`, as Codex sends). */
+const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'fish', 'ash']);
+
 /** URL schemes whose authority is a network host (not `file:`, not object-store buckets). */
 const NETWORK_SCHEMES = new Set([
   'http',
@@ -774,6 +896,226 @@ function scanInput(findings: Findings, input: unknown, cwd: string, depth = 0): 
 }
 
 /**
+ * A command line a shell tool runs, described into `findings` and `commands`; returns its
+ * target (redacted, cut).
+ */
+function describeCommand(
+  findings: Findings,
+  commands: (readonly string[])[],
+  command: string,
+  cwd: string,
+  redact: (value: string) => string,
+): string {
+  // Redact only what is kept (plus a margin longer than any secret), then cut.
+  const kept =
+    command.length > MAX_TARGET_LENGTH * 2 ? command.slice(0, MAX_TARGET_LENGTH * 2) : command;
+  const text =
+    command.length > MAX_SHELL_TEXT
+      ? `${command.slice(0, MAX_SHELL_TEXT / 2)}\n${command.slice(-MAX_SHELL_TEXT / 2)}`
+      : command;
+  for (const simple of headAndTail(parseShellCommand(text), MAX_COMMANDS)) {
+    const words = examineCommand(findings, simple, cwd);
+    if (words.length > 0) commands.push(words);
+  }
+  return truncateTarget(redact(kept), command.length);
+}
+
+/** The target of a fetch (its URL, redacted) or of a web search (the query, redacted). */
+function fetchTarget(
+  findings: Findings,
+  rawUrl: string | undefined,
+  query: string | undefined,
+  redact: (value: string) => string,
+): string | undefined {
+  const url = rawUrl === undefined ? undefined : parseNetworkUrl(rawUrl, 'https');
+  if (url) {
+    addUrl(findings, url);
+    return url.full;
+  }
+  if (rawUrl !== undefined) return redactUrl(rawUrl);
+  return query === undefined ? undefined : redact(query);
+}
+
+/** A word as the shell reads it back: quoted unless it has nothing the shell would change. */
+function shellQuoted(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The command line in a shell tool's input: a string, or its words (`["bash", "-lc", "…"]`,
+ * the script then; other words quoted and joined) — in any of `COMMAND_FIELDS`, or in
+ * `action` (OpenAI's `local_shell` call).
+ */
+function commandLineOf(input: unknown, depth = 0): string | undefined {
+  if (typeof input !== 'object' || input === null) return undefined;
+  const record = input as Record<string, unknown>;
+  for (const key of COMMAND_FIELDS) {
+    const value = record[key];
+    if (typeof value === 'string' && value !== '') return value;
+    if (
+      Array.isArray(value) &&
+      value.length > 0 &&
+      value.every((word) => typeof word === 'string')
+    ) {
+      const words = value as string[];
+      const shell = words[0]!.split('/').pop()!;
+      if (words.length >= 3 && SHELLS.has(shell) && /^-[a-z]*c$/.test(words[1]!)) return words[2];
+      return words.map(shellQuoted).join(' ');
+    }
+  }
+  return depth === 0 ? commandLineOf(record['action'], 1) : undefined;
+}
+
+/** The files a read or write tool's input names: `FILE_FIELDS`, then `FILE_LIST_FIELDS`. */
+function filesOf(input: unknown): string[] {
+  const file = stringField(input, ...FILE_FIELDS);
+  if (file !== undefined) return [file];
+  if (typeof input !== 'object' || input === null) return [];
+  for (const key of FILE_LIST_FIELDS) {
+    const value = (input as Record<string, unknown>)[key];
+    if (Array.isArray(value))
+      return value
+        .filter((item): item is string => typeof item === 'string' && item !== '')
+        .slice(0, 256);
+  }
+  return [];
+}
+
+/**
+ * The files a patch names: `*** Add/Update/Delete File:` and `*** Move to:` lines (Codex's
+ * `apply_patch` format), `+++`/`---` lines of a unified diff.
+ */
+function patchFiles(patch: string): string[] {
+  const text = patch.length > MAX_SHELL_TEXT ? patch.slice(0, MAX_SHELL_TEXT) : patch;
+  const files: string[] = [];
+  for (const match of text.matchAll(
+    /^(?:\*\*\* (?:Add File|Update File|Delete File|Move to): *(.+?)|(?:\+\+\+|---) (?:[ab]\/)?(.+?)(?:\t.*)?) *$/gm,
+  )) {
+    const file = match[1] ?? match[2];
+    if (file !== undefined && file !== '/dev/null' && !files.includes(file)) files.push(file);
+  }
+  return files;
+}
+
+/** What `describeOtherAgentTool` found: the fields of the description it sets. */
+interface OtherToolDescription {
+  readonly category: ToolCategory;
+  readonly target?: string;
+  readonly filePath?: string;
+  readonly mcpServerName?: string;
+  readonly mcpToolName?: string;
+}
+
+/**
+ * Describes a call of another agent's tool (`OTHER_AGENT_TOOLS`) as Claude Code's tool of the
+ * same kind is described; undefined when its input has nothing that kind reads (the call is
+ * then `other`, its input scanned).
+ */
+function describeOtherAgentTool(
+  kind: OtherAgentTool,
+  findings: Findings,
+  commands: (readonly string[])[],
+  input: unknown,
+  cwd: string,
+  redact: (value: string) => string,
+): OtherToolDescription | undefined {
+  const onFiles = (category: ToolCategory, files: readonly string[]) => {
+    if (files.length === 0) return undefined;
+    for (const file of files) addPath(findings, file, cwd);
+    const first = normalizePath(files[0]!, cwd);
+    return files.length === 1
+      ? { category, target: first, filePath: first }
+      : { category, target: first };
+  };
+  switch (kind) {
+    case 'shell': {
+      const command = commandLineOf(input);
+      if (command === undefined) return undefined;
+      const directory = stringField(input, ...WORKDIR_FIELDS);
+      const runsIn = directory === undefined ? cwd : normalizePath(directory, cwd);
+      return {
+        category: AGENT_TOOL_CATEGORY_VALUE_EXECUTE,
+        target: describeCommand(findings, commands, command, runsIn, redact),
+      };
+    }
+    case 'read':
+      return onFiles(AGENT_TOOL_CATEGORY_VALUE_READ, filesOf(input));
+    case 'write':
+      return onFiles(AGENT_TOOL_CATEGORY_VALUE_WRITE, filesOf(input));
+    case 'editor':
+      return onFiles(
+        stringField(input, 'command') === 'view'
+          ? AGENT_TOOL_CATEGORY_VALUE_READ
+          : AGENT_TOOL_CATEGORY_VALUE_WRITE,
+        filesOf(input),
+      );
+    case 'patch': {
+      const patch =
+        typeof input === 'string'
+          ? input
+          : stringField(input, 'input', 'patch', 'patchText', 'patch_text', 'diff');
+      return patch === undefined
+        ? undefined
+        : onFiles(AGENT_TOOL_CATEGORY_VALUE_WRITE, patchFiles(patch));
+    }
+    case 'search': {
+      // The directory searched (default: the working directory), as for Glob, Grep and LS.
+      const directory = normalizePath(stringField(input, ...DIRECTORY_FIELDS) ?? '.', cwd);
+      addPath(findings, directory, cwd);
+      return { category: AGENT_TOOL_CATEGORY_VALUE_READ, target: directory };
+    }
+    case 'fetch': {
+      const rawUrl = stringField(input, 'url', 'uri', 'href', 'Url');
+      if (rawUrl !== undefined)
+        return {
+          category: AGENT_TOOL_CATEGORY_VALUE_NETWORK,
+          target: fetchTarget(findings, rawUrl, undefined, redact),
+        };
+      // A list of URLs (`urls`), or URLs written in a prompt (Gemini CLI's `web_fetch`).
+      scanInput(findings, input, cwd);
+      const first = findings.urls[0];
+      return first === undefined
+        ? undefined
+        : { category: AGENT_TOOL_CATEGORY_VALUE_NETWORK, target: first.full };
+    }
+    case 'web-search': {
+      const query = stringField(input, 'query', 'q', 'search_term', 'searchTerm');
+      return {
+        category: AGENT_TOOL_CATEGORY_VALUE_NETWORK,
+        ...(query !== undefined ? { target: redact(query) } : {}),
+      };
+    }
+    case 'mcp': {
+      // Cline's and Roo Code's `use_mcp_tool` / `access_mcp_resource`: the server and tool named.
+      const server = stringField(input, 'server_name', 'serverName', 'server');
+      if (server === undefined) return undefined;
+      const tool = stringField(input, 'tool_name', 'toolName', 'tool');
+      const uri = stringField(input, 'uri');
+      const args =
+        typeof input === 'object' && input !== null
+          ? (input as Record<string, unknown>)['arguments']
+          : undefined;
+      let parsed: unknown = args;
+      if (typeof args === 'string') {
+        try {
+          parsed = JSON.parse(args) as unknown;
+        } catch {
+          parsed = { arguments: args };
+        }
+      }
+      scanInput(findings, parsed, cwd);
+      if (uri !== undefined) scanInput(findings, { uri }, cwd);
+      return {
+        category: AGENT_TOOL_CATEGORY_VALUE_MCP,
+        target: `${server}/${tool ?? uri ?? ''}`,
+        mcpServerName: server,
+        ...(tool !== undefined ? { mcpToolName: tool } : {}),
+      };
+    }
+  }
+}
+
+/**
  * Describes one tool call of Claude Code (Bash, Read, Write, Edit, MultiEdit, NotebookEdit,
  * Glob, Grep, LS, WebFetch, WebSearch, Agent/Task, TodoWrite, `mcp__server__tool`, …) or of
  * any agent with similar tools: its category, its target, every host and path it names, and
@@ -793,8 +1135,8 @@ export function describeToolCall(
   let filePath: string | undefined;
   let subagentType: string | undefined;
   const mcp = parseMcpToolName(toolName);
-  const mcpServerName = options.mcpServer ?? mcp?.server;
-  const mcpToolName = mcp?.tool ?? (options.mcpServer ? toolName : undefined);
+  let mcpServerName = options.mcpServer ?? mcp?.server;
+  let mcpToolName = mcp?.tool ?? (options.mcpServer ? toolName : undefined);
 
   if (mcpServerName !== undefined) {
     category = AGENT_TOOL_CATEGORY_VALUE_MCP;
@@ -824,35 +1166,34 @@ export function describeToolCall(
   } else if (EXECUTE_TOOLS.has(toolName)) {
     category = AGENT_TOOL_CATEGORY_VALUE_EXECUTE;
     const command = stringField(toolInput, 'command');
-    if (command !== undefined) {
-      // Redact only what is kept (plus a margin longer than any secret), then cut.
-      const kept =
-        command.length > MAX_TARGET_LENGTH * 2 ? command.slice(0, MAX_TARGET_LENGTH * 2) : command;
-      target = truncateTarget(redact(kept), command.length);
-      const text =
-        command.length > MAX_SHELL_TEXT
-          ? `${command.slice(0, MAX_SHELL_TEXT / 2)}\n${command.slice(-MAX_SHELL_TEXT / 2)}`
-          : command;
-      for (const simple of headAndTail(parseShellCommand(text), MAX_COMMANDS)) {
-        const words = examineCommand(findings, simple, cwd);
-        if (words.length > 0) commands.push(words);
-      }
-    } else target = stringField(toolInput, 'shell_id', 'bash_id');
+    if (command !== undefined) target = describeCommand(findings, commands, command, cwd, redact);
+    else target = stringField(toolInput, 'shell_id', 'bash_id');
   } else if (NETWORK_TOOLS.has(toolName)) {
     category = AGENT_TOOL_CATEGORY_VALUE_NETWORK;
-    const rawUrl = stringField(toolInput, 'url');
-    const url = rawUrl === undefined ? undefined : parseNetworkUrl(rawUrl, 'https');
-    if (url) {
-      addUrl(findings, url);
-      target = url.full;
-    } else target = rawUrl !== undefined ? redactUrl(rawUrl) : stringField(toolInput, 'query');
-    if (target !== undefined && rawUrl === undefined) target = redact(target);
+    target = fetchTarget(
+      findings,
+      stringField(toolInput, 'url'),
+      stringField(toolInput, 'query'),
+      redact,
+    );
   } else if (AGENT_TOOLS.has(toolName)) {
     category = AGENT_TOOL_CATEGORY_VALUE_AGENT;
     subagentType = stringField(toolInput, 'subagent_type') ?? 'general-purpose';
     target = subagentType;
   } else {
-    scanInput(findings, toolInput, cwd);
+    const kind = OTHER_AGENT_TOOLS.get(toolKey(toolName));
+    const other =
+      kind === undefined
+        ? undefined
+        : describeOtherAgentTool(kind, findings, commands, toolInput, cwd, redact);
+    if (other === undefined) scanInput(findings, toolInput, cwd);
+    else {
+      ({ category, target, filePath } = other);
+      if (other.mcpServerName !== undefined) {
+        mcpServerName = other.mcpServerName;
+        mcpToolName = other.mcpToolName;
+      }
+    }
   }
 
   const singleUrl = findings.urls.length === 1 ? findings.urls[0] : undefined;

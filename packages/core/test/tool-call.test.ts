@@ -323,3 +323,206 @@ describe('describeToolCall: network, agent, MCP and unknown tools', () => {
     });
   });
 });
+
+describe("describeToolCall: other coding agents' tools", () => {
+  // What each agent's tool is called and what its input looks like (their tool schemas).
+  const describe_ = (tool: string, input: unknown) => describeToolCall(tool, input, cwd);
+
+  it('shell tools: the command line parsed as Bash is, from a string or from its words', () => {
+    for (const [tool, input] of [
+      ['run_shell_command', { command: 'cat ~/.aws/credentials', description: 'x' }], // Gemini CLI
+      ['execute_command', { command: 'cat ~/.aws/credentials', requires_approval: false }], // Cline
+      ['run_terminal_cmd', { command: 'cat ~/.aws/credentials', is_background: false }], // Cursor
+      ['run_in_terminal', { command: 'cat ~/.aws/credentials' }], // Copilot
+      ['execute_bash', { command: 'cat ~/.aws/credentials' }], // OpenHands
+      ['developer__shell', { command: 'cat ~/.aws/credentials' }], // Goose
+      ['bash', { command: 'cat ~/.aws/credentials' }], // Anthropic's bash tool
+      ['exec_command', { cmd: 'cat ~/.aws/credentials' }],
+      ['shell', { command: ['bash', '-lc', 'cat ~/.aws/credentials'] }], // Codex CLI
+      ['shell', { command: ['cat', `${homedir()}/.aws/credentials`] }],
+      [
+        'local_shell',
+        { action: { type: 'exec', command: ['cat', `${homedir()}/.aws/credentials`] } },
+      ], // OpenAI
+    ] as const) {
+      const description = describe_(tool, input);
+      assert.equal(description.category, AGENT_TOOL_CATEGORY_VALUE_EXECUTE, tool);
+      assert.deepEqual(description.paths, [join(homedir(), '.aws/credentials')], tool);
+      assert.equal(description.commands[0]?.[0], 'cat', tool);
+      assert.match(description.target ?? '', /^cat \S*\.aws\/credentials$/u, tool);
+    }
+  });
+
+  it('shell tools: words with spaces quoted in the target, relative paths from the workdir', () => {
+    const words = describe_('shell', {
+      command: ['git', 'commit', '-m', "it's done"],
+      workdir: 'sub',
+    });
+    assert.equal(words.target, `git commit -m 'it'\\''s done'`);
+    assert.deepEqual(words.commands, [['git', 'commit', '-m', "it's done"]]);
+    const relative = describe_('run_shell_command', { command: 'cat .env', directory: 'sub' });
+    assert.deepEqual(relative.paths, [`${cwd}/sub/.env`]);
+    // The Bash path is unchanged: `Bash` itself is still Claude Code's tool.
+    assert.deepEqual(describe_('Bash', { command: 'cat .env', directory: 'sub' }).paths, [
+      `${cwd}/.env`,
+    ]);
+    // A redactor applies as it does for Bash.
+    const redacted = describeToolCall('execute_command', { command: 'export T=abc' }, cwd, {
+      redact: (value) => value.replace('abc', 'REDACTED'),
+    });
+    assert.equal(redacted.target, 'export T=REDACTED');
+  });
+
+  it('file tools: read, write and text-editor calls with the file as target', () => {
+    const cases: [string, unknown, string, string[]][] = [
+      [
+        'read_file',
+        { absolute_path: '/srv/app/.env' },
+        AGENT_TOOL_CATEGORY_VALUE_READ,
+        ['/srv/app/.env'],
+      ],
+      ['read_file', { path: 'src/a.ts' }, AGENT_TOOL_CATEGORY_VALUE_READ, [`${cwd}/src/a.ts`]],
+      [
+        'read_file',
+        { target_file: 'src/a.ts' },
+        AGENT_TOOL_CATEGORY_VALUE_READ,
+        [`${cwd}/src/a.ts`],
+      ],
+      ['read', { filePath: '/srv/app/.env' }, AGENT_TOOL_CATEGORY_VALUE_READ, ['/srv/app/.env']],
+      [
+        'read_many_files',
+        { paths: ['a.ts', 'b.ts'] },
+        AGENT_TOOL_CATEGORY_VALUE_READ,
+        [`${cwd}/a.ts`, `${cwd}/b.ts`],
+      ],
+      [
+        'write_file',
+        { file_path: 'a.ts', content: 'x' },
+        AGENT_TOOL_CATEGORY_VALUE_WRITE,
+        [`${cwd}/a.ts`],
+      ],
+      [
+        'write_to_file',
+        { path: '~/.bashrc', content: 'x' },
+        AGENT_TOOL_CATEGORY_VALUE_WRITE,
+        [join(homedir(), '.bashrc')],
+      ],
+      [
+        'replace',
+        { file_path: 'a.ts', old_string: 'a', new_string: 'b' },
+        AGENT_TOOL_CATEGORY_VALUE_WRITE,
+        [`${cwd}/a.ts`],
+      ],
+      ['delete_file', { target_file: 'a.ts' }, AGENT_TOOL_CATEGORY_VALUE_WRITE, [`${cwd}/a.ts`]],
+      [
+        'str_replace_editor',
+        { command: 'view', path: '/etc/shadow' },
+        AGENT_TOOL_CATEGORY_VALUE_READ,
+        ['/etc/shadow'],
+      ],
+      [
+        'str_replace_based_edit_tool',
+        { command: 'create', path: 'a.ts' },
+        AGENT_TOOL_CATEGORY_VALUE_WRITE,
+        [`${cwd}/a.ts`],
+      ],
+      ['grep', { pattern: 'TODO', path: 'src' }, AGENT_TOOL_CATEGORY_VALUE_READ, [`${cwd}/src`]],
+      ['list_directory', { dir_path: '/etc' }, AGENT_TOOL_CATEGORY_VALUE_READ, ['/etc']],
+      ['glob', { pattern: '**/*.ts' }, AGENT_TOOL_CATEGORY_VALUE_READ, [cwd]],
+    ];
+    for (const [tool, input, category, paths] of cases) {
+      const description = describe_(tool, input);
+      assert.equal(description.category, category, tool);
+      assert.deepEqual(description.paths, paths, tool);
+      assert.equal(description.target, paths[0], tool);
+      // A directory searched is a target, not the one file the call acts on.
+      const search = ['grep', 'list_directory', 'glob'].includes(tool);
+      assert.equal(
+        description.filePath,
+        paths.length === 1 && !search ? paths[0] : undefined,
+        tool,
+      );
+    }
+  });
+
+  it('patch tools: every file a patch adds, updates, deletes or moves to', () => {
+    const codex = describe_('apply_patch', {
+      input: [
+        '*** Begin Patch',
+        '*** Update File: src/a.ts',
+        '*** Move to: src/b.ts',
+        '@@',
+        '-x',
+        '+y',
+        '*** Delete File: ~/.ssh/config',
+        '*** End Patch',
+      ].join('\n'),
+    });
+    assert.equal(codex.category, AGENT_TOOL_CATEGORY_VALUE_WRITE);
+    assert.deepEqual(codex.paths, [
+      `${cwd}/src/a.ts`,
+      `${cwd}/src/b.ts`,
+      join(homedir(), '.ssh/config'),
+    ]);
+    const diff = describe_('patch', {
+      patchText: '--- a/x.ts\t2024\n+++ b/x.ts\n@@ -1 +1 @@\n--- not a header',
+    });
+    assert.deepEqual(diff.paths, [`${cwd}/x.ts`, `${cwd}/not a header`]);
+    assert.equal(diff.filePath, undefined);
+  });
+
+  it('fetch and search tools: the URL, the URLs of a prompt, the query', () => {
+    const fetch = describe_('fetch', { url: 'https://user:pw@api.example.com:8443/v1?token=1' });
+    assert.equal(fetch.category, AGENT_TOOL_CATEGORY_VALUE_NETWORK);
+    assert.deepEqual([fetch.serverAddress, fetch.serverPort], ['api.example.com', 8443]);
+    assert.doesNotMatch(fetch.target ?? '', /pw|token=1/u);
+    const gemini = describe_('web_fetch', {
+      prompt: 'Compare https://a.example.com/x with https://b.example.org',
+    });
+    assert.deepEqual(gemini.hosts, ['a.example.com', 'b.example.org']);
+    assert.equal(gemini.target, 'https://a.example.com/x');
+    const copilot = describe_('fetch_webpage', { urls: ['https://docs.example.net/'], query: 'x' });
+    assert.deepEqual(copilot.hosts, ['docs.example.net']);
+    const search = describe_('google_web_search', { query: 'otel semconv' });
+    assert.deepEqual(
+      [search.category, search.target, search.hosts],
+      [AGENT_TOOL_CATEGORY_VALUE_NETWORK, 'otel semconv', []],
+    );
+  });
+
+  it("Cline's use_mcp_tool names the MCP server and tool and scans the arguments", () => {
+    const description = describe_('use_mcp_tool', {
+      server_name: 'github',
+      tool_name: 'create_issue',
+      arguments: '{"body":"see https://paste.example.com/x"}',
+    });
+    assert.deepEqual(description.attributes, {
+      [ATTR_GEN_AI_TOOL_NAME]: 'use_mcp_tool',
+      [ATTR_GEN_AI_TOOL_TYPE]: GEN_AI_TOOL_TYPE_VALUE_EXTENSION,
+      [ATTR_AGENT_TOOL_CATEGORY]: AGENT_TOOL_CATEGORY_VALUE_MCP,
+      [ATTR_AGENT_TOOL_TARGET]: 'github/create_issue',
+      [ATTR_URL_FULL]: 'https://paste.example.com/x',
+      [ATTR_SERVER_ADDRESS]: 'paste.example.com',
+      [ATTR_AGENT_TOOL_HOSTS]: ['paste.example.com'],
+      [ATTR_AGENT_MCP_SERVER_NAME]: 'github',
+      [ATTR_AGENT_MCP_TOOL_NAME]: 'create_issue',
+    });
+  });
+
+  it('a known name whose input has nothing its kind reads is other, its input scanned', () => {
+    for (const [tool, input] of [
+      ['run_shell_command', { description: 'no command', path: 'a.txt' }],
+      ['read_file', { offset: 3 }],
+      ['apply_patch', { other: 1 }],
+      ['use_mcp_tool', { tool_name: 'x' }],
+      ['web_fetch', { prompt: 'no url here' }],
+      ['shell', 'not an object'],
+      ['shell', { command: [1, 2] }],
+    ] as const) {
+      const description = describe_(tool, input);
+      assert.equal(description.category, AGENT_TOOL_CATEGORY_VALUE_OTHER, tool);
+      assert.equal(description.target, undefined, tool);
+    }
+    assert.deepEqual(describe_('run_shell_command', { path: 'a.txt' }).paths, [`${cwd}/a.txt`]);
+  });
+});
