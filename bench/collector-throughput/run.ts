@@ -402,7 +402,7 @@ async function startCollector(configFile: string, port: number): Promise<ChildPr
   const child = spawn(
     process.execPath,
     [
-      ...(process.env['BENCH_NODE_OPTIONS']?.split(' ') ?? []),
+      ...(process.env['BENCH_NODE_OPTIONS']?.split(' ').filter(Boolean) ?? []),
       CLI,
       'collector',
       '--config',
