@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { gzipSync } from 'node:zlib';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { Collector, encodeTraceRequestProto } from '@agent-otel/collector';
 import type { OtlpTraceRequest } from '@agent-otel/collector';
 import { startBackend, tempDir, waitFor } from './collector-helpers.js';
@@ -175,6 +175,34 @@ describe('collector receiver: bad input', () => {
     const response = await post(bomb, { ...JSON_TYPE, 'content-encoding': 'gzip' });
     assert.equal(response.status, 413);
     assert.match(JSON.parse(response.text).message as string, /decompressed body exceeds/u);
+  });
+
+  it('deflate (zlib) bodies, as the Python exporter sends them: delivered; a bomb 413, corrupt 400', async () => {
+    const good = request(2);
+    const ids = new Set(good.resourceSpans[0]?.scopeSpans[0]?.spans.map((span) => span.spanId));
+    for (const encoding of ['deflate', 'zlib']) {
+      const body = encoding === 'deflate' ? encodeTraceRequestProto(good) : JSON.stringify(good);
+      const ok = await post(deflateSync(body), {
+        ...(encoding === 'deflate' ? PROTO_TYPE : JSON_TYPE),
+        'content-encoding': encoding,
+      });
+      assert.equal(ok.status, 200, encoding);
+    }
+    await waitFor(
+      () => backend.spans().filter((span) => ids.has(span.spanId)).length === 4,
+      'the deflated spans (each request once)',
+    );
+    const bomb = await post(deflateSync(Buffer.alloc(64 * 1024 * 1024, 0x20)), {
+      ...JSON_TYPE,
+      'content-encoding': 'deflate',
+    });
+    assert.equal(bomb.status, 413);
+    const corrupt = await post(gzipSync(JSON.stringify(good)), {
+      ...JSON_TYPE,
+      'content-encoding': 'deflate',
+    });
+    assert.equal(corrupt.status, 400);
+    assert.match(JSON.parse(corrupt.text).message as string, /^invalid deflate \(zlib\) body/u);
   });
 
   it('413 for a body over the limit; a huge attribute under it is truncated, not refused', async () => {

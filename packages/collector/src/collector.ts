@@ -26,6 +26,7 @@ import {
 } from './processor.js';
 import type { PipelineSpan } from './processor.js';
 import { TraceReceiver, decodeQueueRecord } from './receiver.js';
+import { DEFAULT_MAX_BODY_BYTES } from './types.js';
 import type { CollectorOptions } from './types.js';
 
 const logger = diag.createComponentLogger({ namespace: '@agent-otel/collector' });
@@ -105,8 +106,8 @@ export class Collector {
     this.#decodeLimits = { maxAttributeValueLength: options.maxAttributeValueLength ?? 65_536 };
     this.#receiver = new TraceReceiver(
       {
-        maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
-        maxDecompressedBytes: options.maxDecompressedBytes ?? 16 * 1024 * 1024,
+        maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+        maxDecompressedBytes: options.maxDecompressedBytes ?? DEFAULT_MAX_BODY_BYTES,
         maxAttributeValueLength: options.maxAttributeValueLength ?? 65_536,
         ...(options.bearerToken !== undefined ? { bearerToken: options.bearerToken } : {}),
         retryAfterSeconds: 5,

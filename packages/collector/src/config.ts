@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { parseDocument } from 'yaml';
+import { DEFAULT_MAX_BODY_BYTES } from './types.js';
 import type { CollectorOptions, OtlpExporterOptions } from './types.js';
 
 /** A configuration problem, with the field (or flag, or file line) it is about. */
@@ -61,8 +62,8 @@ export const collectorConfigSchema = z
     receiver: z
       .object({
         listen: listen.default('127.0.0.1:4318'),
-        max_body_bytes: positiveInt.default(4 * 1024 * 1024),
-        max_decompressed_bytes: positiveInt.default(16 * 1024 * 1024),
+        max_body_bytes: positiveInt.default(DEFAULT_MAX_BODY_BYTES),
+        max_decompressed_bytes: positiveInt.default(DEFAULT_MAX_BODY_BYTES),
         max_attribute_value_length: positiveInt.default(65_536),
         bearer_token: z.string().min(1).optional(),
         tls: z

@@ -1,13 +1,13 @@
 /**
  * The OTLP/HTTP receiver (https://opentelemetry.io/docs/specs/otlp/#otlphttp): `POST
- * /v1/traces` in protobuf or JSON, optionally gzipped, and `GET /healthz`. A request is
+ * /v1/traces` in protobuf or JSON, optionally gzip or deflate compressed, and `GET /healthz`. A request is
  * acknowledged only once its spans are on disk. Answers follow the spec: 200 (with
  * `partial_success` for rejected spans), 400 malformed, 401 bad token, 413 too large, 415
  * wrong content type or encoding, 503 + `Retry-After` when the queue is full.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { gunzip } from 'node:zlib';
+import { gunzip, inflate } from 'node:zlib';
 import { diag } from '@opentelemetry/api';
 import type { DiskQueue } from './disk-queue.js';
 import { QueueFullError } from './disk-queue.js';
@@ -107,9 +107,25 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-function gunzipBody(body: Buffer, limit: number): Promise<Buffer> {
+/**
+ * The content codings a body may come in, by `Content-Encoding`: gzip, and deflate — the
+ * zlib format (RFC 1950) HTTP's `deflate` names, which OpenTelemetry's Python exporter sends
+ * and the OpenTelemetry Collector reads (also as `zlib`). `x-gzip` is gzip (RFC 9110).
+ */
+const DECOMPRESSORS = new Map([
+  ['gzip', { inflate: gunzip, name: 'gzip' }],
+  ['x-gzip', { inflate: gunzip, name: 'gzip' }],
+  ['deflate', { inflate, name: 'deflate (zlib)' }],
+  ['zlib', { inflate, name: 'deflate (zlib)' }],
+]);
+
+function decompressBody(
+  body: Buffer,
+  decompressor: { inflate: typeof gunzip; name: string },
+  limit: number,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    gunzip(body, { maxOutputLength: limit }, (error, result) => {
+    decompressor.inflate(body, { maxOutputLength: limit }, (error, result) => {
       if (!error) resolve(result);
       else if (
         (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ||
@@ -119,7 +135,13 @@ function gunzipBody(body: Buffer, limit: number): Promise<Buffer> {
           new HttpError(413, RPC_RESOURCE_EXHAUSTED, `decompressed body exceeds ${limit} bytes`),
         );
       } else
-        reject(new HttpError(400, RPC_INVALID_ARGUMENT, `invalid gzip body: ${error.message}`));
+        reject(
+          new HttpError(
+            400,
+            RPC_INVALID_ARGUMENT,
+            `invalid ${decompressor.name} body: ${error.message}`,
+          ),
+        );
     });
   });
 }
@@ -223,11 +245,12 @@ export class TraceReceiver {
       );
     }
     const encoding = (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-    if (encoding !== 'gzip' && encoding !== 'identity') {
+    const decompressor = DECOMPRESSORS.get(encoding);
+    if (!decompressor && encoding !== 'identity' && encoding !== '') {
       throw new HttpError(
         415,
         RPC_INVALID_ARGUMENT,
-        `unsupported content encoding '${encoding}': use gzip or none`,
+        `unsupported content encoding '${encoding}': use gzip, deflate or none`,
       );
     }
     const declared = Number(request.headers['content-length']);
@@ -239,7 +262,7 @@ export class TraceReceiver {
       );
     }
     let body = await readBody(request, options.maxBodyBytes);
-    if (encoding === 'gzip') body = await gunzipBody(body, options.maxDecompressedBytes);
+    if (decompressor) body = await decompressBody(body, decompressor, options.maxDecompressedBytes);
     else if (body.length > options.maxDecompressedBytes) {
       throw new HttpError(
         413,

@@ -18,13 +18,20 @@ export interface OtlpExporterOptions {
   timeoutMs?: number;
 }
 
+/**
+ * The receiver's default limit on a request body, as sent and after decompression: the
+ * OpenTelemetry Collector's (its HTTP servers' `max_request_body_size`), so a batch it takes
+ * is not refused here — an OTLP exporter does not retry a 413, it drops the batch.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024;
+
 /** Options of `Collector.start`. */
 export interface CollectorOptions {
   /** Where the receiver listens, `HOST:PORT` (port 0 picks a free one). Default `127.0.0.1:4318`. */
   listen?: string;
-  /** Largest request body, in bytes as sent (compressed or not). Default 4 MiB. */
+  /** Largest request body, in bytes as sent (compressed or not). Default 20 MiB. */
   maxBodyBytes?: number;
-  /** Largest body after gzip decompression, in bytes. Default 16 MiB. */
+  /** Largest body after decompression (gzip, deflate), in bytes. Default 20 MiB. */
   maxDecompressedBytes?: number;
   /** Longer string attribute values are truncated to this many characters. Default 65536. */
   maxAttributeValueLength?: number;

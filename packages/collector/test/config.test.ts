@@ -38,6 +38,9 @@ describe('collector configuration', () => {
     assert.deepEqual(options.otlpExporters, []);
     assert.equal(options.terminal, true);
     assert.equal(options.windowMs, 2000);
+    // The OpenTelemetry Collector's body limit: a batch it takes is not refused (413) here.
+    assert.equal(options.maxBodyBytes, 20 * 1024 * 1024);
+    assert.equal(options.maxDecompressedBytes, 20 * 1024 * 1024);
   });
 
   it('layers file < environment < flags', async () => {
