@@ -340,8 +340,19 @@ export function toolViewOf(
       if (CLAUDE_CODE_SPAN_KEYS.has(key)) continue;
       const value = attributes[key];
       const json = JSON_INPUT_KEYS.includes(key) ? parseJsonObject(value) : undefined;
-      if (json) input = { ...json, ...input };
-      else putAttribute(input as SpanAttributes, CLAUDE_CODE_INPUT_RENAMES.get(key) ?? key, value);
+      if (json) {
+        // Its fields under the tool's names too (`full_command` in a `tool_parameters` JSON);
+        // a field the span also carries on its own keeps the span's value.
+        const named: Record<string, unknown> = {};
+        for (const field of Object.keys(json))
+          putAttribute(
+            named as SpanAttributes,
+            CLAUDE_CODE_INPUT_RENAMES.get(field) ?? field,
+            json[field],
+          );
+        input = { ...named, ...input };
+      } else
+        putAttribute(input as SpanAttributes, CLAUDE_CODE_INPUT_RENAMES.get(key) ?? key, value);
     }
     let described = describedAttributes(toolName, input, cwd);
     const toolCallId = String(

@@ -138,12 +138,16 @@ describe('toolViewOf', () => {
       ['Read', { tool_input: '{"file_path":"/w/b.ts"}' }, '/w'],
       ['Read', { tool_input: '{"file_path":"/w/c.ts"}' }, '/w'],
       ['Read', { file_path: ['.env'] }, '/w'],
+      ['Bash', { tool_parameters: '{"full_command":"cat .env","bash_command":"cat"}' }, '/w'],
+      ['Bash', { tool_parameters: '{"full_command":"cat a"}', full_command: 'cat .env' }, '/w'],
     ];
     const described = ([tool, attributes, cwd]: (typeof inputs)[number]) => {
       const input: Record<string, unknown> = {};
       for (const [key, value] of Object.entries(attributes))
-        if (key === 'tool_input') Object.assign(input, JSON.parse(value as string));
-        else input[key === 'full_command' ? 'command' : key] = value;
+        if (key === 'tool_input' || key === 'tool_parameters') {
+          for (const [field, inner] of Object.entries(JSON.parse(value as string) as object))
+            input[field === 'full_command' ? 'command' : field] ??= inner;
+        } else input[key === 'full_command' ? 'command' : key] = value;
       return describeToolCall(tool, input, cwd ?? '/.agent-otel-unknown-cwd-5f0c9e/_').attributes;
     };
     for (let pass = 0; pass < 2; pass++) {
