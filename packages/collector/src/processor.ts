@@ -56,6 +56,9 @@ import { putAttribute } from './attributes.js';
 import {
   CLAUDE_CODE_INTERACTION_SPAN,
   CLAUDE_CODE_TOOL_SPAN,
+  OPENINFERENCE_SPAN_KIND,
+  TRACELOOP_SPAN_KIND,
+  isToolKind,
   roleOf,
   roleOfValues,
   toolViewOf,
@@ -181,12 +184,16 @@ const PUSH_KEYS = [
   ATTR_GEN_AI_CONVERSATION_ID,
   ATTR_GEN_AI_OPERATION_NAME,
   ...WORKSPACE_KEYS,
+  TRACELOOP_SPAN_KIND,
+  OPENINFERENCE_SPAN_KIND,
 ] as const;
 const PUSH_KEY_BYTES = PUSH_KEYS.map((key) => Buffer.from(key));
 const PUSH_SESSION = 0;
 const PUSH_CONVERSATION = 1;
 const PUSH_OPERATION = 2;
 const PUSH_WORKSPACE = 3;
+const PUSH_TRACELOOP_KIND = PUSH_WORKSPACE + WORKSPACE_KEYS.length;
+const PUSH_OPENINFERENCE_KIND = PUSH_TRACELOOP_KIND + 1;
 /** Where `firstAttributes` found PUSH_KEYS on the span `push` is reading (one at a time). */
 const pushFound = new Int32Array(PUSH_KEYS.length);
 
@@ -313,7 +320,13 @@ function roleOfSpan(span: OtlpSpan, found: boolean): SpanRole {
     span.name !== CLAUDE_CODE_INTERACTION_SPAN &&
     !span.name.startsWith('session ')
   ) {
-    return 'other';
+    // An OpenLLMetry or OpenInference tool span (no GenAI operation name) is a tool call too.
+    return isToolKind(
+      pushAttribute(span, found, PUSH_TRACELOOP_KIND),
+      pushAttribute(span, found, PUSH_OPENINFERENCE_KIND),
+    )
+      ? 'tool'
+      : 'other';
   }
   // A received span: the three attributes `roleOf` reads, not the whole record (which would
   // stay in memory, and through the young generation's copies, while the span is held).

@@ -20,6 +20,44 @@ import {
 } from '@agent-otel/semconv';
 import { assignOwn, putAttribute } from './attributes.js';
 
+/**
+ * How the two other widespread GenAI instrumentation families mark a tool call: OpenLLMetry
+ * (Traceloop; its MCP instrumentation among them) with `traceloop.span.kind: tool`, the tool
+ * in `traceloop.entity.name` and its input as JSON in `traceloop.entity.input`; OpenInference
+ * (Arize) with `openinference.span.kind: TOOL`, `tool.name` and the input as JSON in
+ * `input.value`.
+ */
+export const TRACELOOP_SPAN_KIND = 'traceloop.span.kind';
+export const OPENINFERENCE_SPAN_KIND = 'openinference.span.kind';
+const TRACELOOP_ENTITY_NAME = 'traceloop.entity.name';
+const TRACELOOP_ENTITY_INPUT = 'traceloop.entity.input';
+const OPENINFERENCE_TOOL_NAME = 'tool.name';
+const OPENINFERENCE_INPUT_VALUE = 'input.value';
+
+/** Whether these span-kind attributes (OpenLLMetry's, OpenInference's) mark a tool call. */
+export function isToolKind(traceloopKind: unknown, openInferenceKind: unknown): boolean {
+  return traceloopKind === 'tool' || openInferenceKind === 'TOOL';
+}
+
+/**
+ * The tool input in OpenLLMetry's `traceloop.entity.input`: its MCP instrumentation writes
+ * `{tool_name, arguments}`, its tool decorators `{args, kwargs}`; else the object itself.
+ */
+function traceloopInput(value: unknown): Record<string, unknown> | undefined {
+  const parsed = parseJsonObject(value);
+  if (!parsed) return undefined;
+  const { arguments: args, kwargs, args: positional } = parsed;
+  if (isObject(args)) return args;
+  if (isObject(kwargs) && Object.keys(kwargs).length > 0) return kwargs;
+  if (Array.isArray(positional) && positional.length === 1 && isObject(positional[0]))
+    return positional[0];
+  return parsed;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /** Claude Code's native span names (`claude_code.*`, see fixtures/claude-code-native). */
 export const CLAUDE_CODE_TOOL_SPAN = 'claude_code.tool';
 export const CLAUDE_CODE_INTERACTION_SPAN = 'claude_code.interaction';
@@ -110,6 +148,8 @@ export function roleOfValues<S>(
   if (name === CLAUDE_CODE_TOOL_SPAN) return 'tool';
   const operation = value(source, ATTR_GEN_AI_OPERATION_NAME);
   if (operation === GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL) return 'tool';
+  if (isToolKind(value(source, TRACELOOP_SPAN_KIND), value(source, OPENINFERENCE_SPAN_KIND)))
+    return 'tool';
   if (name.startsWith('session ') || name === CLAUDE_CODE_INTERACTION_SPAN) return 'session';
   if (
     operation === GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT &&
@@ -392,7 +432,9 @@ export function toolViewOf(
   }
   const toolName =
     attributes[ATTR_GEN_AI_TOOL_NAME] ??
-    (name.startsWith('execute_tool ') ? name.slice('execute_tool '.length) : undefined);
+    (name.startsWith('execute_tool ') ? name.slice('execute_tool '.length) : undefined) ??
+    attributes[OPENINFERENCE_TOOL_NAME] ??
+    attributes[TRACELOOP_ENTITY_NAME];
   if (typeof toolName !== 'string' || toolName === '') return undefined;
   const toolCallId = String(attributes[ATTR_GEN_AI_TOOL_CALL_ID] ?? span.spanId);
   const turn = attributes[ATTR_AGENT_TURN_ID];
@@ -403,7 +445,11 @@ export function toolViewOf(
       ? { toolCallId, turnId, attributes, derived: NO_DERIVED }
       : { toolCallId, attributes, derived: NO_DERIVED };
   }
-  const input = parseJsonObject(attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]) ?? {};
+  const input =
+    parseJsonObject(attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]) ??
+    parseJsonObject(attributes[OPENINFERENCE_INPUT_VALUE]) ??
+    traceloopInput(attributes[TRACELOOP_ENTITY_INPUT]) ??
+    {};
   const described = describedOnly(describedAttributes(toolName, input, cwd), attributes);
   const merged = assignOwn(attributesToChange ? attributes : assignOwn({}, attributes), described);
   const derived = nonEmpty(described);

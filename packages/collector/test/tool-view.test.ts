@@ -46,6 +46,11 @@ describe('roleOf', () => {
       'other',
     );
     assert.equal(roleOf('claude_code.llm_request', {}), 'other');
+    // OpenLLMetry's and OpenInference's tool spans; their other kinds are not tool calls.
+    assert.equal(roleOf('read_text_file.tool', { 'traceloop.span.kind': 'tool' }), 'tool');
+    assert.equal(roleOf('mcp.client.session', { 'traceloop.span.kind': 'session' }), 'other');
+    assert.equal(roleOf('run_shell', { 'openinference.span.kind': 'TOOL' }), 'tool');
+    assert.equal(roleOf('ChatOpenAI', { 'openinference.span.kind': 'LLM' }), 'other');
   });
 });
 
@@ -226,6 +231,71 @@ describe('toolViewOf', () => {
     assert.equal(view?.toolCallId, 'c'.repeat(16));
     assert.equal(view?.attributes[ATTR_FILE_PATH], '/repo/secrets/.env');
     assert.equal(derivedOf(view)[ATTR_AGENT_TOOL_CATEGORY], 'read');
+  });
+
+  it("reads OpenLLMetry's and OpenInference's tool spans: the tool's name and its input", () => {
+    const views = [
+      // OpenLLMetry's MCP instrumentation: `{tool_name, arguments}`.
+      toolViewOf(
+        span('read_text_file.tool', 'd'.repeat(16)),
+        {
+          'traceloop.span.kind': 'tool',
+          'traceloop.entity.name': 'read_text_file',
+          'traceloop.entity.input': JSON.stringify({
+            tool_name: 'read_text_file',
+            arguments: { path: 'secrets/.env' },
+          }),
+        },
+        '/repo',
+      ),
+      // Its tool decorators: `{args, kwargs}`.
+      toolViewOf(
+        span('read_file.tool', 'd'.repeat(16)),
+        {
+          'traceloop.span.kind': 'tool',
+          'traceloop.entity.name': 'read_file',
+          'traceloop.entity.input': JSON.stringify({ args: [], kwargs: { path: 'secrets/.env' } }),
+        },
+        '/repo',
+      ),
+      toolViewOf(
+        span('read_file.tool', 'd'.repeat(16)),
+        {
+          'traceloop.span.kind': 'tool',
+          'traceloop.entity.name': 'read_file',
+          'traceloop.entity.input': JSON.stringify({
+            args: [{ path: 'secrets/.env' }],
+            kwargs: {},
+          }),
+        },
+        '/repo',
+      ),
+      // OpenInference: `tool.name`, the input in `input.value`.
+      toolViewOf(
+        span('read_file', 'd'.repeat(16)),
+        {
+          'openinference.span.kind': 'TOOL',
+          'tool.name': 'read_file',
+          'tool.parameters': JSON.stringify({ type: 'object', properties: { path: {} } }),
+          'input.value': JSON.stringify({ path: 'secrets/.env' }),
+        },
+        '/repo',
+      ),
+    ];
+    for (const [index, view] of views.entries()) {
+      assert.equal(view?.toolCallId, 'd'.repeat(16), `view ${index}`);
+      assert.equal(derivedOf(view)[ATTR_AGENT_TOOL_CATEGORY], 'read', `view ${index}`);
+      assert.deepEqual(
+        derivedOf(view)[ATTR_AGENT_TOOL_PATHS],
+        ['/repo/secrets/.env'],
+        `view ${index}`,
+      );
+    }
+    // No tool name anywhere: not a tool call the view can describe.
+    assert.equal(
+      toolViewOf(span('x.tool', 'd'.repeat(16)), { 'traceloop.span.kind': 'tool' }, '/'),
+      undefined,
+    );
   });
 
   it('keeps relative paths relative when the workspace is unknown, never resolving them against /', () => {

@@ -1,0 +1,114 @@
+/**
+ * Another instrumentation's spans through the collector, all real parts: an MCP client
+ * instrumented by OpenLLMetry (`@traceloop/instrumentation-mcp`, not agent-otel) calls the real
+ * `@modelcontextprotocol/server-filesystem` over stdio; the official OpenTelemetry SDK and
+ * OTLP/protobuf exporter send its spans to the collector with the recommended ruleset. Its
+ * tool spans carry no GenAI operation name — `traceloop.span.kind: tool`, the tool in
+ * `traceloop.entity.name`, the arguments in `traceloop.entity.input` — and still leave the
+ * collector with the tool view derived and the read of a secret file tagged.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { McpInstrumentation } from '@traceloop/instrumentation-mcp';
+import { Collector, attributesOf } from '@agent-otel/collector';
+import { loadPolicy } from '@agent-otel/policy';
+import {
+  ATTR_AGENT_POLICY_RULE_IDS,
+  ATTR_AGENT_POLICY_VIOLATED,
+  ATTR_AGENT_TOOL_CATEGORY,
+  ATTR_AGENT_TOOL_PATHS,
+  ATTR_GEN_AI_TOOL_NAME,
+} from '@agent-otel/semconv';
+import { startBackend, tempDir, waitFor } from './collector-helpers.js';
+
+const require = createRequire(import.meta.url);
+const filesystemBin = require.resolve('@modelcontextprotocol/server-filesystem/dist/index.js');
+
+describe('collector: an OpenLLMetry-instrumented MCP client', () => {
+  it('tags its read of a secret file through the real filesystem server', async () => {
+    const root = realpathSync(mkdtempSync(join(tmpdir(), 'agent-otel-openllmetry-')));
+    writeFileSync(join(root, 'README.md'), '# notes\n');
+    writeFileSync(join(root, '.env'), 'DATABASE_URL=postgres://app:hunter2@db.internal/app\n');
+    const backend = await startBackend();
+    const state = await tempDir('collector-openllmetry');
+    const collector = await Collector.start(
+      {
+        listen: '127.0.0.1:0',
+        stateDir: state.path,
+        windowMs: 500,
+        otlpExporters: [{ endpoint: backend.url, protocol: 'http/protobuf' }],
+        exportFile: null,
+        terminal: false,
+      },
+      loadPolicy(),
+    );
+    const provider = new BasicTracerProvider({
+      spanProcessors: [
+        new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${collector.url}/v1/traces` })),
+      ],
+    });
+    // Its own subclass, so that the instrumentation's patches stay with this test.
+    const InstrumentedClient = class extends Client {};
+    const instrumentation = new McpInstrumentation();
+    instrumentation.setTracerProvider(provider);
+    instrumentation.manuallyInstrument({ Client: InstrumentedClient });
+    const client = new InstrumentedClient({ name: 'openllmetry-client', version: '1.0.0' });
+    try {
+      await client.connect(
+        new StdioClientTransport({
+          command: process.execPath,
+          args: [filesystemBin, root],
+          stderr: 'ignore',
+        }),
+      );
+      const readme = await client.callTool({
+        name: 'read_text_file',
+        arguments: { path: join(root, 'README.md') },
+      });
+      const secret = await client.callTool({
+        name: 'read_text_file',
+        arguments: { path: join(root, '.env') },
+      });
+      // The server did read both (the spans describe real calls).
+      assert.match(JSON.stringify(readme), /# notes/u);
+      assert.match(JSON.stringify(secret), /DATABASE_URL/u);
+      await client.close();
+      await provider.forceFlush();
+
+      const toolSpans = () => backend.spans().filter((span) => span.name === 'read_text_file.tool');
+      await waitFor(() => toolSpans().length === 2, 'both tool spans at the backend');
+      const byPath = new Map(
+        toolSpans().map((span) => {
+          const attributes = attributesOf(span.attributes);
+          return [(attributes[ATTR_AGENT_TOOL_PATHS] as string[] | undefined)?.[0], attributes];
+        }),
+      );
+      const benign = byPath.get(join(root, 'README.md'));
+      const read = byPath.get(join(root, '.env'));
+      assert.ok(benign && read, `paths: ${[...byPath.keys()].join(', ')}`);
+      for (const attributes of [benign, read]) {
+        assert.equal(attributes['traceloop.span.kind'], 'tool');
+        assert.equal(attributes[ATTR_GEN_AI_TOOL_NAME], 'read_text_file');
+        assert.equal(attributes[ATTR_AGENT_TOOL_CATEGORY], 'read');
+      }
+      assert.equal(benign[ATTR_AGENT_POLICY_VIOLATED], undefined);
+      assert.equal(read[ATTR_AGENT_POLICY_VIOLATED], true);
+      assert.ok((read[ATTR_AGENT_POLICY_RULE_IDS] as string[]).includes('secret-file-access'));
+    } finally {
+      await client.close().catch(() => undefined);
+      await provider.shutdown();
+      await collector.stop();
+      await backend.close();
+      await state.remove();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
