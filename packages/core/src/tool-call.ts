@@ -92,75 +92,68 @@ type OtherAgentTool =
  * Code's own names are matched first, exactly; a name in neither list is `other`, described by
  * the URLs and path-like fields of its input.
  */
-const OTHER_AGENT_TOOLS: ReadonlyMap<string, OtherAgentTool> = new Map<string, OtherAgentTool>([
-  ...(
-    [
-      'bash',
-      'shell',
-      'localshell',
-      'execcommand',
-      'runshellcommand',
-      'executecommand',
-      'runterminalcmd',
-      'runinterminal',
-      'executebash',
-      'developershell',
-      'runcommand',
-      'shellcommand',
-      'terminal',
-    ] as const
-  ).map((name) => [name, 'shell'] as const),
-  ...(
-    ['read', 'readfile', 'readmanyfiles', 'readtextfile', 'readmultiplefiles', 'viewfile'] as const
-  ).map((name) => [name, 'read'] as const),
-  ...(
-    [
-      'write',
-      'edit',
-      'writefile',
-      'writetofile',
-      'createfile',
-      'editfile',
-      'deletefile',
-      'replace',
-      'replaceinfile',
-      'replacestringinfile',
-      'inserteditintofile',
-      'insertcontent',
-      'searchandreplace',
-      'applydiff',
-      'multiedit',
-    ] as const
-  ).map((name) => [name, 'write'] as const),
-  ...(
-    [
-      'glob',
-      'grep',
-      'ls',
-      'searchfilecontent',
-      'listdirectory',
-      'searchfiles',
-      'listfiles',
-      'grepsearch',
-      'filesearch',
-      'listdir',
-      'codebasesearch',
-      'directorytree',
-      'findbyname',
-      'list',
-    ] as const
-  ).map((name) => [name, 'search'] as const),
-  ...(
-    ['strreplaceeditor', 'strreplacebasededittool', 'texteditor', 'developertexteditor'] as const
-  ).map((name) => [name, 'editor'] as const),
-  ['applypatch', 'patch'],
-  ['patch', 'patch'],
-  ...(['webfetch', 'fetch', 'fetchwebpage', 'browseraction', 'urlfetch'] as const).map(
-    (name) => [name, 'fetch'] as const,
+const OTHER_AGENT_TOOL_NAMES: Readonly<Record<OtherAgentTool, readonly string[]>> = {
+  shell: [
+    'bash',
+    'shell',
+    'localshell',
+    'execcommand',
+    'runshellcommand',
+    'executecommand',
+    'runterminalcmd',
+    'runinterminal',
+    'executebash',
+    'developershell',
+    'runcommand',
+    'shellcommand',
+    'terminal',
+  ],
+  read: ['read', 'readfile', 'readmanyfiles', 'readtextfile', 'readmultiplefiles', 'viewfile'],
+  write: [
+    'write',
+    'edit',
+    'writefile',
+    'writetofile',
+    'createfile',
+    'editfile',
+    'deletefile',
+    'replace',
+    'replaceinfile',
+    'replacestringinfile',
+    'inserteditintofile',
+    'insertcontent',
+    'searchandreplace',
+    'applydiff',
+    'multiedit',
+  ],
+  search: [
+    'glob',
+    'grep',
+    'ls',
+    'list',
+    'searchfilecontent',
+    'listdirectory',
+    'searchfiles',
+    'listfiles',
+    'grepsearch',
+    'filesearch',
+    'listdir',
+    'codebasesearch',
+    'directorytree',
+    'findbyname',
+  ],
+  editor: ['strreplaceeditor', 'strreplacebasededittool', 'texteditor', 'developertexteditor'],
+  patch: ['applypatch', 'patch'],
+  fetch: ['webfetch', 'fetch', 'fetchwebpage', 'browseraction', 'urlfetch'],
+  'web-search': ['websearch', 'googlewebsearch'],
+  mcp: ['usemcptool', 'accessmcpresource'],
+};
+/** `OTHER_AGENT_TOOL_NAMES` by name. */
+const OTHER_AGENT_TOOLS: ReadonlyMap<string, OtherAgentTool> = new Map(
+  (Object.entries(OTHER_AGENT_TOOL_NAMES) as [OtherAgentTool, readonly string[]][]).flatMap(
+    ([kind, names]) => names.map((name) => [name, kind] as const),
   ),
-  ...(['websearch', 'googlewebsearch'] as const).map((name) => [name, 'web-search'] as const),
-  ...(['usemcptool', 'accessmcpresource'] as const).map((name) => [name, 'mcp'] as const),
-]);
+);
 
 /** A tool name as `OTHER_AGENT_TOOLS` keys it. */
 function toolKey(toolName: string): string {
@@ -1071,11 +1064,12 @@ function describeOtherAgentTool(
           category: AGENT_TOOL_CATEGORY_VALUE_NETWORK,
           target: fetchTarget(findings, rawUrl, undefined, redact),
         };
-      // A list of URLs (`urls`), or URLs written in a prompt (Gemini CLI's `web_fetch`).
+      // A list of URLs (`urls`), or URLs written in a prompt (Gemini CLI's `web_fetch`); with
+      // none, the call is `other` with what the scan found.
       scanInput(findings, input, cwd);
       const first = findings.urls[0];
       return first === undefined
-        ? undefined
+        ? { category: AGENT_TOOL_CATEGORY_VALUE_OTHER }
         : { category: AGENT_TOOL_CATEGORY_VALUE_NETWORK, target: first.full };
     }
     case 'web-search': {
