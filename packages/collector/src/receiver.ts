@@ -1,7 +1,7 @@
 /**
  * The OTLP/HTTP receiver (https://opentelemetry.io/docs/specs/otlp/#otlphttp): `POST
- * /v1/traces` in protobuf or JSON, optionally gzip or deflate compressed, and `GET /healthz`. A request is
- * acknowledged only once its spans are on disk. Answers follow the spec: 200 (with
+ * /v1/traces` in protobuf or JSON, optionally gzip- or deflate-compressed, and `GET /healthz`.
+ * A request is acknowledged only once its spans are on disk. Answers follow the spec: 200 (with
  * `partial_success` for rejected spans), 400 malformed, 401 bad token, 413 too large, 415
  * wrong content type or encoding, 503 + `Retry-After` when the queue is full.
  */
