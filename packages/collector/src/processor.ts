@@ -285,7 +285,13 @@ interface SessionState {
   /** The session's workspace (any of its spans so far, held ones included), and its rank. */
   workspace: string | undefined;
   workspaceRank: number;
+  /**
+   * The session's violations: one per rule broken per tool call, however many spans report
+   * the call (the hook's span and Claude Code's native span of one call carry one call id).
+   */
   violationCount: number;
+  /** `ruleId` NUL `toolCallId` of each violation counted (made with the first). */
+  counted: Set<string> | undefined;
   severity: PolicySeverity | undefined;
   /** The strongest action among the session's findings. */
   action: PolicyAction | undefined;
@@ -527,6 +533,7 @@ export class PolicyProcessor {
         workspace: undefined,
         workspaceRank: WORKSPACE_KEYS.length,
         violationCount: 0,
+        counted: undefined,
         severity: undefined,
         action: undefined,
         held: [],
@@ -749,7 +756,7 @@ export class PolicyProcessor {
           };
     const decision = decider.decide(request, state.decider);
     for (const derived of view.derived) addSpanAttributes(span, derived);
-    this.#record(state, decision.findings);
+    this.#record(state, decision.findings, view.toolCallId);
     // A span already tagged upstream (the hook or the SDK) keeps its tags: tagging it again
     // would duplicate its violation events. Its findings still count for the session.
     if (decision.findings.length === 0 || taggedUpstream) {
@@ -764,7 +771,7 @@ export class PolicyProcessor {
     this.counters.violations += decision.findings.length;
   }
 
-  #record(state: SessionState, findings: readonly PolicyFinding[]): void {
+  #record(state: SessionState, findings: readonly PolicyFinding[], toolCallId: string): void {
     if (findings.length === 0) return;
     // highestSeverity / strongestAction of the findings' values followed by the session's so
     // far, folded in that order without a list of them.
@@ -774,8 +781,13 @@ export class PolicyProcessor {
       (state.ruleIds ??= new Set()).add(finding.ruleId);
       severity = higherSeverity(severity, finding.severity);
       action = strongerAction(action, finding.action);
+      const violation = `${finding.ruleId}\u0000${toolCallId}`;
+      const counted = (state.counted ??= new Set());
+      if (!counted.has(violation)) {
+        counted.add(violation);
+        state.violationCount++;
+      }
     }
-    state.violationCount += findings.length;
     if (state.severity) severity = higherSeverity(severity, state.severity);
     state.severity = severity;
     if (state.action) action = strongerAction(action, state.action);

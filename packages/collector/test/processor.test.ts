@@ -17,6 +17,7 @@ import {
   ATTR_AGENT_WORKSPACE_PATH,
   ATTR_FILE_PATH,
   ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_TOOL_CALL_ID,
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_SESSION_ID,
   ATTR_URL_FULL,
@@ -438,6 +439,33 @@ describe('PolicyProcessor', () => {
     assert.equal(attributesOf(post.span.attributes)[ATTR_AGENT_POLICY_VIOLATED], undefined);
     assert.equal(post.span.events.length, 0);
     assert.equal(attributesOf(session.span.attributes)[ATTR_AGENT_POLICY_VIOLATION_COUNT], 1);
+  });
+
+  it('counts a violation once per tool call, however many spans report the call', () => {
+    // The hook's span (tagged in-session) and another source's span of the same call (one
+    // gen_ai.tool.call.id), and a second call: two violations, not three.
+    const processor = new PolicyProcessor(OPTIONS);
+    const read = tool('s1', 'Read', 'read', { [ATTR_FILE_PATH]: '/w/.env' }, 1000);
+    const call = { [ATTR_GEN_AI_TOOL_CALL_ID]: 'toolu_post' };
+    const hookPost = tool(
+      's1',
+      'WebFetch',
+      'network',
+      { ...call, [ATTR_AGENT_POLICY_ENFORCED_BY]: 'hook' },
+      2000,
+    );
+    const otherPost = tool('s1', 'WebFetch', 'network', call, 2000);
+    const again = tool('s1', 'WebFetch', 'network', {}, 3000);
+    const session = span('session claude-code', { [ATTR_SESSION_ID]: 's1' }, 500, 9000);
+    processor.push([read, hookPost, otherPost, again, session], 0);
+    processor.release(0, true);
+    // Each span of the call still carries the call's tags (the hook's its own).
+    assert.equal(attributesOf(otherPost.span.attributes)[ATTR_AGENT_POLICY_VIOLATED], true);
+    assert.equal(attributesOf(again.span.attributes)[ATTR_AGENT_POLICY_VIOLATED], true);
+    assert.equal(attributesOf(session.span.attributes)[ATTR_AGENT_POLICY_VIOLATION_COUNT], 2);
+    assert.deepEqual(attributesOf(session.span.attributes)[ATTR_AGENT_POLICY_RULE_IDS], [
+      'test.exfiltration',
+    ]);
   });
 
   it('passes spans through untouched with policy off', () => {
