@@ -290,8 +290,11 @@ interface SessionState {
    * the call (the hook's span and Claude Code's native span of one call carry one call id).
    */
   violationCount: number;
-  /** `ruleId` NUL `toolCallId` of each violation counted (made with the first). */
-  counted: Set<string> | undefined;
+  /**
+   * The findings counted per tool call (made with the first): the engine's own lists, shared
+   * by the calls that break the same rules — no string or list made per violation.
+   */
+  counted: Map<string, readonly PolicyFinding[]> | undefined;
   severity: PolicySeverity | undefined;
   /** The strongest action among the session's findings. */
   action: PolicyAction | undefined;
@@ -781,11 +784,18 @@ export class PolicyProcessor {
       (state.ruleIds ??= new Set()).add(finding.ruleId);
       severity = higherSeverity(severity, finding.severity);
       action = strongerAction(action, finding.action);
-      const violation = `${finding.ruleId}\u0000${toolCallId}`;
-      const counted = (state.counted ??= new Set());
-      if (!counted.has(violation)) {
-        counted.add(violation);
-        state.violationCount++;
+    }
+    const counted = (state.counted ??= new Map<string, readonly PolicyFinding[]>());
+    const before = counted.get(toolCallId);
+    if (before === undefined) {
+      counted.set(toolCallId, findings);
+      state.violationCount += findings.length;
+    } else {
+      // The call again (another span of it): only rules it had not broken yet count.
+      const added = findings.filter((finding) => !before.some((b) => b.ruleId === finding.ruleId));
+      if (added.length > 0) {
+        counted.set(toolCallId, [...before, ...added]);
+        state.violationCount += added.length;
       }
     }
     if (state.severity) severity = higherSeverity(severity, state.severity);
