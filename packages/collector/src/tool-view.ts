@@ -148,8 +148,6 @@ export function roleOfValues<S>(
   if (name === CLAUDE_CODE_TOOL_SPAN) return 'tool';
   const operation = value(source, ATTR_GEN_AI_OPERATION_NAME);
   if (operation === GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL) return 'tool';
-  if (isToolKind(value(source, TRACELOOP_SPAN_KIND), value(source, OPENINFERENCE_SPAN_KIND)))
-    return 'tool';
   if (name.startsWith('session ') || name === CLAUDE_CODE_INTERACTION_SPAN) return 'session';
   if (
     operation === GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT &&
@@ -158,7 +156,10 @@ export function roleOfValues<S>(
   ) {
     return 'turn';
   }
-  return 'other';
+  // Read last: the turn and session spans above (every session has them) need not.
+  return isToolKind(value(source, TRACELOOP_SPAN_KIND), value(source, OPENINFERENCE_SPAN_KIND))
+    ? 'tool'
+    : 'other';
 }
 
 /**
