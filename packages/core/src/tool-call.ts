@@ -981,11 +981,13 @@ function filesOf(input: unknown): string[] {
 function patchFiles(patch: string): string[] {
   const text = patch.length > MAX_SHELL_TEXT ? patch.slice(0, MAX_SHELL_TEXT) : patch;
   const files: string[] = [];
+  // Each capture runs to the end of its line (or a diff header's tab) with nothing after it to
+  // backtrack into: a long line costs its length once, not its square.
   for (const match of text.matchAll(
-    /^(?:\*\*\* (?:Add File|Update File|Delete File|Move to): *(.+?)|(?:\+\+\+|---) (?:[ab]\/)?(.+?)(?:\t.*)?) *$/gm,
+    /^(?:\*\*\* (?:Add File|Update File|Delete File|Move to):(.*)|(?:\+\+\+|---) (?:[ab]\/)?([^\t\n]*))/gm,
   )) {
-    const file = match[1] ?? match[2];
-    if (file !== undefined && file !== '/dev/null' && !files.includes(file)) files.push(file);
+    const file = (match[1] ?? match[2] ?? '').trim();
+    if (file !== '' && file !== '/dev/null' && !files.includes(file)) files.push(file);
   }
   return files;
 }

@@ -471,6 +471,15 @@ describe("describeToolCall: other coding agents' tools", () => {
     assert.equal(diff.filePath, undefined);
   });
 
+  it('patch tools: a long line costs its length (no backtracking), later files still found', () => {
+    // 200 000 spaces after a header: a pattern that backtracked over them took a minute.
+    const input = `--- ${' '.repeat(200_000)}x\n*** Update File: src/after.ts\n`;
+    const started = performance.now();
+    const description = describe_('apply_patch', { input });
+    assert.ok(performance.now() - started < 5_000);
+    assert.deepEqual(description.paths, [`${cwd}/x`, `${cwd}/src/after.ts`]);
+  });
+
   it('fetch and search tools: the URL, the URLs of a prompt, the query', () => {
     const fetch = describe_('fetch', { url: 'https://user:pw@api.example.com:8443/v1?token=1' });
     assert.equal(fetch.category, AGENT_TOOL_CATEGORY_VALUE_NETWORK);
