@@ -250,8 +250,10 @@ export function callSignals(facts: ToolFacts, findings: readonly PolicyFinding[]
     signals.push(...writeSignals(facts, facts.writtenPaths, facts.name === 'Write'));
   } else if (facts.category === 'read') {
     const logs = facts.readPaths.some((path) => LOG_FILE.test(path));
-    const config =
-      facts.name === 'Read' && facts.readPaths.some((path) => fileKind(path) === 'config');
+    // A read of one file (`file.path`: Claude Code's Read, other agents' read tools), not a
+    // search or listing of a directory.
+    const oneFile = facts.filePath !== '';
+    const config = oneFile && facts.readPaths.some((path) => fileKind(path) === 'config');
     if (logs) signals.push({ category: 'debug', weight: 3, label: 'read:logs' });
     else if (config) {
       signals.push({ category: 'configure', weight: 0.75, label: 'read:config' });
@@ -260,7 +262,7 @@ export function callSignals(facts: ToolFacts, findings: readonly PolicyFinding[]
       signals.push({
         category: 'explore',
         weight: 1,
-        label: facts.name === 'Read' ? 'read' : 'search',
+        label: oneFile ? 'read' : 'search',
       });
     }
   } else if (facts.category === 'execute') {

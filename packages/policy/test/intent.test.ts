@@ -77,6 +77,32 @@ describe('classifyIntent', () => {
     );
   });
 
+  it("reads one file under any agent's tool name as Claude Code's Read (config reads configure)", () => {
+    const intentOfRead = (tool: string, input: Record<string, unknown>) => {
+      const state: DeciderState = { data: {} };
+      engine.decide(
+        {
+          phase: 'post_tool',
+          sessionId: SESSION_ID,
+          toolCallId: 'toolu_1',
+          attributes: describeToolCall(tool, input, WORKSPACE).attributes,
+          sessionAttributes: {},
+          enforcedBy: 'sdk',
+          timeMs: 0,
+        },
+        state,
+      );
+      return intentFromState(state);
+    };
+    for (const file of ['tsconfig.json', 'src/a.ts']) {
+      const claude = intentOfRead('Read', { file_path: `${WORKSPACE}/${file}` });
+      assert.deepEqual(intentOfRead('read_file', { path: `${WORKSPACE}/${file}` }), claude, file);
+      assert.deepEqual(claude?.signals, [file === 'src/a.ts' ? 'read' : 'read:config']);
+    }
+    // A directory searched stays a search.
+    assert.deepEqual(intentOfRead('grep', { pattern: 'x', path: WORKSPACE })?.signals, ['search']);
+  });
+
   it('document, configure and test by the kind of file written', () => {
     assert.equal(
       intentOf([read(`${WORKSPACE}/src/a.ts`), write(`${WORKSPACE}/docs/a.md`)]).category,
