@@ -122,9 +122,7 @@ function parseJsonObject(value: unknown): Record<string, unknown> | undefined {
   if (typeof value !== 'string' || !value.startsWith('{')) return undefined;
   try {
     const parsed = JSON.parse(value) as unknown;
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : undefined;
+    return isObject(parsed) ? parsed : undefined;
   } catch {
     return undefined;
   }

@@ -848,6 +848,13 @@ function examineCommand(findings: Findings, simple: SimpleCommand, cwd: string):
   return words;
 }
 
+/** One field of a tool input, whatever its type (undefined when the input is no object). */
+function fieldOf(input: unknown, key: string): unknown {
+  return typeof input === 'object' && input !== null
+    ? (input as Record<string, unknown>)[key]
+    : undefined;
+}
+
 function stringField(input: unknown, ...keys: string[]): string | undefined {
   if (typeof input !== 'object' || input === null) return undefined;
   for (const key of keys) {
@@ -940,10 +947,8 @@ function shellQuoted(word: string): string {
  * `action` (OpenAI's `local_shell` call).
  */
 function commandLineOf(input: unknown, depth = 0): string | undefined {
-  if (typeof input !== 'object' || input === null) return undefined;
-  const record = input as Record<string, unknown>;
   for (const key of COMMAND_FIELDS) {
-    const value = record[key];
+    const value = fieldOf(input, key);
     if (typeof value === 'string' && value !== '') return value;
     if (
       Array.isArray(value) &&
@@ -956,16 +961,15 @@ function commandLineOf(input: unknown, depth = 0): string | undefined {
       return words.map(shellQuoted).join(' ');
     }
   }
-  return depth === 0 ? commandLineOf(record['action'], 1) : undefined;
+  return depth === 0 ? commandLineOf(fieldOf(input, 'action'), 1) : undefined;
 }
 
 /** The files a read or write tool's input names: `FILE_FIELDS`, then `FILE_LIST_FIELDS`. */
 function filesOf(input: unknown): string[] {
   const file = stringField(input, ...FILE_FIELDS);
   if (file !== undefined) return [file];
-  if (typeof input !== 'object' || input === null) return [];
   for (const key of FILE_LIST_FIELDS) {
-    const value = (input as Record<string, unknown>)[key];
+    const value = fieldOf(input, key);
     if (Array.isArray(value))
       return value
         .filter((item): item is string => typeof item === 'string' && item !== '')
@@ -1087,10 +1091,7 @@ function describeOtherAgentTool(
       if (server === undefined) return undefined;
       const tool = stringField(input, 'tool_name', 'toolName', 'tool');
       const uri = stringField(input, 'uri');
-      const args =
-        typeof input === 'object' && input !== null
-          ? (input as Record<string, unknown>)['arguments']
-          : undefined;
+      const args = fieldOf(input, 'arguments');
       let parsed: unknown = args;
       if (typeof args === 'string') {
         try {
