@@ -14,6 +14,7 @@ import type {
   OtlpSpan,
   OtlpTraceRequest,
 } from './otlp-model.js';
+import { readPlainJsonSpan } from './otlp-json-span.js';
 import { decodeTraceRequestProto } from './otlp-proto.js';
 import { readWireRequest } from './otlp-wire.js';
 
@@ -214,10 +215,18 @@ function pathOf(path: readonly PropertyKey[]): string {
   return path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('');
 }
 
+/**
+ * A span of an OTLP/JSON body read by the schema alone: the definition `readPlainJsonSpan`
+ * (otlp-json-span.ts) must agree with, and what says why a span is rejected.
+ */
+export function parseJsonSpanBySchema(input: unknown, limits: DecodeLimits) {
+  return schemasFor(limits, 'hex').span.safeParse(input);
+}
+
 const MAX_REASONS = 3;
 
 function validate(raw: unknown, limits: DecodeLimits, ids: IdEncoding): DecodedRequest {
-  const { span: spanSchema, envelope } = schemasFor(limits, ids);
+  const { envelope } = schemasFor(limits, ids);
   const parsed = envelope.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -234,7 +243,15 @@ function validate(raw: unknown, limits: DecodeLimits, ids: IdEncoding): DecodedR
     inputResource.scopeSpans.forEach((inputScope, scopeIndex) => {
       const spans: OtlpSpan[] = [];
       inputScope.spans.forEach((inputSpan, spanIndex) => {
-        const result = spanSchema.safeParse(inputSpan);
+        // The common shape without zod's cost; anything else through the schema (which is
+        // also what says why a span is rejected).
+        const plain = readPlainJsonSpan(inputSpan, limits.maxAttributeValueLength);
+        if (plain !== undefined) {
+          spans.push(plain);
+          accepted++;
+          return;
+        }
+        const result = parseJsonSpanBySchema(inputSpan, limits);
         if (result.success) {
           spans.push(result.data as OtlpSpan);
           accepted++;
@@ -288,6 +305,13 @@ export function decodeJsonBody(body: Buffer, limits: DecodeLimits): DecodedReque
   return validate(raw, limits, 'hex');
 }
 
+/**
+ * Levels of JSON a trace body may nest: a span's attribute is 9 deep (`resourceSpans[0]
+ * .scopeSpans[0].spans[0].attributes[0].value`), each array or map value 3 or 4 more, and the
+ * protobuf reader's limit is 32 of those.
+ */
+const MAX_JSON_DEPTH = 160;
+
 /** A proto field name with a JSON name of its own: `resource_spans`, `time_unix_nano`. */
 const PROTO_FIELD_NAME = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$/u;
 
@@ -303,6 +327,12 @@ const PROTO_FIELD_NAME = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$/u;
  * assigned: a `__proto__` key (JSON.parse makes it an own property) is left as it is.
  */
 function readAsProtoJson(value: unknown, path: (string | number)[]): void {
+  if (path.length > MAX_JSON_DEPTH) {
+    // Before the stack runs out (a RangeError at a few thousand levels, from this walk or zod's).
+    throw new MalformedRequestError(
+      `not an ExportTraceServiceRequest: nested more than ${MAX_JSON_DEPTH} levels deep at ${pathOf(path.slice(0, 12)).slice(1)}…`,
+    );
+  }
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index++) {
       path.push(index);
@@ -320,7 +350,8 @@ function readAsProtoJson(value: unknown, path: (string | number)[]): void {
       continue;
     }
     let name = key;
-    if (PROTO_FIELD_NAME.test(key)) {
+    // The test only for a key with an underscore: JSON names (most bodies') have none.
+    if (key.includes('_') && PROTO_FIELD_NAME.test(key)) {
       name = key.replace(/_([a-z0-9])/gu, (_, next: string) => next.toUpperCase());
       if (Object.hasOwn(record, name)) {
         throw new MalformedRequestError(
