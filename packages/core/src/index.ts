@@ -19,7 +19,13 @@ export {
 } from './policy-tags.js';
 export type { PolicyTags, SpanEventData } from './policy-tags.js';
 export { FindingsMemo } from './findings-memo.js';
-export { describeToolCall, normalizePath, parseMcpToolName, redactUrl } from './tool-call.js';
+export {
+  describeToolCall,
+  normalizePath,
+  parseMcpToolName,
+  redactUrl,
+  writesWholeFile,
+} from './tool-call.js';
 export type { ToolCallDescription, DescribeToolCallOptions } from './tool-call.js';
 export { parseShellCommand, unwrapCommand } from './shell.js';
 export type { SimpleCommand, ShellRedirection } from './shell.js';

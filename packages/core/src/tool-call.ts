@@ -160,6 +160,23 @@ function toolKey(toolName: string): string {
   return toolName.toLowerCase().replace(/[\s_-]+/g, '');
 }
 
+/**
+ * Tools that write a whole file from the content given (Claude Code's `Write`, Gemini CLI's
+ * `write_file`, Cline's `write_to_file`, Copilot's `create_file`), as opposed to editing a part
+ * of one: the intent classifier reads such a write as new code rather than a change.
+ */
+const WHOLE_FILE_WRITE_TOOLS: ReadonlySet<string> = new Set([
+  'write',
+  'writefile',
+  'writetofile',
+  'createfile',
+]);
+
+/** Whether a tool (by its name, under any agent's spelling) writes a whole file. */
+export function writesWholeFile(toolName: string): boolean {
+  return WHOLE_FILE_WRITE_TOOLS.has(toolKey(toolName));
+}
+
 /** Input fields that name the file a tool reads or writes, in the spellings agents use. */
 const FILE_FIELDS = [
   'file_path',

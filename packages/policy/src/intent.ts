@@ -5,6 +5,7 @@
  * followed by secret harvesting is still credential_access); benign ones from what the calls
  * read, wrote and ran.
  */
+import { writesWholeFile } from '@agent-otel/core';
 import type { IntentVerdict, PolicyFinding } from '@agent-otel/core';
 import type { CallRecord } from './session-state.js';
 import { isBuildPath } from './paths.js';
@@ -247,7 +248,9 @@ export function callSignals(facts: ToolFacts, findings: readonly PolicyFinding[]
   }
 
   if (facts.category === 'write') {
-    signals.push(...writeSignals(facts, facts.writtenPaths, facts.name === 'Write'));
+    // A whole file written (Claude Code's Write, other agents' write_file) is new code; an
+    // edit of part of one is a change.
+    signals.push(...writeSignals(facts, facts.writtenPaths, writesWholeFile(facts.name)));
   } else if (facts.category === 'read') {
     const logs = facts.readPaths.some((path) => LOG_FILE.test(path));
     // A read of one file (`file.path`: Claude Code's Read, other agents' read tools), not a

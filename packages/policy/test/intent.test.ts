@@ -103,6 +103,52 @@ describe('classifyIntent', () => {
     assert.deepEqual(intentOfRead('grep', { pattern: 'x', path: WORKSPACE })?.signals, ['search']);
   });
 
+  it("reads a whole file written under any agent's tool name as Claude Code's Write (new code), an edit as an edit", () => {
+    const intentOfCall = (tool: string, input: Record<string, unknown>) => {
+      const state: DeciderState = { data: {} };
+      engine.decide(
+        {
+          phase: 'post_tool',
+          sessionId: SESSION_ID,
+          toolCallId: 'toolu_1',
+          attributes: describeToolCall(tool, input, WORKSPACE).attributes,
+          sessionAttributes: {},
+          enforcedBy: 'sdk',
+          timeMs: 0,
+        },
+        state,
+      );
+      return intentFromState(state);
+    };
+    for (const file of ['src/new.ts', 'test/new.test.ts']) {
+      const path = `${WORKSPACE}/${file}`;
+      const claude = intentOfCall('Write', { file_path: path, content: 'x' });
+      assert.deepEqual(claude?.signals, [
+        file.startsWith('src') ? 'write:new-source' : 'write:new-test',
+      ]);
+      for (const [tool, input] of [
+        ['write_file', { file_path: path, content: 'x' }],
+        ['write_to_file', { path, content: 'x' }],
+        ['create_file', { filePath: path, content: 'x' }],
+      ] as const)
+        assert.deepEqual(intentOfCall(tool, input), claude, `${tool} ${file}`);
+    }
+    const edit = intentOfCall('Edit', {
+      file_path: `${WORKSPACE}/src/a.ts`,
+      old_string: 'a',
+      new_string: 'b',
+    });
+    assert.deepEqual(edit?.signals, ['edit:source']);
+    assert.deepEqual(
+      intentOfCall('replace', {
+        file_path: `${WORKSPACE}/src/a.ts`,
+        old_string: 'a',
+        new_string: 'b',
+      }),
+      edit,
+    );
+  });
+
   it('document, configure and test by the kind of file written', () => {
     assert.equal(
       intentOf([read(`${WORKSPACE}/src/a.ts`), write(`${WORKSPACE}/docs/a.md`)]).category,
