@@ -111,6 +111,19 @@ describe('collector receiver: bad input', () => {
     const wrongShape = await post('{"resourceSpans": "nope"}', JSON_TYPE);
     assert.equal(wrongShape.status, 400);
     assert.match(JSON.parse(wrongShape.text).message as string, /resourceSpans/u);
+    // Nested 20 000 levels deep (~0.6 MB): a 400 saying so, not a stack overflow.
+    const span = JSON.stringify(request(1).resourceSpans[0]!.scopeSpans[0]!.spans[0]);
+    const deep =
+      '{"arrayValue":{"values":['.repeat(20_000) + '{"stringValue":"x"}' + ']}}'.repeat(20_000);
+    const nested = await post(
+      `{"resourceSpans":[{"scopeSpans":[{"spans":[${span.replace(/"attributes":\[/u, `"attributes":[{"key":"deep","value":${deep}},`)}]}]}]}`,
+      JSON_TYPE,
+    );
+    assert.equal(nested.status, 400);
+    assert.match(
+      JSON.parse(nested.text).message as string,
+      /nested more than 160 levels deep at resourceSpans\[0\]/u,
+    );
   });
 
   it('200 with partial_success naming the field for spans with bad ids', async () => {

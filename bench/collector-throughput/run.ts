@@ -21,7 +21,8 @@
  *   --processor-only measures the policy processor path alone, in this process — built packages,
  *   processor-path.mjs —; --seed N makes the same traffic every run; with --processor-only,
  *   --save-bodies FILE writes the requests for processor-path.mjs and stops; --warmup N sends N
- *   spans through each collector first and measures the spans after them: its steady state)
+ *   spans through each collector first and measures the spans after them: its steady state;
+ *   --json sends OTLP/JSON, as the OpenTelemetry JS SDK's OTLP/HTTP exporter does, not protobuf)
  *
  * BENCH_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=DIR" profiles the collector processes.
  */
@@ -69,9 +70,12 @@ const { values } = parseArgs({
      * process: the measured spans then meet compiled code and sessions already in memory.
      */
     warmup: { type: 'string', default: '0' },
+    /** Send OTLP/JSON (as `@opentelemetry/exporter-trace-otlp-http` does) instead of protobuf. */
+    json: { type: 'boolean', default: false },
   },
 });
 const UNIQUE = values.unique;
+const JSON_BODIES = values.json;
 const ROUNDS = Math.max(1, Number(values.rounds));
 const SPANS = Number(values.spans);
 const WARMUP = Number(values.warmup);
@@ -452,13 +456,15 @@ async function send(url: string, total: number): Promise<number> {
     while (sent < total) {
       const request = makeRequest(BATCH);
       sent += request.resourceSpans[0]?.scopeSpans[0]?.spans.length ?? 0;
-      const body = encodeTraceRequestProto(request);
+      const body = JSON_BODIES
+        ? Buffer.from(JSON.stringify(request))
+        : encodeTraceRequestProto(request);
       for (;;) {
         // A connection the collector closed as idle just as a request went out (keep-alive
         // race, more likely on a loaded machine) is retried, as OTLP exporters retry it.
         const response = await fetch(`${url}/v1/traces`, {
           method: 'POST',
-          headers: { 'content-type': 'application/x-protobuf' },
+          headers: { 'content-type': JSON_BODIES ? 'application/json' : 'application/x-protobuf' },
           body,
         }).catch(() => undefined);
         await response?.arrayBuffer();
