@@ -14,6 +14,24 @@ const intentOf = (calls: readonly TestCall[]) =>
   replayHookEvents(hookPayloads(calls), engine)[0]!.intent;
 const grep = (pattern: string): TestCall => ({ tool: 'Grep', input: { pattern, path: WORKSPACE } });
 
+/** The intent of a session of one call of `tool` with `input`, as described by core. */
+function intentOfOneCall(tool: string, input: Record<string, unknown>) {
+  const state: DeciderState = { data: {} };
+  engine.decide(
+    {
+      phase: 'post_tool',
+      sessionId: SESSION_ID,
+      toolCallId: 'toolu_1',
+      attributes: describeToolCall(tool, input, WORKSPACE).attributes,
+      sessionAttributes: {},
+      enforcedBy: 'sdk',
+      timeMs: 0,
+    },
+    state,
+  );
+  return intentFromState(state);
+}
+
 describe('classifyIntent', () => {
   it('implement: many reads, then edits, a new file and test runs', () => {
     const verdict = intentOf([
@@ -78,51 +96,25 @@ describe('classifyIntent', () => {
   });
 
   it("reads one file under any agent's tool name as Claude Code's Read (config reads configure)", () => {
-    const intentOfRead = (tool: string, input: Record<string, unknown>) => {
-      const state: DeciderState = { data: {} };
-      engine.decide(
-        {
-          phase: 'post_tool',
-          sessionId: SESSION_ID,
-          toolCallId: 'toolu_1',
-          attributes: describeToolCall(tool, input, WORKSPACE).attributes,
-          sessionAttributes: {},
-          enforcedBy: 'sdk',
-          timeMs: 0,
-        },
-        state,
-      );
-      return intentFromState(state);
-    };
     for (const file of ['tsconfig.json', 'src/a.ts']) {
-      const claude = intentOfRead('Read', { file_path: `${WORKSPACE}/${file}` });
-      assert.deepEqual(intentOfRead('read_file', { path: `${WORKSPACE}/${file}` }), claude, file);
+      const claude = intentOfOneCall('Read', { file_path: `${WORKSPACE}/${file}` });
+      assert.deepEqual(
+        intentOfOneCall('read_file', { path: `${WORKSPACE}/${file}` }),
+        claude,
+        file,
+      );
       assert.deepEqual(claude?.signals, [file === 'src/a.ts' ? 'read' : 'read:config']);
     }
     // A directory searched stays a search.
-    assert.deepEqual(intentOfRead('grep', { pattern: 'x', path: WORKSPACE })?.signals, ['search']);
+    assert.deepEqual(intentOfOneCall('grep', { pattern: 'x', path: WORKSPACE })?.signals, [
+      'search',
+    ]);
   });
 
   it("reads a whole file written under any agent's tool name as Claude Code's Write (new code), an edit as an edit", () => {
-    const intentOfCall = (tool: string, input: Record<string, unknown>) => {
-      const state: DeciderState = { data: {} };
-      engine.decide(
-        {
-          phase: 'post_tool',
-          sessionId: SESSION_ID,
-          toolCallId: 'toolu_1',
-          attributes: describeToolCall(tool, input, WORKSPACE).attributes,
-          sessionAttributes: {},
-          enforcedBy: 'sdk',
-          timeMs: 0,
-        },
-        state,
-      );
-      return intentFromState(state);
-    };
     for (const file of ['src/new.ts', 'test/new.test.ts']) {
       const path = `${WORKSPACE}/${file}`;
-      const claude = intentOfCall('Write', { file_path: path, content: 'x' });
+      const claude = intentOfOneCall('Write', { file_path: path, content: 'x' });
       assert.deepEqual(claude?.signals, [
         file.startsWith('src') ? 'write:new-source' : 'write:new-test',
       ]);
@@ -131,16 +123,16 @@ describe('classifyIntent', () => {
         ['write_to_file', { path, content: 'x' }],
         ['create_file', { filePath: path, content: 'x' }],
       ] as const)
-        assert.deepEqual(intentOfCall(tool, input), claude, `${tool} ${file}`);
+        assert.deepEqual(intentOfOneCall(tool, input), claude, `${tool} ${file}`);
     }
-    const edit = intentOfCall('Edit', {
+    const edit = intentOfOneCall('Edit', {
       file_path: `${WORKSPACE}/src/a.ts`,
       old_string: 'a',
       new_string: 'b',
     });
     assert.deepEqual(edit?.signals, ['edit:source']);
     assert.deepEqual(
-      intentOfCall('replace', {
+      intentOfOneCall('replace', {
         file_path: `${WORKSPACE}/src/a.ts`,
         old_string: 'a',
         new_string: 'b',
