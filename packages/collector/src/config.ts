@@ -4,11 +4,13 @@
  * checked with zod, so an error names the field (`exporters.otlp[0].endpoint: …`).
  */
 import { readFileSync } from 'node:fs';
-import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { parseDocument } from 'yaml';
+import { headerProblem } from './exporters/otlp-http.js';
+import { isJsonObject } from './json.js';
+import type { JsonObject } from './json.js';
 import { DEFAULT_MAX_BODY_BYTES } from './types.js';
 import type { CollectorOptions, OtlpExporterOptions } from './types.js';
 
@@ -34,17 +36,13 @@ const otlpExporterSchema = z
       .superRefine((headers, context) => {
         // What no HTTP request could carry (a space in a name, a newline in a value).
         for (const [name, value] of Object.entries(headers)) {
-          try {
-            validateHeaderName(name);
-            validateHeaderValue(name, value);
-          } catch {
-            context.addIssue({
-              code: 'custom',
-              path: [name],
-              message:
-                'not a valid HTTP header (a token for a name, no control characters in a value)',
-            });
-          }
+          if (headerProblem(name, value) === undefined) continue;
+          context.addIssue({
+            code: 'custom',
+            path: [name],
+            message:
+              'not a valid HTTP header (a token for a name, no control characters in a value)',
+          });
         }
       }),
     compression: z.enum(['gzip', 'none']).default('gzip'),
@@ -119,25 +117,19 @@ export interface ResolvedConfig {
   readonly policy: string;
 }
 
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Deep-merges plain objects (arrays and scalars of `override` replace). */
-function merge(base: Json, override: Json): Json {
-  const result: Json = { ...base };
+function merge(base: JsonObject, override: JsonObject): JsonObject {
+  const result: JsonObject = { ...base };
   for (const [key, value] of Object.entries(override)) {
     if (value === undefined) continue;
     const existing = result[key];
-    result[key] = isObject(existing) && isObject(value) ? merge(existing, value) : value;
+    result[key] = isJsonObject(existing) && isJsonObject(value) ? merge(existing, value) : value;
   }
   return result;
 }
 
 /** Reads the YAML file; errors name the line. */
-export function readConfigFile(path: string): Json {
+export function readConfigFile(path: string): JsonObject {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -154,7 +146,7 @@ export function readConfigFile(path: string): Json {
   }
   const value = document.toJS() as unknown;
   if (value === null || value === undefined) return {};
-  if (!isObject(value)) throw new ConfigError(`${path}: the configuration must be a mapping`);
+  if (!isJsonObject(value)) throw new ConfigError(`${path}: the configuration must be a mapping`);
   return value;
 }
 
@@ -194,12 +186,12 @@ interface Layer {
   readonly terminal?: boolean | undefined;
 }
 
-function layerToConfig(layer: Layer, base: Json): Json {
-  const receiver: Json = { listen: layer.listen, bearer_token: layer.token };
+function layerToConfig(layer: Layer, base: JsonObject): JsonObject {
+  const receiver: JsonObject = { listen: layer.listen, bearer_token: layer.token };
   if (layer.tlsCert !== undefined || layer.tlsKey !== undefined) {
     receiver['tls'] = { cert_file: layer.tlsCert, key_file: layer.tlsKey };
   }
-  const exporters: Json = {};
+  const exporters: JsonObject = {};
   if (layer.exportOtlp !== undefined) {
     exporters['otlp'] = layer.exportOtlp.map((endpoint) => ({
       endpoint,
@@ -215,9 +207,9 @@ function layerToConfig(layer: Layer, base: Json): Json {
     layer.exportOtlpCompression !== undefined
   ) {
     // Options without a URL apply to the exporters the file configured.
-    const existing = (base['exporters'] as Json | undefined)?.['otlp'];
+    const existing = (base['exporters'] as JsonObject | undefined)?.['otlp'];
     exporters['otlp'] = (Array.isArray(existing) ? existing : []).map((exporter: unknown) =>
-      merge(isObject(exporter) ? exporter : {}, {
+      merge(isJsonObject(exporter) ? exporter : {}, {
         protocol: layer.exportOtlpProtocol,
         headers: layer.exportOtlpHeaders,
         compression: layer.exportOtlpCompression,
@@ -398,7 +390,7 @@ export function resolveCollectorConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedConfig {
   const configFile = flags.config ?? env['AGENT_OTEL_COLLECTOR_CONFIG'];
-  let raw: Json = configFile !== undefined ? readConfigFile(configFile) : {};
+  let raw: JsonObject = configFile !== undefined ? readConfigFile(configFile) : {};
   raw = merge(raw, layerToConfig(envLayer(env), raw));
   raw = merge(raw, layerToConfig(flagLayer(flags), raw));
   const config = parseCollectorConfig(raw);

@@ -12,6 +12,7 @@
  * says why. test/otlp-json-span.test.ts holds the two to that over generated spans.
  */
 import { truncated } from '@agent-otel/core';
+import { isJsonObject } from './json.js';
 import type { OtlpAnyValue, OtlpEvent, OtlpKeyValue, OtlpSpan, OtlpStatus } from './otlp-model.js';
 
 /** Past this nesting of array and map values a span is left to the schema. */
@@ -23,12 +24,6 @@ const ZERO_TRACE_ID = '0'.repeat(32);
 const ZERO_SPAN_ID = '0'.repeat(16);
 const UINT64 = /^\d{1,20}$/u;
 const INT64 = /^-?\d{1,19}$/u;
-
-type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** A 16-byte id in hex, lowercased; undefined if it is not one (or all zero). */
 function traceIdOf(value: unknown): string | undefined {
@@ -67,7 +62,7 @@ function isEnumNumber(value: unknown, max: number): value is number {
  * schema decides). `maxLength`: string attribute values longer than this are truncated.
  */
 export function readPlainJsonSpan(input: unknown, maxLength: number): OtlpSpan | undefined {
-  if (!isRecord(input)) return undefined;
+  if (!isJsonObject(input)) return undefined;
   const traceId = traceIdOf(input['traceId']);
   const spanId = spanIdOf(input['spanId']);
   if (traceId === undefined || spanId === undefined) return undefined;
@@ -121,7 +116,7 @@ export function readPlainJsonSpan(input: unknown, maxLength: number): OtlpSpan |
 }
 
 function statusOf(input: unknown): OtlpStatus | undefined {
-  if (!isRecord(input)) return undefined;
+  if (!isJsonObject(input)) return undefined;
   const { message, code } = input;
   if (message !== undefined && typeof message !== 'string') return undefined;
   if (code !== undefined && !isEnumNumber(code, 2)) return undefined;
@@ -136,7 +131,7 @@ function eventsOf(input: unknown, maxLength: number): OtlpEvent[] | undefined {
   if (!Array.isArray(input)) return undefined;
   const events: OtlpEvent[] = [];
   for (const item of input as unknown[]) {
-    if (!isRecord(item)) return undefined;
+    if (!isJsonObject(item)) return undefined;
     const timeUnixNano = uint64Of(item['timeUnixNano']);
     const { name, droppedAttributesCount } = item;
     if (timeUnixNano === undefined || !isCount(droppedAttributesCount)) return undefined;
@@ -155,7 +150,7 @@ function keyValuesOf(input: unknown, maxLength: number, depth: number): OtlpKeyV
   if (!Array.isArray(input)) return undefined;
   const list: OtlpKeyValue[] = [];
   for (const item of input as unknown[]) {
-    if (!isRecord(item)) return undefined;
+    if (!isJsonObject(item)) return undefined;
     const key = item['key'];
     if (typeof key !== 'string') return undefined;
     const value = anyValueOf(item['value'], maxLength, depth);
@@ -178,7 +173,7 @@ const MEMBERS = [
 
 function anyValueOf(input: unknown, maxLength: number, depth: number): OtlpAnyValue | undefined {
   if (input === undefined) return {};
-  if (!isRecord(input)) return undefined;
+  if (!isJsonObject(input)) return undefined;
   let member: (typeof MEMBERS)[number] | undefined;
   for (const name of MEMBERS) {
     if (input[name] === undefined) continue;
@@ -199,12 +194,12 @@ function anyValueOf(input: unknown, maxLength: number, depth: number): OtlpAnyVa
     case 'doubleValue':
       return Number.isFinite(value) ? { doubleValue: value as number } : undefined;
     case 'arrayValue': {
-      if (depth >= MAX_FAST_DEPTH || !isRecord(value)) return undefined;
+      if (depth >= MAX_FAST_DEPTH || !isJsonObject(value)) return undefined;
       const values = anyValuesOf(value['values'], maxLength, depth + 1);
       return values === undefined ? undefined : { arrayValue: { values } };
     }
     case 'kvlistValue': {
-      if (depth >= MAX_FAST_DEPTH || !isRecord(value)) return undefined;
+      if (depth >= MAX_FAST_DEPTH || !isJsonObject(value)) return undefined;
       const values = keyValuesOf(value['values'], maxLength, depth + 1);
       return values === undefined ? undefined : { kvlistValue: { values } };
     }

@@ -19,6 +19,7 @@ import {
   GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT,
 } from '@agent-otel/semconv';
 import { assignOwn, putAttribute } from './attributes.js';
+import { isJsonObject } from './json.js';
 
 /**
  * How the two other widespread GenAI instrumentation families mark a tool call: OpenLLMetry
@@ -47,15 +48,11 @@ function traceloopInput(value: unknown): Record<string, unknown> | undefined {
   const parsed = parseJsonObject(value);
   if (!parsed) return undefined;
   const { arguments: args, kwargs, args: positional } = parsed;
-  if (isObject(args)) return args;
-  if (isObject(kwargs) && Object.keys(kwargs).length > 0) return kwargs;
-  if (Array.isArray(positional) && positional.length === 1 && isObject(positional[0]))
+  if (isJsonObject(args)) return args;
+  if (isJsonObject(kwargs) && Object.keys(kwargs).length > 0) return kwargs;
+  if (Array.isArray(positional) && positional.length === 1 && isJsonObject(positional[0]))
     return positional[0];
   return parsed;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Claude Code's native span names (`claude_code.*`, see fixtures/claude-code-native). */
@@ -122,7 +119,7 @@ function parseJsonObject(value: unknown): Record<string, unknown> | undefined {
   if (typeof value !== 'string' || !value.startsWith('{')) return undefined;
   try {
     const parsed = JSON.parse(value) as unknown;
-    return isObject(parsed) ? parsed : undefined;
+    return isJsonObject(parsed) ? parsed : undefined;
   } catch {
     return undefined;
   }

@@ -101,14 +101,9 @@ export class OtlpHttpExporter implements TraceExporter {
     };
     // A header no request could carry is a configuration error: said now, not at every export.
     for (const [header, value] of Object.entries(this.#headers)) {
-      try {
-        validateHeaderName(header);
-        validateHeaderValue(header, value);
-      } catch (error) {
-        throw new Error(
-          `${this.name}: header ${JSON.stringify(header)}: ${(error as Error).message}`,
-        );
-      }
+      const problem = headerProblem(header, value);
+      if (problem !== undefined)
+        throw new Error(`${this.name}: header ${JSON.stringify(header)}: ${problem}`);
     }
   }
 
@@ -238,6 +233,20 @@ export function redirectTarget(
     return `to ${target.href} (not followed: from HTTPS to plain HTTP)`;
   if (hops >= MAX_REDIRECTS) return `more than ${MAX_REDIRECTS} times`;
   return target;
+}
+
+/**
+ * Why no HTTP request could carry this header (a space in its name, a newline in its value),
+ * in Node's words; undefined when it is a valid one.
+ */
+export function headerProblem(name: string, value: string): string | undefined {
+  try {
+    validateHeaderName(name);
+    validateHeaderValue(name, value);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 /** A status that redirects (3xx but 304, which a POST does not get). */
