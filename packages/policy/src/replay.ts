@@ -34,7 +34,14 @@ const hookPayloadSchema = z
     tool_response: z.unknown().optional(),
     tool_use_id: z.string().optional(),
     error: z.unknown().optional(),
-    mcp_server: z.string().optional(),
+    // Claude Code sends `{ name, source }` (the server's configured name, which the
+    // `mcp__server__tool` name carries only normalised); a bare name is read too.
+    mcp_server: z
+      .union([
+        z.string(),
+        z.object({ name: z.string(), source: z.string().optional() }).passthrough(),
+      ])
+      .optional(),
   })
   .passthrough();
 
@@ -93,6 +100,10 @@ export function parseHookLines(text: string, source = 'events'): HookPayload[] {
     payloads.push(parsed.data);
   });
   return payloads;
+}
+
+function mcpServerName(server: NonNullable<HookPayload['mcp_server']>): string {
+  return typeof server === 'string' ? server : server.name;
 }
 
 const PHASES: Readonly<Record<string, DecisionPhase>> = {
@@ -155,7 +166,7 @@ export function replayHookEvents(
     const cwd = payload.cwd ?? session.workspace;
     const description = describeToolCall(payload.tool_name, payload.tool_input, cwd || '/', {
       redact,
-      ...(payload.mcp_server ? { mcpServer: payload.mcp_server } : {}),
+      ...(payload.mcp_server ? { mcpServer: mcpServerName(payload.mcp_server) } : {}),
     });
     const attributes: SpanAttributes = {
       ...description.attributes,

@@ -435,6 +435,45 @@ describe('PolicyEngine.decide', () => {
       /f\.jsonl:1: not a Claude Code hook payload: field "session_id"/,
     );
   });
+
+  it("reads an MCP call's server from the payload's mcp_server, as Claude Code sends it", () => {
+    // Claude Code 2.1.332 sends `"mcp_server":{"name":"fs","source":"dynamic"}` with every MCP
+    // tool call (recorded). The configured name can differ from the one in the tool name,
+    // which Claude Code normalises: server `notes.app` gives `mcp__notes_app__create`.
+    const engine = loadPolicy({
+      text: 'version: 1\nextends: [recommended]\nscopes:\n  mcp_servers: [notes.app]\n',
+    });
+    const call = (mcpServer?: unknown) =>
+      ['SessionStart', 'PreToolUse', 'PostToolUse']
+        .map((event) =>
+          JSON.stringify({
+            session_id: 's',
+            cwd: WORKSPACE,
+            hook_event_name: event,
+            ...(event === 'SessionStart'
+              ? {}
+              : {
+                  tool_name: 'mcp__notes_app__create',
+                  tool_input: { title: 'x' },
+                  tool_use_id: 'toolu_1',
+                  ...(mcpServer === undefined ? {} : { mcp_server: mcpServer }),
+                }),
+          }),
+        )
+        .join('\n');
+    const unapproved = (text: string) =>
+      replayHookEvents(parseHookLines(text), engine)[0]!.findings.filter(
+        (finding) => finding.rule_id === 'unapproved-mcp-server',
+      ).length;
+    assert.equal(unapproved(call({ name: 'notes.app', source: 'dynamic' })), 0);
+    assert.equal(unapproved(call('notes.app')), 0);
+    // Without it, the server is the tool name's (`notes_app`), which the scope does not list.
+    assert.ok(unapproved(call()) > 0);
+    assert.throws(
+      () => parseHookLines(call({ source: 'dynamic' }), 'f.jsonl'),
+      /f\.jsonl:2: not a Claude Code hook payload: field "mcp_server/,
+    );
+  });
 });
 
 describe('PolicyEngine.intent', () => {
