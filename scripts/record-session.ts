@@ -1,7 +1,7 @@
 // Records REAL Claude Code sessions for the labeled corpus (test/corpus/recorded-*.jsonl).
 //
 // Each scenario scripts what "the model" asks for (through the Anthropic stand-in); the real
-// Claude Code 2.1.197 binary then executes every tool call in a throw-away HOME and workspace
+// Claude Code binary (the installed dev dependency) then executes every tool call in a throw-away HOME and workspace
 // and calls a recording hook for every event. The recording is the exact hook stdin, one JSON
 // per line, with the sandbox paths rewritten to /home/dev (see test/support/record.ts). The
 // labels say what each session really does: its intent and, per tool_use_id, the
@@ -9,6 +9,9 @@
 //
 //   node --import tsx scripts/record-session.ts            # record every scenario
 //   node --import tsx scripts/record-session.ts force-push # record the named ones
+//   node --import tsx scripts/record-session.ts --versioned subagent-review
+//       # writes recorded-subagent-review-<version>.jsonl beside the older recording, for
+//       # scenarios whose hook payloads changed in a newer Claude Code
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,7 +26,7 @@ import type {
   ScriptedTurn,
   SubagentScript,
 } from '../test/support/anthropic-stand-in.js';
-import { createSandbox, runClaude } from '../test/support/claude.js';
+import { claudeBinary, createSandbox, runClaude } from '../test/support/claude.js';
 import type { Sandbox } from '../test/support/claude.js';
 import { anonymizeRecording, recorderHooks } from '../test/support/record.js';
 
@@ -800,7 +803,17 @@ function resolveTurns(
   });
 }
 
-async function record(scenario: Scenario, index: number): Promise<void> {
+/** The installed Claude Code's version, as `claude --version` prints it (`2.1.332 (Claude Code)`). */
+function claudeCodeVersion(): string {
+  const printed = execFileSync(claudeBinary(), ['--version'], { encoding: 'utf8' });
+  const version = /^\s*(\d+\.\d+\.\d+)/.exec(printed)?.[1];
+  if (!version) throw new Error(`cannot read the Claude Code version from: ${printed}`);
+  return version;
+}
+
+async function record(scenario: Scenario, index: number, versioned: boolean): Promise<void> {
+  const version = claudeCodeVersion();
+  const name = versioned ? `recorded-${scenario.name}-${version}` : `recorded-${scenario.name}`;
   const sandbox = prepareSandbox();
   scenario.setup?.(sandbox);
   const labels: Record<string, Category[]> = {};
@@ -854,15 +867,15 @@ async function record(scenario: Scenario, index: number): Promise<void> {
     const missing = allIds.filter((id) => !seenIds.has(id));
     if (missing.length > 0)
       throw new Error(`${scenario.name}: scripted calls never ran: ${missing.join(', ')}`);
-    writeFileSync(join(corpusDir, `recorded-${scenario.name}.jsonl`), text);
+    writeFileSync(join(corpusDir, `${name}.jsonl`), text);
     const labelFile = {
-      source: 'recorded: claude-code 2.1.197',
+      source: `recorded: claude-code ${version}`,
       intent: scenario.intent,
       findings: labels,
     };
     // Formatted as `npm run lint` (prettier --check) expects.
     writeFileSync(
-      join(corpusDir, `recorded-${scenario.name}.labels.json`),
+      join(corpusDir, `${name}.labels.json`),
       await format(JSON.stringify(labelFile), { parser: 'json' }),
     );
     const errors = standIn.toolResults().filter((result) => result.isError).length;
@@ -876,13 +889,14 @@ async function record(scenario: Scenario, index: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const only = process.argv.slice(2);
+  const versioned = process.argv.includes('--versioned');
+  const only = process.argv.slice(2).filter((arg) => arg !== '--versioned');
   const unknown = only.filter((name) => !SCENARIOS.some((scenario) => scenario.name === name));
   if (unknown.length > 0) throw new Error(`unknown scenario: ${unknown.join(', ')}`);
   mkdirSync(corpusDir, { recursive: true });
   for (const [index, scenario] of SCENARIOS.entries()) {
     if (only.length > 0 && !only.includes(scenario.name)) continue;
-    await record(scenario, index);
+    await record(scenario, index, versioned);
   }
 }
 

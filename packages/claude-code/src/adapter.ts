@@ -639,6 +639,7 @@ function handlePostToolUse(
 ): void {
   const tool = finishTool(working, state, input);
   const { context } = working;
+  if (tool.subagentType !== undefined) rememberBackgroundLaunch(state, tool, input.tool_response);
   tool.attributes[ATTR_AGENT_TOOL_OUTCOME] = AGENT_TOOL_OUTCOME_VALUE_SUCCESS;
   const secrets = secretAttributes([input.tool_response], context.key);
   for (const key of [ATTR_AGENT_DATA_SECRET_TYPES, ATTR_AGENT_DATA_SECRET_FINGERPRINTS]) {
@@ -731,25 +732,57 @@ function handlePermissionRequest(
   }
 }
 
+/**
+ * Background subagents (Claude Code 2.1.332, recorded, runs Agent calls in the background by
+ * default; 2.1.197 ran them inside the call): the Agent call ends at once with `{ status: "async_launched", agentId }` and the
+ * subagent starts after it — often after the turn's Stop — so no open call is left to claim
+ * it. The call's span id is kept under the agent id for its SubagentStart.
+ */
+function rememberBackgroundLaunch(state: SessionState, tool: OpenToolSpan, response: unknown) {
+  const agentId = (response as { agentId?: unknown } | null | undefined)?.agentId;
+  if (typeof agentId !== 'string' || agentId === '') return;
+  const launched = ((state.extra.launchedSubagents as Record<string, string> | undefined) ??= {});
+  launched[agentId] = tool.spanId;
+  // A session's launches that never started (the session was stopped first) stay bounded.
+  const ids = Object.keys(launched);
+  for (const old of ids.slice(0, Math.max(0, ids.length - MAX_PENDING_LAUNCHES))) {
+    delete launched[old];
+  }
+}
+
+const MAX_PENDING_LAUNCHES = 64;
+
+/** The span id of the Agent call that launched `agentId` in the background, claimed once. */
+function takeBackgroundLaunch(state: SessionState, agentId: string): string | undefined {
+  const launched = state.extra.launchedSubagents as Record<string, string> | undefined;
+  const spanId = launched?.[agentId];
+  if (spanId !== undefined) delete launched![agentId];
+  return spanId;
+}
+
 function handleSubagentStart(
   working: Working,
   state: SessionState,
   input: Extract<KnownHookInput, { hook_event_name: 'SubagentStart' }>,
 ): void {
   if (state.subagents[input.agent_id]) return;
-  // The Agent/Task call that spawned it: the oldest open one of this subagent type not yet
-  // claimed by a subagent (parallel Agent calls start their subagents in call order).
-  const spawners = Object.values(state.tools).filter((tool) => tool.subagentType !== undefined);
-  const spawner = spawners.find((tool) => tool.subagentType === input.agent_type) ?? spawners[0];
-  let prompt: unknown;
-  if (spawner) {
-    delete spawner.subagentType;
-    spawner.attributes[ATTR_GEN_AI_AGENT_ID] ??= undefined;
-    prompt = (state.extra.prompts as Record<string, unknown> | undefined)?.[spawner.spanId];
+  const prompts = state.extra.prompts as Record<string, unknown> | undefined;
+  let spawnerSpanId = takeBackgroundLaunch(state, input.agent_id);
+  if (spawnerSpanId === undefined) {
+    // The Agent/Task call that spawned it: the oldest open one of this subagent type not yet
+    // claimed by a subagent (parallel Agent calls start their subagents in call order).
+    const spawners = Object.values(state.tools).filter((tool) => tool.subagentType !== undefined);
+    const spawner = spawners.find((tool) => tool.subagentType === input.agent_type) ?? spawners[0];
+    if (spawner) {
+      delete spawner.subagentType;
+      spawner.attributes[ATTR_GEN_AI_AGENT_ID] ??= undefined;
+      spawnerSpanId = spawner.spanId;
+    }
   }
+  const prompt = spawnerSpanId === undefined ? undefined : prompts?.[spawnerSpanId];
   const turnId = turnIdOf(working, state);
   const parent =
-    spawner?.spanId ?? (turnId ? turnSpanId(input.session_id, turnId) : state.session.spanId);
+    spawnerSpanId ?? (turnId ? turnSpanId(input.session_id, turnId) : state.session.spanId);
   const attributes: SpanAttributes = {
     [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT,
     [ATTR_GEN_AI_AGENT_NAME]: input.agent_type,

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
   sessionSpanId,
@@ -57,6 +59,7 @@ import {
   ATTR_URL_FULL,
   ATTR_USER_EMAIL,
   ATTR_USER_ID,
+  ATTR_GEN_AI_INPUT_MESSAGES,
   GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
   GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT,
   GEN_AI_PROVIDER_NAME_VALUE_ANTHROPIC,
@@ -64,7 +67,15 @@ import {
   GEN_AI_TOOL_TYPE_VALUE_FUNCTION,
   validateSpan,
 } from '@agent-otel/semconv';
-import { HOST, OS_USER, SESSION, fixtureEvents, replayInProcess, sandbox } from './helpers.js';
+import {
+  HOST,
+  OS_USER,
+  REPO,
+  SESSION,
+  fixtureEvents,
+  replayInProcess,
+  sandbox,
+} from './helpers.js';
 
 const TURN = '2b1e40b0-f080-43b3-9889-ff8c3438ed37';
 const CWD = '/home/dev/acme-app';
@@ -291,6 +302,76 @@ describe('handleHookEvent: the recorded Claude Code session', async () => {
       }),
     );
   });
+});
+
+describe('handleHookEvent: a subagent launched in the background (Claude Code 2.1.332)', () => {
+  // A real 2.1.332 session: the Agent call returns `{ status: "async_launched", agentId }` at
+  // once, the subagent's calls run after the turn's Stop, and its result comes back as a
+  // `<task-notification>` prompt (a second turn). In this recording SubagentStart arrives
+  // after the Agent call has ended; Claude Code also delivers it before (seen in the end-to-end
+  // test), so both orders are replayed.
+  const recorded = readFileSync(
+    join(REPO, 'test/corpus/recorded-subagent-review-2.1.332.jsonl'),
+    'utf8',
+  )
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const at = (event: string, tool?: string) =>
+    recorded.findIndex(
+      (payload) =>
+        payload['hook_event_name'] === event &&
+        (tool === undefined || payload['tool_name'] === tool),
+    );
+  const start = at('SubagentStart');
+  const launch = at('PostToolUse', 'Agent');
+  assert.ok(launch >= 0 && launch < start, 'the recording has the launch first');
+  const startFirst = [...recorded];
+  startFirst.splice(launch, 0, ...startFirst.splice(start, 1));
+
+  for (const [order, events] of [
+    ['the call ends, then the subagent starts (recorded)', recorded],
+    ['the subagent starts before the call ends', startFirst],
+  ] as const) {
+    it(`hangs under the Agent call that launched it: ${order}`, async () => {
+      const box = sandbox({ AGENT_OTEL_CAPTURE_CONTENT: 'true' });
+      try {
+        const { spans } = await replayInProcess(box, events);
+        const sessionId = String(recorded[0]!['session_id']);
+        const agentCall = recorded[launch]!;
+        const agentId = String(recorded[start]!['agent_id']);
+        const subagent = byId(spans, subagentSpanId(sessionId, agentId));
+        assert.equal(
+          subagent.parentSpanId,
+          toolSpanId(sessionId, String(agentCall['tool_use_id'])),
+        );
+        // The launch's prompt is the subagent's input, whichever order the events came in.
+        assert.match(
+          String(subagent.attributes[ATTR_GEN_AI_INPUT_MESSAGES]),
+          /Review the most recent commit/,
+        );
+        const subagentCalls = recorded.filter(
+          (payload) => payload['hook_event_name'] === 'PreToolUse' && payload['agent_id'],
+        );
+        assert.equal(subagentCalls.length, 2);
+        for (const call of subagentCalls) {
+          const span = byId(spans, toolSpanId(sessionId, String(call['tool_use_id'])));
+          assert.equal(span.parentSpanId, subagent.spanId);
+        }
+        // One turn per prompt: the user's and the task notification's.
+        const turns = recorded.filter(
+          (payload) => payload['hook_event_name'] === 'UserPromptSubmit',
+        );
+        assert.equal(turns.length, 2);
+        for (const turn of turns) {
+          byId(spans, turnSpanId(sessionId, String(turn['prompt_id'])));
+        }
+        assert.equal(new Set(spans.map((span) => span.spanId)).size, spans.length);
+      } finally {
+        box.cleanup();
+      }
+    });
+  }
 });
 
 describe('handleHookEvent: decisions', () => {
