@@ -1,7 +1,7 @@
 // Issue 6, end to end with the real agent: Claude Code's OWN trace spans (its native
 // OpenTelemetry export) go through `agent-otel collector`, which tags them.
 //
-//   real `claude -p` (2.1.197, native telemetry, OTLP/HTTP protobuf)
+//   real `claude -p` (2.1.332, native telemetry, OTLP/HTTP protobuf)
 //     → tap (records what Claude Code sent)  → `agent-otel collector` (real process)
 //     → loopback OTLP receiver (stands in for Jaeger / Honeycomb, which cannot run here)
 //
@@ -311,9 +311,11 @@ test('the secret-file read and the upload leave tagged with their violations', a
   const benignIn = toolSpan(sent(), READ_SOURCE);
   assert.ok(benign && benignIn);
   const source = join(sandbox.workspace, 'src/config.js');
-  // The whole view the collector derived from the native span (OTEL_LOG_TOOL_DETAILS=1 gives
-  // it tool_name and file_path), and no policy tags.
-  assert.deepEqual(addedAttributes(benignIn.attributes, benign.attributes), {
+  // The whole tool view the span leaves with (OTEL_LOG_TOOL_DETAILS=1 gives the collector
+  // tool_name and file_path), and no policy tags. Claude Code 2.1.332 sends the GenAI names
+  // itself (2.1.197 did not, and the collector added them); the collector adds the rest and
+  // never replaces what the span had.
+  const view = {
     [ATTR_GEN_AI_OPERATION_NAME]: 'execute_tool',
     [ATTR_GEN_AI_TOOL_NAME]: 'Read',
     [ATTR_GEN_AI_TOOL_TYPE]: 'function',
@@ -321,7 +323,19 @@ test('the secret-file read and the upload leave tagged with their violations', a
     [ATTR_AGENT_TOOL_TARGET]: source,
     [ATTR_FILE_PATH]: source,
     [ATTR_AGENT_TOOL_PATHS]: [source],
-  });
+  };
+  assert.deepEqual(
+    Object.fromEntries(Object.keys(view).map((key) => [key, benign.attributes[key]])),
+    view,
+  );
+  const added = addedAttributes(benignIn.attributes, benign.attributes);
+  assert.deepEqual(
+    Object.keys(added).filter((key) => !(key in view)),
+    [],
+  );
+  for (const key of [ATTR_AGENT_TOOL_CATEGORY, ATTR_AGENT_TOOL_TARGET, ATTR_AGENT_TOOL_PATHS]) {
+    assert.ok(key in added, `${key} added by the collector`);
+  }
   assert.deepEqual(violations(benign), []);
   // Native spans carry no cwd: `@.env` stays relative rather than becoming `/.env`.
   const curl = toolSpan(out, CURL_POST);

@@ -443,7 +443,15 @@ test('runClaude kills a session that outlives its timeout and says so', async ()
   const sandbox = createSandbox();
   const standIn = await startAnthropicStandIn({
     turns: [
-      [{ type: 'tool_use', name: 'Bash', input: { command: 'sleep 30', description: 'wait' } }],
+      [
+        {
+          type: 'tool_use',
+          name: 'Bash',
+          // Not `sleep 30`: Claude Code 2.1.332 refuses a standalone sleep. The workspace path
+          // in the arguments lets pgrep below find the process if it outlived the kill.
+          input: { command: `node -e 'setTimeout(() => {}, 30000)' "$PWD"`, description: 'wait' },
+        },
+      ],
     ],
   });
   try {
