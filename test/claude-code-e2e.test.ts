@@ -24,6 +24,7 @@ import {
 import {
   ATTR_AGENT_IDENTITY_CREDENTIALS,
   ATTR_AGENT_MCP_SERVER_NAME,
+  ATTR_AGENT_MCP_SERVER_SOURCE,
   ATTR_AGENT_OWNER_SOURCE,
   ATTR_AGENT_POLICY_VIOLATION_COUNT,
   ATTR_AGENT_SESSION_END_REASON,
@@ -640,6 +641,8 @@ describe('real Claude Code with the agent-otel plugin, collector up', () => {
       [ATTR_AGENT_TOOL_CATEGORY]: 'mcp',
       [ATTR_AGENT_TOOL_TARGET]: 'fs/list_directory',
       [ATTR_AGENT_MCP_SERVER_NAME]: 'fs',
+      // A server given with --mcp-config is `dynamic` to Claude Code 2.1.332.
+      [ATTR_AGENT_MCP_SERVER_SOURCE]: 'dynamic',
       [ATTR_AGENT_MCP_TOOL_NAME]: 'list_directory',
       [ATTR_AGENT_TOOL_PATHS]: [ws],
       [ATTR_AGENT_TOOL_OUTCOME]: 'success',

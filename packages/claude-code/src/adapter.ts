@@ -72,6 +72,8 @@ import {
   ATTR_AGENT_TURN_ID,
   ATTR_AGENT_WORKSPACE_PATH,
   ATTR_GEN_AI_AGENT_ID,
+  ATTR_AGENT_MCP_SERVER_SOURCE,
+  ATTR_AGENT_TURN_SOURCE,
   ATTR_GEN_AI_AGENT_NAME,
   ATTR_GEN_AI_CONVERSATION_ID,
   ATTR_GEN_AI_INPUT_MESSAGES,
@@ -290,6 +292,15 @@ function startTurn(
     [ATTR_AGENT_TURN_ID]: turnId,
     [ATTR_AGENT_PERMISSION_MODE]: input.permission_mode,
   };
+  // Who prompted: Claude Code marks task notifications and wake-ups `system` etc. (when it
+  // sends the field at all: 2.1.332 does not yet).
+  if (
+    input.hook_event_name === 'UserPromptSubmit' &&
+    typeof input.source === 'string' &&
+    input.source
+  ) {
+    attributes[ATTR_AGENT_TURN_SOURCE] = input.source;
+  }
   if (prompt !== undefined && context.config.captureContent) {
     attributes[ATTR_GEN_AI_INPUT_MESSAGES] = captureContent(
       [{ role: 'user', parts: [{ type: 'text', content: prompt }] }],
@@ -400,9 +411,10 @@ function mergeStrings(current: unknown, added: unknown): string[] | undefined {
   return merged.size > 0 ? [...merged].sort() : undefined;
 }
 
-function mcpServerOf(input: HookInput): string | undefined {
+/** The payload's `mcp_server` (Claude Code: the configured name and where it is configured). */
+function mcpServerOf(input: HookInput): { name?: string; source?: string } | undefined {
   return 'mcp_server' in input && input.mcp_server && typeof input.mcp_server === 'object'
-    ? (input.mcp_server as { name?: string }).name
+    ? (input.mcp_server as { name?: string; source?: string })
     : undefined;
 }
 
@@ -419,7 +431,7 @@ function toolAttributes(
   const mcpServer = mcpServerOf(input);
   const description = describeToolCall(toolName, toolInput, cwd, {
     redact: (text) => redactText(text, context.key),
-    ...(mcpServer !== undefined ? { mcpServer } : {}),
+    ...(typeof mcpServer?.name === 'string' ? { mcpServer: mcpServer.name } : {}),
   });
   const attributes: SpanAttributes = {
     [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
@@ -433,6 +445,9 @@ function toolAttributes(
     [ATTR_AGENT_WORKSPACE_PATH]: (state.extra.cwd as string | undefined) ?? cwd,
     ...secretAttributes([toolInput], context.key),
   };
+  if (typeof mcpServer?.source === 'string' && mcpServer.source !== '') {
+    attributes[ATTR_AGENT_MCP_SERVER_SOURCE] = mcpServer.source;
+  }
   const command =
     typeof toolInput === 'object' && toolInput !== null
       ? (toolInput as { command?: unknown }).command

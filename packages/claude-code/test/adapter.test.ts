@@ -60,6 +60,8 @@ import {
   ATTR_USER_EMAIL,
   ATTR_USER_ID,
   ATTR_GEN_AI_INPUT_MESSAGES,
+  ATTR_AGENT_MCP_SERVER_SOURCE,
+  ATTR_AGENT_TURN_SOURCE,
   GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
   GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT,
   GEN_AI_PROVIDER_NAME_VALUE_ANTHROPIC,
@@ -372,6 +374,71 @@ describe('handleHookEvent: a subagent launched in the background (Claude Code 2.
       }
     });
   }
+});
+
+describe('handleHookEvent: who configured the MCP server, who prompted the turn', () => {
+  it('an MCP call carries the server name and source Claude Code 2.1.332 sends (recorded)', async () => {
+    const events = readFileSync(
+      join(REPO, 'test/corpus/recorded-mcp-explore-2.1.332.jsonl'),
+      'utf8',
+    )
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const box = sandbox();
+    try {
+      const { spans } = await replayInProcess(box, events);
+      const calls = events.filter(
+        (payload) =>
+          payload['hook_event_name'] === 'PreToolUse' &&
+          String(payload['tool_name']).startsWith('mcp__'),
+      );
+      assert.ok(calls.length > 0);
+      for (const call of calls) {
+        const server = call['mcp_server'] as { name: string; source: string };
+        const span = byId(
+          spans,
+          toolSpanId(String(call['session_id']), String(call['tool_use_id'])),
+        );
+        assert.equal(span.attributes[ATTR_AGENT_MCP_SERVER_NAME], server.name);
+        assert.equal(span.attributes[ATTR_AGENT_MCP_SERVER_SOURCE], server.source);
+        assert.deepEqual(validateSpan('tool', span.attributes), []);
+      }
+      // Calls of built-in tools have no server.
+      const read = spans.find((span) => span.name === 'execute_tool Read');
+      assert.ok(!read || !(ATTR_AGENT_MCP_SERVER_SOURCE in read.attributes));
+    } finally {
+      box.cleanup();
+    }
+  });
+
+  it('the turn says who wrote its prompt when Claude Code does (UserPromptSubmit.source)', async () => {
+    const box = sandbox();
+    try {
+      const base = { session_id: 'turn-source', cwd: CWD, transcript_path: '/tmp/t.jsonl' };
+      const { spans } = await replayInProcess(box, [
+        { ...base, hook_event_name: 'SessionStart', source: 'startup' },
+        { ...base, hook_event_name: 'UserPromptSubmit', prompt_id: 'p1', prompt: 'fix it' },
+        { ...base, hook_event_name: 'Stop', prompt_id: 'p1', stop_hook_active: false },
+        {
+          ...base,
+          hook_event_name: 'UserPromptSubmit',
+          prompt_id: 'p2',
+          prompt: '<task-notification>…</task-notification>',
+          source: 'system',
+        },
+        { ...base, hook_event_name: 'Stop', prompt_id: 'p2', stop_hook_active: false },
+        { ...base, hook_event_name: 'SessionEnd', reason: 'other' },
+      ]);
+      const first = byId(spans, turnSpanId('turn-source', 'p1'));
+      const second = byId(spans, turnSpanId('turn-source', 'p2'));
+      assert.ok(!(ATTR_AGENT_TURN_SOURCE in first.attributes), 'not said, not guessed');
+      assert.equal(second.attributes[ATTR_AGENT_TURN_SOURCE], 'system');
+      assert.deepEqual(validateSpan('turn', second.attributes), []);
+    } finally {
+      box.cleanup();
+    }
+  });
 });
 
 describe('handleHookEvent: decisions', () => {

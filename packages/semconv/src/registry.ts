@@ -680,6 +680,18 @@ export const ATTRIBUTES: readonly AttributeDefinition[] = [
     why: 'GenAI conventions have conversation ids but none for one turn of a conversation.',
     requirements: { turn: 'required', tool: 'recommended' },
   },
+  {
+    key: 'agent.turn.source',
+    type: 'string',
+    brief:
+      "Who wrote or injected the turn's prompt (Claude Code `UserPromptSubmit.source`): a person, the SDK or `-p`, or the agent's own machinery (task notifications, wake-ups).",
+    examples: ['user', 'sdk', 'system'],
+    origin: agent,
+    why: 'A turn started by a task notification or a scheduled wake-up is not a request of the session owner; OTel has no attribute for who prompted a GenAI invocation.',
+    values: ['user', 'sdk', 'system', 'loop_wakeup', 'schedule_wakeup', 'poll_event'],
+    openEnum: true,
+    requirements: { turn: { level: 'recommended', condition: 'when the agent says' } },
+  },
 
   // ---- agent.*: identity ----
   {
@@ -831,6 +843,31 @@ export const ATTRIBUTES: readonly AttributeDefinition[] = [
       tool: { level: 'conditionally_required', condition: 'when the tool is an MCP tool' },
       mcp_client: { level: 'recommended', condition: 'after initialize' },
       mcp_server: 'recommended',
+    },
+  },
+  {
+    key: 'agent.mcp.server.source',
+    type: 'string',
+    brief:
+      'Where the MCP server of an agent tool call is configured (Claude Code `mcp_server.source`).',
+    examples: ['project', 'user', 'plugin', 'managed'],
+    origin: agent,
+    why: 'A server from a project file the agent can edit is a different trust level than a managed one; no OTel key says where a tool provider was configured.',
+    values: [
+      'sdk',
+      'plugin',
+      'user',
+      'project',
+      'local',
+      'dynamic',
+      'managed',
+      'enterprise',
+      'claudeai',
+      'agent',
+    ],
+    openEnum: true,
+    requirements: {
+      tool: { level: 'recommended', condition: 'when the tool is an MCP tool and the agent says' },
     },
   },
   {

@@ -377,6 +377,14 @@ export const ATTR_AGENT_PERMISSION_MODE = 'agent.permission_mode' as const;
 export const ATTR_AGENT_TURN_ID = 'agent.turn.id' as const;
 
 /**
+ * Who wrote or injected the turn's prompt (Claude Code `UserPromptSubmit.source`): a person, the SDK or `-p`, or the agent's own machinery (task notifications, wake-ups).
+ *
+ * Type: `string`. Origin: agent.
+ * @example "user"
+ */
+export const ATTR_AGENT_TURN_SOURCE = 'agent.turn.source' as const;
+
+/**
  * Non-human identities visible to the agent, as `kind:fingerprint` (a keyed hash, never the value).
  *
  * Type: `string[]`. Origin: agent.
@@ -479,6 +487,14 @@ export const ATTR_AGENT_MCP_TOOL_NAME = 'agent.mcp.tool.name' as const;
  * @example "fs"
  */
 export const ATTR_AGENT_MCP_SERVER_NAME = 'agent.mcp.server.name' as const;
+
+/**
+ * Where the MCP server of an agent tool call is configured (Claude Code `mcp_server.source`).
+ *
+ * Type: `string`. Origin: agent.
+ * @example "project"
+ */
+export const ATTR_AGENT_MCP_SERVER_SOURCE = 'agent.mcp.server.source' as const;
 
 /**
  * The MCP server's `serverInfo.version`.
@@ -766,6 +782,19 @@ export const AGENT_OWNER_SOURCE_VALUE_GIT = 'git' as const;
 /** `agent.owner.source` = `os`. */
 export const AGENT_OWNER_SOURCE_VALUE_OS = 'os' as const;
 
+/** `agent.turn.source` = `user`. */
+export const AGENT_TURN_SOURCE_VALUE_USER = 'user' as const;
+/** `agent.turn.source` = `sdk`. */
+export const AGENT_TURN_SOURCE_VALUE_SDK = 'sdk' as const;
+/** `agent.turn.source` = `system`. */
+export const AGENT_TURN_SOURCE_VALUE_SYSTEM = 'system' as const;
+/** `agent.turn.source` = `loop_wakeup`. */
+export const AGENT_TURN_SOURCE_VALUE_LOOP_WAKEUP = 'loop_wakeup' as const;
+/** `agent.turn.source` = `schedule_wakeup`. */
+export const AGENT_TURN_SOURCE_VALUE_SCHEDULE_WAKEUP = 'schedule_wakeup' as const;
+/** `agent.turn.source` = `poll_event`. */
+export const AGENT_TURN_SOURCE_VALUE_POLL_EVENT = 'poll_event' as const;
+
 /** `agent.tool.category` = `read`. */
 export const AGENT_TOOL_CATEGORY_VALUE_READ = 'read' as const;
 /** `agent.tool.category` = `write`. */
@@ -809,6 +838,27 @@ export const AGENT_TOOL_OUTCOME_VALUE_ERROR = 'error' as const;
 export const AGENT_TOOL_OUTCOME_VALUE_DENIED = 'denied' as const;
 /** `agent.tool.outcome` = `not_run`. */
 export const AGENT_TOOL_OUTCOME_VALUE_NOT_RUN = 'not_run' as const;
+
+/** `agent.mcp.server.source` = `sdk`. */
+export const AGENT_MCP_SERVER_SOURCE_VALUE_SDK = 'sdk' as const;
+/** `agent.mcp.server.source` = `plugin`. */
+export const AGENT_MCP_SERVER_SOURCE_VALUE_PLUGIN = 'plugin' as const;
+/** `agent.mcp.server.source` = `user`. */
+export const AGENT_MCP_SERVER_SOURCE_VALUE_USER = 'user' as const;
+/** `agent.mcp.server.source` = `project`. */
+export const AGENT_MCP_SERVER_SOURCE_VALUE_PROJECT = 'project' as const;
+/** `agent.mcp.server.source` = `local`. */
+export const AGENT_MCP_SERVER_SOURCE_VALUE_LOCAL = 'local' as const;
+/** `agent.mcp.server.source` = `dynamic`. */
+export const AGENT_MCP_SERVER_SOURCE_VALUE_DYNAMIC = 'dynamic' as const;
+/** `agent.mcp.server.source` = `managed`. */
+export const AGENT_MCP_SERVER_SOURCE_VALUE_MANAGED = 'managed' as const;
+/** `agent.mcp.server.source` = `enterprise`. */
+export const AGENT_MCP_SERVER_SOURCE_VALUE_ENTERPRISE = 'enterprise' as const;
+/** `agent.mcp.server.source` = `claudeai`. */
+export const AGENT_MCP_SERVER_SOURCE_VALUE_CLAUDEAI = 'claudeai' as const;
+/** `agent.mcp.server.source` = `agent`. */
+export const AGENT_MCP_SERVER_SOURCE_VALUE_AGENT = 'agent' as const;
 
 /** `agent.intent.category` = `explore`. */
 export const AGENT_INTENT_CATEGORY_VALUE_EXPLORE = 'explore' as const;
