@@ -373,7 +373,9 @@ function parentOfTool(working: Working, state: SessionState): { parent: string; 
   const turnId = turnIdOf(working, state);
   if (input.agent_id)
     return {
-      parent: subagentSpanId(input.session_id, input.agent_id),
+      parent:
+        state.subagents[input.agent_id]?.spanId ??
+        subagentSpanId(input.session_id, input.agent_id, lastSubagentRun(state, input.agent_id)),
       ...(turnId ? { turnId } : {}),
     };
   if (turnId) {
@@ -812,7 +814,13 @@ function handleSubagentStart(
     );
   }
   state.subagents[input.agent_id] = {
-    spanId: subagentSpanId(input.session_id, input.agent_id),
+    // A subagent resumed after it stopped gets a span per run: the same id twice in one trace
+    // would be two spans with one id.
+    spanId: subagentSpanId(
+      input.session_id,
+      input.agent_id,
+      endedSubagentRuns(state)[input.agent_id] ?? 0,
+    ),
     parentSpanId: parent,
     name: subagentSpanName(input.agent_type),
     startTimeMs: working.now,
@@ -837,7 +845,19 @@ function handleSubagentStop(
     return;
   }
   delete state.subagents[input.agent_id];
+  const ended = endedSubagentRuns(state);
+  ended[input.agent_id] = (ended[input.agent_id] ?? 0) + 1;
   working.spans.push(finishSpan(state, subagent, working.now));
+}
+
+/** How many runs of each subagent have ended in this session. */
+function endedSubagentRuns(state: SessionState): Record<string, number> {
+  return ((state.extra.endedSubagentRuns as Record<string, number> | undefined) ??= {});
+}
+
+/** The run a subagent's event belongs to when the subagent is not open: its last one. */
+function lastSubagentRun(state: SessionState, agentId: string): number {
+  return Math.max(0, (endedSubagentRuns(state)[agentId] ?? 0) - 1);
 }
 
 function handleOther(working: Working, state: SessionState): void {

@@ -374,6 +374,49 @@ describe('handleHookEvent: a subagent launched in the background (Claude Code 2.
       }
     });
   }
+
+  it('a subagent resumed after it stopped gets a span per run, never one id twice', async () => {
+    // Claude Code's task notification says the same agent "may notify more than once": sent
+    // another message, it runs again under its agent_id. The second run here repeats the
+    // recorded run's events (SubagentStart, one call, SubagentStop) before SessionEnd.
+    const sessionId = String(recorded[0]!['session_id']);
+    const agentId = String(recorded[start]!['agent_id']);
+    const subagentStop = at('SubagentStop');
+    const call = recorded.findIndex((payload) => payload['agent_id'] && payload['tool_use_id']);
+    const again = (payload: Record<string, unknown>) =>
+      payload['tool_use_id'] ? { ...payload, tool_use_id: 'toolu_resumed' } : payload;
+    const preCall = recorded[call]!;
+    const postCall = recorded.find(
+      (payload) =>
+        payload['hook_event_name'] === 'PostToolUse' &&
+        payload['tool_use_id'] === preCall['tool_use_id'],
+    )!;
+    const events = [
+      ...recorded.slice(0, -1),
+      ...[recorded[start]!, preCall, postCall, recorded[subagentStop]!].map(again),
+      recorded.at(-1)!,
+    ];
+    const box = sandbox();
+    try {
+      const { spans } = await replayInProcess(box, events);
+      assert.equal(new Set(spans.map((span) => span.spanId)).size, spans.length);
+      const runs = spans.filter((span) => span.name === 'invoke_agent general-purpose');
+      assert.deepEqual(
+        runs.map((span) => span.spanId),
+        [subagentSpanId(sessionId, agentId), subagentSpanId(sessionId, agentId, 1)],
+      );
+      assert.equal(
+        byId(spans, toolSpanId(sessionId, 'toolu_resumed')).parentSpanId,
+        subagentSpanId(sessionId, agentId, 1),
+      );
+      assert.equal(
+        byId(spans, toolSpanId(sessionId, String(preCall['tool_use_id']))).parentSpanId,
+        subagentSpanId(sessionId, agentId),
+      );
+    } finally {
+      box.cleanup();
+    }
+  });
 });
 
 describe('handleHookEvent: who configured the MCP server, who prompted the turn', () => {

@@ -33,7 +33,14 @@ export function toolSpanId(sessionId: string, toolCallId: string): string {
   return digest(['agent-otel', 'tool', sessionId, toolCallId], 16);
 }
 
-/** The span id of one subagent instance (Claude Code `agent_id`). */
-export function subagentSpanId(sessionId: string, agentId: string): string {
-  return digest(['agent-otel', 'subagent', sessionId, agentId], 16);
+/**
+ * The span id of one subagent instance (Claude Code `agent_id`). `run` counts the times the
+ * same subagent was resumed after it stopped (a background subagent can be sent another
+ * message): each run is a span of its own; the first is run 0.
+ */
+export function subagentSpanId(sessionId: string, agentId: string, run = 0): string {
+  return digest(
+    ['agent-otel', 'subagent', sessionId, agentId, ...(run > 0 ? [String(run)] : [])],
+    16,
+  );
 }
