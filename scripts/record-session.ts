@@ -782,6 +782,46 @@ const SCENARIOS: readonly Scenario[] = [
       },
     ],
   },
+  {
+    // Claude Code 2.1.332's Workflow tool (a script of subagents, run in the background); not
+    // in 2.1.197: record it with --versioned.
+    name: 'workflow-fan-out',
+    intent: 'explore',
+    prompt: 'ultracode: use a workflow to look at the sources and the history at once',
+    summary: 'a Workflow script runs two subagents: one lists the sources, one reads the git log',
+    turns: () => [
+      {
+        steps: [
+          {
+            tool: 'Workflow',
+            input: {
+              description: 'Look at sources and history',
+              script: [
+                "export const meta = { name: 'look-around', description: 'Sources and history' }",
+                'const found = await parallel([',
+                "  () => agent('Workflow part one: list the source files', { label: 'sources' }),",
+                "  () => agent('Workflow part two: summarise the git history', { label: 'history' }),",
+                '])',
+                'return { found }',
+              ].join('\n'),
+            },
+          },
+        ],
+      },
+    ],
+    subagents: () => [
+      {
+        name: 'sources',
+        prompt: 'Workflow part one: list the source files',
+        turns: [{ steps: [bash('ls -R src')] }],
+      },
+      {
+        name: 'history',
+        prompt: 'Workflow part two: summarise the git history',
+        turns: [{ steps: [bash('git log --oneline -5')] }],
+      },
+    ],
+  },
 ];
 
 function resolveTurns(
@@ -842,7 +882,7 @@ async function record(scenario: Scenario, index: number, versioned: boolean): Pr
           ],
         },
       },
-      allowedTools: ['Read', 'Write', 'Edit', 'Bash', 'Agent', 'WebFetch', 'mcp__fs'],
+      allowedTools: ['Read', 'Write', 'Edit', 'Bash', 'Agent', 'Workflow', 'WebFetch', 'mcp__fs'],
       timeoutMs: 120_000,
       ...(scenario.env === undefined ? {} : { env: scenario.env }),
     });

@@ -656,7 +656,7 @@ function handlePostToolUse(
 ): void {
   const tool = finishTool(working, state, input);
   const { context } = working;
-  if (tool.subagentType !== undefined) rememberBackgroundLaunch(state, tool, input.tool_response);
+  rememberBackgroundLaunch(state, tool, input.tool_response);
   tool.attributes[ATTR_AGENT_TOOL_OUTCOME] = AGENT_TOOL_OUTCOME_VALUE_SUCCESS;
   const secrets = secretAttributes([input.tool_response], context.key);
   for (const key of [ATTR_AGENT_DATA_SECRET_TYPES, ATTR_AGENT_DATA_SECRET_FINGERPRINTS]) {
@@ -751,16 +751,39 @@ function handlePermissionRequest(
 
 /**
  * Background subagents (Claude Code 2.1.332, recorded, runs Agent calls in the background by
- * default; 2.1.197 ran them inside the call): the Agent call ends at once with `{ status: "async_launched", agentId }` and the
- * subagent starts after it — often after the turn's Stop — so no open call is left to claim
- * it. The call's span id is kept under the agent id for its SubagentStart.
+ * default; 2.1.197 ran them inside the call): the Agent call ends at once with
+ * `{ status: "async_launched", agentId }` and the subagent starts after it — often after the
+ * turn's Stop — so no open call is left to claim it. A Workflow call (a script that runs
+ * subagents, 2.1.332) ends the same way with `{ runId }`, and its subagents
+ * (`agent_type: "workflow-subagent"`) say nothing of it until SubagentStop, whose
+ * `agent_transcript_path` has `/workflows/<runId>/`. The calls' span ids are kept under the
+ * agent or run id for the subagents to find.
  */
 function rememberBackgroundLaunch(state: SessionState, tool: OpenToolSpan, response: unknown) {
-  const agentId = (response as { agentId?: unknown } | null | undefined)?.agentId;
-  if (typeof agentId !== 'string' || agentId === '') return;
-  const launched = ((state.extra.launchedSubagents as Record<string, string> | undefined) ??= {});
-  launched[agentId] = tool.spanId;
-  // A session's launches that never started (the session was stopped first) stay bounded.
+  if (typeof response !== 'object' || response === null) return;
+  const { agentId, runId } = response as { agentId?: unknown; runId?: unknown };
+  if (tool.subagentType !== undefined && typeof agentId === 'string' && agentId !== '') {
+    remember(launches(state, 'launchedSubagents'), agentId, tool.spanId);
+  } else if (tool.toolName === WORKFLOW_TOOL && typeof runId === 'string' && runId !== '') {
+    remember(launches(state, 'launchedWorkflows'), runId, tool.spanId);
+  }
+}
+
+/** Claude Code's tool that runs a script of subagents, and the type its subagents get. */
+const WORKFLOW_TOOL = 'Workflow';
+const WORKFLOW_SUBAGENT_TYPE = 'workflow-subagent';
+
+function launches(
+  state: SessionState,
+  kind: 'launchedSubagents' | 'launchedWorkflows',
+): Record<string, string> {
+  return ((state.extra[kind] as Record<string, string> | undefined) ??= {});
+}
+
+/** Adds a launch; a session's launches stay bounded (the oldest go first). */
+function remember(launched: Record<string, string>, id: string, spanId: string): void {
+  delete launched[id];
+  launched[id] = spanId;
   const ids = Object.keys(launched);
   for (const old of ids.slice(0, Math.max(0, ids.length - MAX_PENDING_LAUNCHES))) {
     delete launched[old];
@@ -771,10 +794,23 @@ const MAX_PENDING_LAUNCHES = 64;
 
 /** The span id of the Agent call that launched `agentId` in the background, claimed once. */
 function takeBackgroundLaunch(state: SessionState, agentId: string): string | undefined {
-  const launched = state.extra.launchedSubagents as Record<string, string> | undefined;
-  const spanId = launched?.[agentId];
-  if (spanId !== undefined) delete launched![agentId];
+  const launched = launches(state, 'launchedSubagents');
+  const spanId = launched[agentId];
+  if (spanId !== undefined) delete launched[agentId];
   return spanId;
+}
+
+/** The Workflow call of a workflow subagent: the latest run, until SubagentStop names its own. */
+function workflowLaunchOf(state: SessionState, agentType: string): string | undefined {
+  if (agentType !== WORKFLOW_SUBAGENT_TYPE) return undefined;
+  return Object.values(launches(state, 'launchedWorkflows')).at(-1);
+}
+
+/** The Workflow call a stopping workflow subagent ran under, from its transcript's path. */
+function workflowOfTranscript(state: SessionState, transcriptPath: unknown): string | undefined {
+  if (typeof transcriptPath !== 'string') return undefined;
+  const runId = /[/\\]workflows[/\\]([^/\\]+)[/\\]/.exec(transcriptPath)?.[1];
+  return runId === undefined ? undefined : launches(state, 'launchedWorkflows')[runId];
 }
 
 function handleSubagentStart(
@@ -784,7 +820,8 @@ function handleSubagentStart(
 ): void {
   if (state.subagents[input.agent_id]) return;
   const prompts = state.extra.prompts as Record<string, unknown> | undefined;
-  let spawnerSpanId = takeBackgroundLaunch(state, input.agent_id);
+  let spawnerSpanId =
+    takeBackgroundLaunch(state, input.agent_id) ?? workflowLaunchOf(state, input.agent_type);
   if (spawnerSpanId === undefined) {
     // The Agent/Task call that spawned it: the oldest open one of this subagent type not yet
     // claimed by a subagent (parallel Agent calls start their subagents in call order).
@@ -845,6 +882,9 @@ function handleSubagentStop(
     return;
   }
   delete state.subagents[input.agent_id];
+  // Now the workflow is known for sure (two workflows may run at once).
+  const workflow = workflowOfTranscript(state, input.agent_transcript_path);
+  if (workflow !== undefined) subagent.parentSpanId = workflow;
   const ended = endedSubagentRuns(state);
   ended[input.agent_id] = (ended[input.agent_id] ?? 0) + 1;
   working.spans.push(finishSpan(state, subagent, working.now));

@@ -419,6 +419,75 @@ describe('handleHookEvent: a subagent launched in the background (Claude Code 2.
   });
 });
 
+describe('handleHookEvent: a Workflow call and its subagents (Claude Code 2.1.332)', () => {
+  // A real session: Workflow runs a script in the background (the call ends at once with a
+  // runId); its two `workflow-subagent`s start after that and name the run only in
+  // SubagentStop's transcript path.
+  const recorded = readFileSync(
+    join(REPO, 'test/corpus/recorded-workflow-fan-out-2.1.332.jsonl'),
+    'utf8',
+  )
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const sessionId = String(recorded[0]!['session_id']);
+  const workflowCall = recorded.find((payload) => payload['tool_name'] === 'Workflow')!;
+  const workflowSpan = toolSpanId(sessionId, String(workflowCall['tool_use_id']));
+  const agents = recorded.filter((payload) => payload['hook_event_name'] === 'SubagentStart');
+
+  const check = async (events: readonly Record<string, unknown>[]) => {
+    const box = sandbox();
+    try {
+      const { spans } = await replayInProcess(box, events);
+      assert.equal(new Set(spans.map((span) => span.spanId)).size, spans.length);
+      assert.equal(agents.length, 2);
+      for (const agent of agents) {
+        const agentSpan = subagentSpanId(sessionId, String(agent['agent_id']));
+        assert.equal(byId(spans, agentSpan).parentSpanId, workflowSpan);
+        const calls = recorded.filter(
+          (payload) =>
+            payload['hook_event_name'] === 'PreToolUse' &&
+            payload['agent_id'] === agent['agent_id'],
+        );
+        assert.equal(calls.length, 1);
+        assert.equal(
+          byId(spans, toolSpanId(sessionId, String(calls[0]!['tool_use_id']))).parentSpanId,
+          agentSpan,
+        );
+      }
+    } finally {
+      box.cleanup();
+    }
+  };
+
+  it('each subagent hangs under the Workflow call that ran it (recorded)', async () => {
+    await check(recorded);
+  });
+
+  it('and under its own run when another workflow started in between', async () => {
+    // A second workflow launched after the recorded one (its own call and runId) before the
+    // subagents start: SubagentStart guesses the latest, SubagentStop corrects it.
+    const launch = recorded.findIndex(
+      (payload) =>
+        payload['hook_event_name'] === 'PostToolUse' && payload['tool_name'] === 'Workflow',
+    );
+    const other = (payload: Record<string, unknown>) => ({
+      ...payload,
+      tool_use_id: 'toolu_other_workflow',
+      ...(payload['tool_response']
+        ? { tool_response: { ...(payload['tool_response'] as object), runId: 'wf_other' } }
+        : {}),
+    });
+    const events = [
+      ...recorded.slice(0, launch + 1),
+      other(recorded[launch - 1]!),
+      other(recorded[launch]!),
+      ...recorded.slice(launch + 1),
+    ];
+    await check(events);
+  });
+});
+
 describe('handleHookEvent: who configured the MCP server, who prompted the turn', () => {
   it('an MCP call carries the server name and source Claude Code 2.1.332 sends (recorded)', async () => {
     const events = readFileSync(
