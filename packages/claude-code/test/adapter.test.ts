@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
   sessionSpanId,
@@ -72,8 +70,8 @@ import {
 import {
   HOST,
   OS_USER,
-  REPO,
   SESSION,
+  corpusEvents,
   fixtureEvents,
   replayInProcess,
   sandbox,
@@ -312,13 +310,7 @@ describe('handleHookEvent: a subagent launched in the background (Claude Code 2.
   // `<task-notification>` prompt (a second turn). In this recording SubagentStart arrives
   // after the Agent call has ended; Claude Code also delivers it before (seen in the end-to-end
   // test), so both orders are replayed.
-  const recorded = readFileSync(
-    join(REPO, 'test/corpus/recorded-subagent-review-2.1.332.jsonl'),
-    'utf8',
-  )
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const recorded = corpusEvents('recorded-subagent-review-2.1.332');
   const at = (event: string, tool?: string) =>
     recorded.findIndex(
       (payload) =>
@@ -423,13 +415,7 @@ describe('handleHookEvent: a Workflow call and its subagents (Claude Code 2.1.33
   // A real session: Workflow runs a script in the background (the call ends at once with a
   // runId); its two `workflow-subagent`s start after that and name the run only in
   // SubagentStop's transcript path.
-  const recorded = readFileSync(
-    join(REPO, 'test/corpus/recorded-workflow-fan-out-2.1.332.jsonl'),
-    'utf8',
-  )
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const recorded = corpusEvents('recorded-workflow-fan-out-2.1.332');
   const sessionId = String(recorded[0]!['session_id']);
   const workflowCall = recorded.find((payload) => payload['tool_name'] === 'Workflow')!;
   const workflowSpan = toolSpanId(sessionId, String(workflowCall['tool_use_id']));
@@ -490,13 +476,7 @@ describe('handleHookEvent: a Workflow call and its subagents (Claude Code 2.1.33
 
 describe('handleHookEvent: who configured the MCP server, who prompted the turn', () => {
   it('an MCP call carries the server name and source Claude Code 2.1.332 sends (recorded)', async () => {
-    const events = readFileSync(
-      join(REPO, 'test/corpus/recorded-mcp-explore-2.1.332.jsonl'),
-      'utf8',
-    )
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const events = corpusEvents('recorded-mcp-explore-2.1.332');
     const box = sandbox();
     try {
       const { spans } = await replayInProcess(box, events);

@@ -20,7 +20,16 @@ export const OS_USER = userInfo().username;
 
 /** The recorded session, one payload per line. */
 export function fixtureEvents(): Record<string, unknown>[] {
-  return readFileSync(FIXTURE, 'utf8')
+  return hookLines(FIXTURE);
+}
+
+/** A recording of the labeled corpus (`test/corpus/<name>.jsonl`), one payload per line. */
+export function corpusEvents(name: string): Record<string, unknown>[] {
+  return hookLines(join(REPO, 'test/corpus', `${name}.jsonl`));
+}
+
+function hookLines(file: string): Record<string, unknown>[] {
+  return readFileSync(file, 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as Record<string, unknown>);
