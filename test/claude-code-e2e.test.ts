@@ -176,7 +176,7 @@ async function runSession(options: {
     settings: { hooks: recorderHooks(hookLog) },
     mcpServers: { fs: { command: process.execPath, args: [FS_SERVER, sandbox.workspace] } },
     pluginDirs: [PLUGIN_DIR],
-    allowedTools: ['Read', 'Edit', 'Bash', 'Agent', 'mcp__fs'],
+    allowedTools: ['Read', 'Edit', 'Bash', 'Agent', 'Workflow', 'mcp__fs'],
     env,
     timeoutMs: 150_000,
   });
@@ -186,6 +186,38 @@ async function runSession(options: {
     .map((line) => JSON.parse(line) as HookRecord);
   const sessionId = run.result?.session_id ?? hooks[0]?.session_id ?? '';
   return { sandbox, standIn, run, stateDir, env: { ...env, HOME: sandbox.home }, hooks, sessionId };
+}
+
+/**
+ * Every span of the session at the receiver. Delivery never makes a hook wait, and Claude
+ * Code does not wait long for its SessionEnd hooks either: `flush` delivers whatever is still
+ * outstanding (again, until the session span is there, in case the last hook process was
+ * still writing).
+ */
+async function delivered(session: Session, receiver: OtlpReceiver): Promise<ReceivedSpan[]> {
+  const sessionSpan = sessionSpanId(session.sessionId);
+  let flushed = await runAgentOtel(['flush'], { env: session.env });
+  assert.equal(flushed.exitCode, 0, flushed.stderr);
+  try {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await receiver.waitFor(
+          (received) => received.some((s) => s.spanId === sessionSpan),
+          3_000,
+        );
+      } catch (error) {
+        if (attempt >= 5) throw error;
+        flushed = await runAgentOtel(['flush'], { env: session.env });
+      }
+    }
+  } catch (error) {
+    const names = receiver.spans().map((span) => span.name);
+    const events = session.hooks.map((hook) => hook.hook_event_name);
+    throw new Error(
+      `${String(error)}; received ${names.join(', ')}; hook events ${events.join(', ')}; ` +
+        `claude result ${JSON.stringify(session.run.result)}; flush: ${flushed.stderr}`,
+    );
+  }
 }
 
 async function closeSession(session: Session | undefined): Promise<void> {
@@ -337,33 +369,7 @@ describe('real Claude Code with the agent-otel plugin, collector up', () => {
       captureContent: true,
     });
     assert.equal(session.run.exitCode, 0, session.run.stderr);
-    // Delivery never makes a hook wait, and Claude Code does not wait long for its SessionEnd
-    // hooks either: `flush` delivers whatever is still outstanding (again, until the session
-    // span is there, in case the last hook process was still writing).
-    const sessionSpan = sessionSpanId(session.sessionId);
-    let flushed = await runAgentOtel(['flush'], { env: session.env });
-    assert.equal(flushed.exitCode, 0, flushed.stderr);
-    try {
-      for (let attempt = 0; ; attempt += 1) {
-        try {
-          spans = await receiver.waitFor(
-            (received) => received.some((s) => s.spanId === sessionSpan),
-            3_000,
-          );
-          break;
-        } catch (error) {
-          if (attempt >= 5) throw error;
-          flushed = await runAgentOtel(['flush'], { env: session.env });
-        }
-      }
-    } catch (error) {
-      const names = receiver.spans().map((span) => span.name);
-      const events = session.hooks.map((hook) => hook.hook_event_name);
-      throw new Error(
-        `${String(error)}; received ${names.join(', ')}; hook events ${events.join(', ')}; ` +
-          `claude result ${JSON.stringify(session.run.result)}; flush: ${flushed.stderr}`,
-      );
-    }
+    spans = await delivered(session, receiver);
   });
   after(async () => {
     // The receiver closes even when the sandbox does not go: an open server would keep the
@@ -761,6 +767,98 @@ describe('real Claude Code with the agent-otel plugin, collector up', () => {
     const bytes = receiver.allBytes();
     for (const secret of [GITHUB_TOKEN, DB_PASSWORD, ENV_GITHUB_TOKEN]) {
       assert.equal(bytes.includes(Buffer.from(secret)), false, `${secret.slice(0, 6)}… leaked`);
+    }
+  });
+});
+
+describe('real Claude Code with the agent-otel plugin: a Workflow of subagents', () => {
+  // Claude Code 2.1.332's Workflow tool runs a script of subagents in the background; they
+  // start after the call has returned and say which run they belong to only when they stop.
+  const WORKFLOW = 'toolu_e2e_workflow';
+  const parts = [
+    { prompt: 'Workflow part one: count the sources', call: 'toolu_e2e_wf_one', command: 'ls src' },
+    {
+      prompt: 'Workflow part two: show the history',
+      call: 'toolu_e2e_wf_two',
+      command: 'ls build',
+    },
+  ];
+  let receiver: OtlpReceiver;
+  let session: Session;
+  let spans: ReceivedSpan[];
+
+  before(async () => {
+    receiver = await startOtlpReceiver();
+    session = await runSession({
+      script: () => ({
+        turns: [
+          [
+            {
+              type: 'tool_use',
+              id: WORKFLOW,
+              name: 'Workflow',
+              input: {
+                description: 'Sources and build',
+                script: [
+                  "export const meta = { name: 'look-around', description: 'Sources and build' }",
+                  'return await parallel([',
+                  ...parts.map((part) => `  () => agent('${part.prompt}'),`),
+                  '])',
+                ].join('\n'),
+              },
+            },
+          ],
+        ],
+        subagents: parts.map((part) => ({
+          name: part.call,
+          promptIncludes: part.prompt,
+          turns: [
+            [
+              {
+                type: 'tool_use',
+                id: part.call,
+                name: 'Bash',
+                input: { command: part.command, description: part.command },
+              },
+            ],
+          ],
+        })),
+        finalText: 'Looked around.',
+      }),
+      prompt: 'ultracode: use a workflow to look at the sources and the build at once',
+      endpoint: receiver.url,
+      captureContent: false,
+    });
+    assert.equal(session.run.exitCode, 0, session.run.stderr);
+    spans = await delivered(session, receiver);
+  });
+  after(async () => {
+    try {
+      await closeSession(session);
+    } finally {
+      await receiver?.close();
+    }
+  });
+
+  test('each subagent hangs under the Workflow call, its call under it; one trace, no id twice', () => {
+    const sid = session.sessionId;
+    const ran = new Map(session.standIn.toolResults().map((r) => [r.toolUseId, r]));
+    for (const part of parts) assert.equal(ran.get(part.call)?.isError, false, part.call);
+    const starts = session.hooks.filter((h) => h.hook_event_name === 'SubagentStart');
+    assert.deepEqual(
+      starts.map((start) => start.agent_type),
+      ['workflow-subagent', 'workflow-subagent'],
+    );
+    assert.ok(spans.every((span) => span.traceId === traceIdForSession(sid)));
+    assert.equal(new Set(spans.map((span) => span.spanId)).size, spans.length);
+    for (const start of starts) {
+      const agentSpan = subagentSpanId(sid, String(start.agent_id));
+      assert.equal(spanById(spans, agentSpan)?.parentSpanId, toolSpanId(sid, WORKFLOW));
+      const call = session.hooks.find(
+        (h) => h.hook_event_name === 'PreToolUse' && h.agent_id === start.agent_id,
+      );
+      assert.ok(call?.tool_use_id);
+      assert.equal(spanById(spans, toolSpanId(sid, call.tool_use_id))?.parentSpanId, agentSpan);
     }
   });
 });
