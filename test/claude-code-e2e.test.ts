@@ -220,10 +220,21 @@ async function delivered(session: Session, receiver: OtlpReceiver): Promise<Rece
   }
 }
 
-async function closeSession(session: Session | undefined): Promise<void> {
-  if (session === undefined) return;
-  await session.standIn.close();
-  session.sandbox.cleanup();
+/**
+ * Closes the session's stand-in and sandbox, then the receiver — the receiver even when the
+ * sandbox does not go: an open server would keep the test process alive.
+ */
+async function closeSession(
+  session: Session | undefined,
+  receiver: OtlpReceiver | undefined,
+): Promise<void> {
+  try {
+    if (session === undefined) return;
+    await session.standIn.close();
+    session.sandbox.cleanup();
+  } finally {
+    await receiver?.close();
+  }
 }
 
 const ids = {
@@ -371,15 +382,7 @@ describe('real Claude Code with the agent-otel plugin, collector up', () => {
     assert.equal(session.run.exitCode, 0, session.run.stderr);
     spans = await delivered(session, receiver);
   });
-  after(async () => {
-    // The receiver closes even when the sandbox does not go: an open server would keep the
-    // test process alive.
-    try {
-      await closeSession(session);
-    } finally {
-      await receiver?.close();
-    }
-  });
+  after(() => closeSession(session, receiver));
 
   test('Claude Code ran every scripted call; the deny reason reached the model', () => {
     assert.equal(session.run.result?.result, 'Tidied up.');
@@ -832,13 +835,7 @@ describe('real Claude Code with the agent-otel plugin: a Workflow of subagents',
     assert.equal(session.run.exitCode, 0, session.run.stderr);
     spans = await delivered(session, receiver);
   });
-  after(async () => {
-    try {
-      await closeSession(session);
-    } finally {
-      await receiver?.close();
-    }
-  });
+  after(() => closeSession(session, receiver));
 
   test('each subagent hangs under the Workflow call, its call under it; one trace, no id twice', () => {
     const sid = session.sessionId;
@@ -897,15 +894,7 @@ describe('real Claude Code with the agent-otel plugin, collector down', () => {
     });
     assert.equal(session.run.exitCode, 0, session.run.stderr);
   });
-  after(async () => {
-    // The receiver closes even when the sandbox does not go: an open server would keep the
-    // test process alive.
-    try {
-      await closeSession(session);
-    } finally {
-      await receiver?.close();
-    }
-  });
+  after(() => closeSession(session, receiver));
 
   test('flush fails and names the count while the collector is down', async () => {
     const flushed = await runAgentOtel(['flush'], { env: session.env });
