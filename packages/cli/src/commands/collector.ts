@@ -7,6 +7,7 @@ import {
   Collector,
   ConfigError,
   ENVIRONMENT_VARIABLES,
+  installDiagnostics,
   parseCollectorFlags,
   resolveCollectorConfig,
 } from '@agent-otel/collector';
@@ -57,6 +58,8 @@ export const collectorCommand: Command = async (args) => {
     );
     return 2;
   }
+  // Before anything starts: what the packages report through `diag` goes to stderr.
+  installDiagnostics('agent-otel collector');
   let collector: Collector;
   try {
     const decider = await loadCollectorDecider(resolved.policy);
