@@ -10,6 +10,8 @@
 // claude_code.interaction span with the session's intent, and everything else untouched.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
@@ -514,5 +516,149 @@ describe('the plugin and native telemetry together through the collector', () =>
     assert.equal(typeof sessionSpan.attributes[ATTR_AGENT_INTENT_CONFIDENCE], 'number');
     const interaction = both.out.find((span) => span.name === 'claude_code.interaction');
     assert.equal(interaction?.attributes[ATTR_AGENT_INTENT_CATEGORY], 'exfiltration');
+  });
+});
+
+// Claude Code's monitoring set-up sends metrics and logs as well as traces, often all to one
+// OTLP endpoint. The collector takes traces only: pointed at it for everything, Claude Code's
+// traces are tagged as ever and its logs and metrics get a 404 that says so — in the body and
+// once per signal on the collector's stderr, since Claude Code drops them without a word. The
+// fix the message (and docs/collector.md) gives, traces alone to the collector, is run too.
+describe('Claude Code sending metrics and logs too', () => {
+  const SECRET_READ = 'toolu_signals_read_env';
+  /** A backend for the other signals: records what came, answers 200 (an empty response). */
+  async function startSignalRecorder(): Promise<{
+    url: string;
+    paths: string[];
+    close: () => Promise<void>;
+  }> {
+    const paths: string[] = [];
+    const server = createServer((request, response) => {
+      paths.push(request.url ?? '');
+      request.resume();
+      request.on('end', () =>
+        response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      paths,
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+  }
+
+  interface SignalsRun {
+    run: ClaudeRunResult;
+    out: ReceivedSpan[];
+    health: { otherSignals: number; received: number };
+    stderr: string;
+    elsewhere: string[];
+  }
+
+  /** One session that reads .env, with all three exporters; `split` sends only traces to the collector. */
+  async function runWithAllSignals(split: boolean): Promise<SignalsRun> {
+    const box = createSandbox({ '.env': `GITHUB_TOKEN=${GITHUB_TOKEN}\n` });
+    const model = await startAnthropicStandIn({
+      turns: [
+        [
+          {
+            type: 'tool_use',
+            id: SECRET_READ,
+            name: 'Read',
+            input: { file_path: join(box.workspace, '.env') },
+          },
+        ],
+      ],
+      finalText: 'Read it.',
+    });
+    const sink = await startOtlpReceiver();
+    const stateDir = join(box.root, 'collector-state');
+    mkdirSync(stateDir);
+    const running = await startCollector([
+      '--export-otlp',
+      sink.url,
+      '--no-export-file',
+      '--no-terminal',
+      '--state-dir',
+      stateDir,
+      '--window-ms',
+      '200',
+    ]);
+    const elsewhere = await startSignalRecorder();
+    try {
+      const run = await runClaude({
+        prompt: 'Look at the settings',
+        sandbox: box,
+        baseUrl: model.url,
+        allowedTools: ['Read'],
+        timeoutMs: 60_000,
+        env: {
+          CLAUDE_CODE_ENABLE_TELEMETRY: '1',
+          CLAUDE_CODE_ENHANCED_TELEMETRY_BETA: '1',
+          OTEL_TRACES_EXPORTER: 'otlp',
+          OTEL_METRICS_EXPORTER: 'otlp',
+          OTEL_LOGS_EXPORTER: 'otlp',
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+          OTEL_LOG_TOOL_DETAILS: '1',
+          ...(split
+            ? {
+                OTEL_EXPORTER_OTLP_ENDPOINT: elsewhere.url,
+                OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${running.url}/v1/traces`,
+              }
+            : { OTEL_EXPORTER_OTLP_ENDPOINT: running.url }),
+        },
+      });
+      assert.equal(run.exitCode, 0, run.stderr);
+      const out = await sink.waitFor(
+        (spans) => spans.some((span) => span.name === 'claude_code.interaction'),
+        30_000,
+      );
+      const health = (await (await fetch(`${running.url}/healthz`)).json()) as SignalsRun['health'];
+      return { run, out, health, stderr: running.stderr(), elsewhere: [...elsewhere.paths] };
+    } finally {
+      await running.stop();
+      await Promise.all([sink.close(), model.close(), elsewhere.close()]);
+      box.cleanup();
+    }
+  }
+
+  let together: SignalsRun;
+  let split: SignalsRun;
+  before(async () => {
+    together = await runWithAllSignals(false);
+    split = await runWithAllSignals(true);
+  });
+
+  test('all to the collector: traces tagged, logs and metrics refused with a 404 that says why', () => {
+    const read = toolSpan(together.out, SECRET_READ);
+    assert.ok(read, 'the Read of .env left the collector');
+    assert.equal(read.attributes[ATTR_AGENT_POLICY_VIOLATED], true);
+    assert.equal(read.attributes[ATTR_AGENT_POLICY_ENFORCED_BY], 'collector');
+    // Claude Code really sent its logs here (its events: the prompt, the tool's result, …).
+    assert.ok(together.health.otherSignals >= 1, JSON.stringify(together.health));
+    const warnings = together.stderr
+      .split('\n')
+      .filter((line) => line.includes('this collector takes traces only'));
+    const logs = warnings.filter((line) => line.includes('OTLP logs sent to'));
+    assert.equal(logs.length, 1, together.stderr);
+    assert.match(
+      logs[0] ?? '',
+      /OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http:\/\/127\.0\.0\.1:\d+\/v1\/traces/,
+    );
+    // One line per signal, however many requests came.
+    assert.ok(warnings.length <= 2, together.stderr);
+    assert.equal(together.elsewhere.length, 0);
+  });
+
+  test('traces alone to the collector (the fix it names): nothing refused, the rest elsewhere', () => {
+    const read = toolSpan(split.out, SECRET_READ);
+    assert.ok(read, 'the Read of .env left the collector');
+    assert.equal(read.attributes[ATTR_AGENT_POLICY_VIOLATED], true);
+    assert.equal(split.health.otherSignals, 0);
+    assert.doesNotMatch(split.stderr, /takes traces only/);
+    assert.ok(split.elsewhere.includes('/v1/logs'), split.elsewhere.join(','));
+    assert.ok(!split.elsewhere.includes('/v1/traces'), split.elsewhere.join(','));
   });
 });

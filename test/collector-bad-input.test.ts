@@ -56,6 +56,7 @@ async function post(
 }
 
 const JSON_TYPE = { 'content-type': 'application/json' };
+type HealthCounters = { status: string; otherSignals: number };
 const PROTO_TYPE = { 'content-type': 'application/x-protobuf' };
 
 before(async () => {
@@ -307,6 +308,38 @@ describe('collector receiver: bad input', () => {
     assert.equal(wrong.status, 401);
     assert.equal((await fetch(`${collector.url}/v1/traces`)).status, 405);
     assert.equal((await fetch(`${collector.url}/nowhere`)).status, 404);
+  });
+
+  it('404 for OTLP logs and metrics, saying the collector takes traces only and what to do', async () => {
+    const before = ((await (await fetch(`${collector.url}/healthz`)).json()) as HealthCounters)
+      .otherSignals;
+    const logs = await fetch(`${collector.url}/v1/logs`, {
+      method: 'POST',
+      headers: JSON_TYPE,
+      body: '{"resourceLogs":[]}',
+    });
+    assert.equal(logs.status, 404);
+    assert.match(logs.headers.get('content-type') ?? '', /application\/json/);
+    const status = (await logs.json()) as { code: number; message: string };
+    assert.equal(status.code, 12); // UNIMPLEMENTED
+    assert.match(status.message, /OTLP logs .* not kept: this collector takes traces only/);
+    assert.ok(
+      status.message.includes(`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${collector.url}/v1/traces`),
+    );
+    // Protobuf in, a google.rpc.Status in protobuf out: field 1 (code) = 12, then the message.
+    const metrics = await fetch(`${collector.url}/v1/metrics`, {
+      method: 'POST',
+      headers: PROTO_TYPE,
+      body: new Uint8Array([0x0a, 0x00]),
+    });
+    assert.equal(metrics.status, 404);
+    assert.equal(metrics.headers.get('content-type'), 'application/x-protobuf');
+    const bytes = Buffer.from(await metrics.arrayBuffer());
+    assert.deepEqual([...bytes.subarray(0, 2)], [0x08, 12]);
+    assert.match(bytes.toString('utf8'), /OTLP metrics .* OTEL_METRICS_EXPORTER=none/);
+    const health = (await (await fetch(`${collector.url}/healthz`)).json()) as HealthCounters;
+    assert.equal(health.otherSignals, before + 2);
+    assert.equal(health.status, 'ok');
   });
 
   it('stays up, bounded in memory, and still delivers good spans after all of it', async () => {

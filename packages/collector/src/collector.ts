@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { diag } from '@opentelemetry/api';
 import type { Decider } from '@agent-otel/core';
 import { DiskQueue } from './disk-queue.js';
+import { encodeRpcStatusProto } from './otlp-proto.js';
 import type { TraceExporter } from './exporters/exporter.js';
 import { FileExporter } from './exporters/file.js';
 import { OtlpHttpExporter } from './exporters/otlp-http.js';
@@ -53,7 +54,21 @@ export interface CollectorStats {
   readonly sessions: number;
   /** Export attempts that failed and were retried. */
   readonly retries: number;
+  /**
+   * OTLP logs and metrics requests answered 404: the collector takes traces only, and an agent
+   * configured to send every signal to one endpoint would otherwise lose them without a word.
+   */
+  readonly otherSignals: number;
 }
+
+/** The OTLP/HTTP paths of the signals the collector does not take, and their names. */
+const OTHER_SIGNAL_PATHS: ReadonlyMap<string, string> = new Map([
+  ['/v1/logs', 'logs'],
+  ['/v1/metrics', 'metrics'],
+]);
+
+/** gRPC `UNIMPLEMENTED`, the status of a request for a signal the collector does not take. */
+const RPC_UNIMPLEMENTED = 12;
 
 /** Parses `HOST:PORT` (IPv6 as `[::1]:4318`). */
 export function parseListen(listen: string): { host: string; port: number } {
@@ -83,6 +98,9 @@ export class Collector {
   #exported = 0;
   #dropped = 0;
   #retries = 0;
+  #otherSignals = 0;
+  /** The signals (`logs`, `metrics`) already warned about: one line each, not one per request. */
+  readonly #otherSignalsWarned = new Set<string>();
   #stopping = false;
   #wakeConsumer: (() => void) | undefined;
   #wakeExporter: (() => void) | undefined;
@@ -224,6 +242,7 @@ export class Collector {
       queueDepth: this.#queue.backlogItems,
       sessions: this.#processor.sessionCount,
       retries: this.#retries,
+      otherSignals: this.#otherSignals,
     };
   }
 
@@ -235,7 +254,8 @@ export class Collector {
       `(${stats.violations} violations), exported ${stats.exported}, dropped ${stats.dropped}, ` +
       `queue ${stats.queueDepth}, sessions ${stats.sessions}` +
       (stats.rejected > 0 ? `, rejected ${stats.rejected}` : '') +
-      (stats.refused > 0 ? `, refused ${stats.refused}` : '')
+      (stats.refused > 0 ? `, refused ${stats.refused}` : '') +
+      (stats.otherSignals > 0 ? `, logs/metrics requests not taken ${stats.otherSignals}` : '')
     );
   }
 
@@ -256,8 +276,41 @@ export class Collector {
         .end(body);
       return;
     }
+    const signal = OTHER_SIGNAL_PATHS.get(path ?? '');
+    if (signal !== undefined && request.method === 'POST') {
+      this.#refuseOtherSignal(request, response, signal);
+      return;
+    }
     response.writeHead(404, { 'content-type': 'application/json' });
     response.end(JSON.stringify({ code: 5, message: `no route ${request.method ?? ''} ${path}` }));
+  }
+
+  /**
+   * Answers OTLP logs or metrics with 404, as an OpenTelemetry Collector without a pipeline for
+   * the signal does, but saying why and what to do — in the body (in the request's format) and
+   * once per signal on the collector's log: an exporter that gets 404 drops the data, and
+   * Claude Code, told to send all its telemetry to one endpoint, says nothing about it.
+   */
+  #refuseOtherSignal(request: IncomingMessage, response: ServerResponse, signal: string): void {
+    this.#otherSignals++;
+    const message =
+      `OTLP ${signal} sent to ${this.url}/v1/${signal} were not kept: this collector takes ` +
+      `traces only (POST /v1/traces). Send ${signal} to your backend or OpenTelemetry ` +
+      `Collector, and only traces here: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${this.url}/v1/traces ` +
+      `(or OTEL_${signal === 'logs' ? 'LOGS' : 'METRICS'}_EXPORTER=none).`;
+    if (!this.#otherSignalsWarned.has(signal)) {
+      this.#otherSignalsWarned.add(signal);
+      logger.warn(`${message} (warned once; counted as otherSignals in /healthz)`);
+    }
+    const protobuf = /^application\/(x-)?protobuf\b/iu.test(request.headers['content-type'] ?? '');
+    response.writeHead(404, {
+      'content-type': protobuf ? 'application/x-protobuf' : 'application/json',
+    });
+    response.end(
+      protobuf
+        ? encodeRpcStatusProto(RPC_UNIMPLEMENTED, message)
+        : JSON.stringify({ code: RPC_UNIMPLEMENTED, message }),
+    );
   }
 
   /** Reads queue records into the processor while fewer than `maxInFlightSpans` are in flight. */
