@@ -72,6 +72,44 @@ describe('agent-otel policy check', () => {
 });
 
 describe('agent-otel policy test', () => {
+  it('reports a rule that fails to evaluate on stderr, once, and keeps stdout the JSON', () => {
+    const file = join(directory, 'failing-rule.yaml');
+    writeFileSync(
+      file,
+      [
+        'version: 1',
+        'rulesets:',
+        '  - name: demo',
+        "    version: '1.0.0'",
+        '    rules:',
+        '      - id: path-size',
+        '        name: Path size',
+        '        description: compares a path (a string) with a number',
+        '        reason: demo',
+        '        severity: low',
+        '        category: other',
+        '        action: tag',
+        '        when: tool.category == "read" && tool.attributes["file.path"] > 3',
+        '',
+      ].join('\n'),
+    );
+    const result = run('test', '--policy', file, '--events', fixture, '--format', 'json');
+    assert.equal(result.status, 0, result.stderr);
+    const warnings = result.stderr.split('\n').filter((line) => line.includes('path-size'));
+    assert.equal(warnings.length, 1, result.stderr);
+    assert.match(warnings[0]!, /^agent-otel policy: warn: .*rule "path-size" failed to evaluate: /);
+    const output = JSON.parse(result.stdout) as { sessions: { findings: unknown[] }[] };
+    assert.deepEqual(output.sessions[0]?.findings, []);
+    // OTEL_LOG_LEVEL=error keeps warnings out.
+    const quiet = spawnSync(
+      process.execPath,
+      [bin, 'policy', 'test', '--policy', file, '--events', fixture],
+      { encoding: 'utf8', cwd: root, env: { ...process.env, OTEL_LOG_LEVEL: 'error' } },
+    );
+    assert.equal(quiet.status, 0, quiet.stderr);
+    assert.doesNotMatch(quiet.stderr, /path-size/);
+  });
+
   it('prints the JSON the issue specifies for a recorded session', () => {
     const result = run('test', '--events', fixture, '--format', 'json');
     assert.equal(result.status, 0, result.stderr);

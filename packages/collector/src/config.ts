@@ -236,8 +236,6 @@ export const ENVIRONMENT_VARIABLES: Record<string, string> = {
   AGENT_OTEL_COLLECTOR_EXPORT_FILE: 'exporters.file.path (as --export-file)',
   AGENT_OTEL_COLLECTOR_STATE_DIR: 'state_dir (as --state-dir)',
   AGENT_OTEL_COLLECTOR_TOKEN: 'receiver.bearer_token (as --token)',
-  OTEL_LOG_LEVEL:
-    "the collector's own messages on stderr: none, error, warn, info (default), debug",
 };
 
 function envLayer(env: NodeJS.ProcessEnv): Layer {

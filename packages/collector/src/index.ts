@@ -58,5 +58,3 @@ export {
 } from './config.js';
 export type { CollectorConfig, CollectorFlags, ResolvedConfig } from './config.js';
 export { loadCollectorDecider } from './policy-loader.js';
-export { installDiagnostics } from './diagnostics.js';
-export type { DiagnosticsOutput } from './diagnostics.js';

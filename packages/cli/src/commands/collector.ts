@@ -7,11 +7,11 @@ import {
   Collector,
   ConfigError,
   ENVIRONMENT_VARIABLES,
-  installDiagnostics,
   parseCollectorFlags,
   resolveCollectorConfig,
 } from '@agent-otel/collector';
 import { loadCollectorDecider } from '@agent-otel/collector';
+import { installDiagnostics, OTEL_LOG_LEVEL_HELP } from '../diagnostics.js';
 import type { Command } from '../main.js';
 
 const HELP = `usage: agent-otel collector [options]
@@ -40,7 +40,8 @@ options (flags win over environment variables, which win over the --config file)
 environment:
 ${Object.entries(ENVIRONMENT_VARIABLES)
   .map(([name, what]) => `  ${name.padEnd(42)} ${what}`)
-  .join('\n')}`;
+  .join('\n')}
+  ${'OTEL_LOG_LEVEL'.padEnd(42)} ${OTEL_LOG_LEVEL_HELP}`;
 
 export const collectorCommand: Command = async (args) => {
   let resolved;

@@ -18,6 +18,7 @@ import {
   replayHookEvents,
 } from '@agent-otel/policy';
 import type { EvaluationReport, PolicyEngine, ReplayedSession } from '@agent-otel/policy';
+import { installDiagnostics, OTEL_LOG_LEVEL_HELP } from '../diagnostics.js';
 import type { Command } from '../main.js';
 
 const USAGE = `usage:
@@ -29,7 +30,10 @@ const USAGE = `usage:
   agent-otel policy eval [--corpus DIR] [--policy FILE] [--format text|json] [--check]
       precision and recall per category and intent accuracy over a labeled corpus
       (default DIR: test/corpus; default policy: DIR/policy.yaml if present, else recommended);
-      --check exits 1 when recall < 0.95, precision < 0.9 or intent accuracy < 0.85`;
+      --check exits 1 when recall < 0.95, precision < 0.9 or intent accuracy < 0.85
+
+environment:
+  OTEL_LOG_LEVEL  ${OTEL_LOG_LEVEL_HELP} (a rule that fails to evaluate is a warning)`;
 
 /** Targets of the evaluation (issue 5). */
 export const EVALUATION_TARGETS = { recall: 0.95, precision: 0.9, intentAccuracy: 0.85 } as const;
@@ -199,6 +203,9 @@ function evaluate(args: string[]): number {
 /** `agent-otel policy …`. */
 export const policyCommand: Command = async (args) => {
   const [sub, ...rest] = args;
+  // A rule that fails to evaluate on an input (a string compared with a number) does not
+  // match: the engine says so once per rule, and a policy author needs to read it.
+  installDiagnostics('agent-otel policy');
   try {
     if (sub === 'check') return check(rest);
     if (sub === 'test') return test(rest);

@@ -1,8 +1,8 @@
 /**
- * The collector's own diagnostics on stderr. The packages log through OpenTelemetry's `diag`
+ * The commands' own diagnostics on stderr. The packages log through OpenTelemetry's `diag`
  * (an exporter refusing spans for good, a torn queue record, a disk that cannot be written, a
- * policy that fails on a span), which says nothing until a logger is installed: a library
- * leaves that to its application, and `agent-otel collector` is the application.
+ * rule that fails to evaluate), which says nothing until a logger is installed: a library
+ * leaves that to its application, and the `agent-otel` commands are the application.
  */
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import type { DiagLogger } from '@opentelemetry/api';
@@ -20,6 +20,9 @@ const LEVELS: ReadonlyMap<string, DiagLogLevel> = new Map([
 
 /** The specification's default. */
 const DEFAULT_LEVEL = 'info';
+
+/** `OTEL_LOG_LEVEL` in a command's help. */
+export const OTEL_LOG_LEVEL_HELP = `messages on stderr: ${[...LEVELS.keys()].join(', ')} (default ${DEFAULT_LEVEL})`;
 
 /** Where the lines go: `process.stderr`, or a test's sink. */
 export interface DiagnosticsOutput {

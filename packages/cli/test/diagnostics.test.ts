@@ -1,6 +1,7 @@
 /**
- * The collector's diagnostics on stderr: what the packages report through `diag` (an exporter
- * refusing spans for good, a torn queue record) reaches the operator, at OTEL_LOG_LEVEL.
+ * The commands' diagnostics on stderr: what the packages report through `diag` (an exporter
+ * refusing spans for good, a torn queue record, a rule failing to evaluate) reaches the
+ * operator, at OTEL_LOG_LEVEL.
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
