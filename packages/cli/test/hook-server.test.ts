@@ -205,6 +205,47 @@ describe('the hook client and server', () => {
     assert.equal(await stopServer(b), 1);
   });
 
+  it('a rule that fails to evaluate is reported in the server log, once', async () => {
+    const b = box();
+    const policy = join(b.stateDir, '..', 'failing-rule.yaml');
+    writeFileSync(
+      policy,
+      [
+        'version: 1',
+        'rulesets:',
+        '  - name: demo',
+        "    version: '1.0.0'",
+        '    rules:',
+        '      - id: path-size',
+        '        name: Path size',
+        '        description: compares a path (a string) with a number',
+        '        reason: demo',
+        '        severity: low',
+        '        category: other',
+        '        action: tag',
+        '        when: tool.category == "read" && tool.attributes["file.path"] > 3',
+        '',
+      ].join('\n'),
+    );
+    mkdirSync(join(b.env.XDG_CONFIG_HOME!, 'agent-otel'), { recursive: true });
+    writeFileSync(
+      join(b.env.XDG_CONFIG_HOME!, 'agent-otel', 'config.yaml'),
+      `policy: ${JSON.stringify(policy)}\n`,
+    );
+    await pluginHook(b, lines[0]!);
+    await until(() => existsSync(b.socket), 'the hook server');
+    for (const line of lines.slice(1)) assert.equal((await pluginHook(b, line)).status, 0);
+    assert.equal(await stopServer(b), lines.length - 1);
+    const warnings = serverLog(b)
+      .split('\n')
+      .filter((line) => line.includes('path-size'));
+    assert.equal(warnings.length, 1, serverLog(b));
+    assert.match(
+      warnings[0]!,
+      /^agent-otel hook-server: warn: .*rule "path-size" failed to evaluate/,
+    );
+  });
+
   it('spans reach the endpoint through the server, without an explicit flush', async () => {
     const receiver = await startOtlpReceiver();
     try {

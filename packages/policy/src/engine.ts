@@ -507,11 +507,18 @@ const NO_ATTRIBUTES: Readonly<Record<string, never>> = Object.freeze({});
 /** The earlier turns' intents of a policy whose rules read none. */
 const NO_INTENTS: readonly string[] = Object.freeze([]);
 
+/**
+ * The rule failures already reported in this process (rule id and error), so that a failing
+ * rule is one line per process, not one per engine: a hook server or a `policy test` over many
+ * sessions loads an engine per event or per session. Bounded: past it, reported afresh.
+ */
+const reportedFailures = new Set<string>();
+const MAX_REPORTED_FAILURES = 1024;
+
 /** The policy engine: a `Decider` with the rules of one policy. */
 export class PolicyEngine implements Decider {
   readonly rules: readonly CompiledRule[];
   readonly scopes: PolicyScopes;
-  private readonly failingRules = new Set<string>();
   private readonly usesIntents: boolean;
   /** Per rule (same index), how to skip its evaluation; undefined: always evaluated. */
   private readonly shortcuts: readonly (Shortcut | undefined)[];
@@ -1078,12 +1085,13 @@ export class PolicyEngine implements Decider {
     try {
       return condition(view) === true;
     } catch (error) {
-      // A rule that cannot evaluate on this input does not match; say so once per rule.
-      if (!this.failingRules.has(rule.id)) {
-        this.failingRules.add(rule.id);
-        logger.warn(
-          `rule "${rule.id}" failed to evaluate: ${(error as Error).message.split('\n')[0]}`,
-        );
+      // A rule that cannot evaluate on this input does not match; say so once per rule and error.
+      const message = (error as Error).message.split('\n')[0];
+      const key = `${rule.id}\u0000${message}`;
+      if (!reportedFailures.has(key)) {
+        if (reportedFailures.size >= MAX_REPORTED_FAILURES) reportedFailures.clear();
+        reportedFailures.add(key);
+        logger.warn(`rule "${rule.id}" failed to evaluate: ${message}`);
       }
       return false;
     }

@@ -4,6 +4,7 @@
  * it serves until idle, replaced or signalled, then exits 0.
  */
 import { rmSync } from 'node:fs';
+import { installDiagnostics } from '../diagnostics.js';
 import type { Command } from '../main.js';
 
 const USAGE =
@@ -27,6 +28,9 @@ export const hookServerCommand: Command = async (args) => {
     );
     return 2;
   }
+  // Its stderr is <stateDir>/hook-server.log: what the packages report through `diag` (a rule
+  // that fails to evaluate on some call) is written there.
+  installDiagnostics('agent-otel hook-server');
   const { startHookServer } = await import('../hook-server.js');
   // The client that started this server left a marker so that others do not start one too.
   const marker = value('--started-marker');
