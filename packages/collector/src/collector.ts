@@ -293,10 +293,13 @@ export class Collector {
    */
   #refuseOtherSignal(request: IncomingMessage, response: ServerResponse, signal: string): void {
     this.#otherSignals++;
+    // The address the sender used (listening on 0.0.0.0, `this.url` names no reachable host).
+    const host = request.headers.host;
+    const base = host ? `${this.#options.tls ? 'https' : 'http'}://${host}` : this.url;
     const message =
-      `OTLP ${signal} sent to ${this.url}/v1/${signal} were not kept: this collector takes ` +
+      `OTLP ${signal} sent to ${base}/v1/${signal} were not kept: this collector takes ` +
       `traces only (POST /v1/traces). Send ${signal} to your backend or OpenTelemetry ` +
-      `Collector, and only traces here: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${this.url}/v1/traces ` +
+      `Collector, and only traces here: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${base}/v1/traces ` +
       `(or OTEL_${signal === 'logs' ? 'LOGS' : 'METRICS'}_EXPORTER=none).`;
     if (!this.#otherSignalsWarned.has(signal)) {
       this.#otherSignalsWarned.add(signal);

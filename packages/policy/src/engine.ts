@@ -509,8 +509,8 @@ const NO_INTENTS: readonly string[] = Object.freeze([]);
 
 /**
  * The rule failures already reported in this process (rule id and error), so that a failing
- * rule is one line per process, not one per engine: a hook server or a `policy test` over many
- * sessions loads an engine per event or per session. Bounded: past it, reported afresh.
+ * rule is one line per process, not one per engine: the hook (and its server) loads an engine
+ * per event. Bounded: past it, reported afresh.
  */
 const reportedFailures = new Set<string>();
 const MAX_REPORTED_FAILURES = 1024;
