@@ -60,13 +60,10 @@ const READ_ENV = 'toolu_native_read_env';
 const READ_SOURCE = 'toolu_native_read_src';
 const CURL_POST = 'toolu_native_curl';
 
-/**
- * The pipeline of these tests: a tap (a receiver that forwards) → the collector (recommended
- * ruleset, state in the sandbox) → a loopback backend.
- */
-async function startPipeline(
+/** The collector of these tests (recommended ruleset, state in the sandbox) → a loopback backend. */
+async function startTaggingCollector(
   box: Sandbox,
-): Promise<{ backend: OtlpReceiver; collector: RunningCollector; tap: OtlpReceiver }> {
+): Promise<{ backend: OtlpReceiver; collector: RunningCollector }> {
   const backend = await startOtlpReceiver();
   const stateDir = join(box.root, 'collector-state');
   mkdirSync(stateDir);
@@ -80,6 +77,17 @@ async function startPipeline(
     '--window-ms',
     '200',
   ]);
+  return { backend, collector };
+}
+
+/**
+ * The pipeline of these tests: a tap (a receiver that forwards) → the collector → a loopback
+ * backend.
+ */
+async function startPipeline(
+  box: Sandbox,
+): Promise<{ backend: OtlpReceiver; collector: RunningCollector; tap: OtlpReceiver }> {
+  const { backend, collector } = await startTaggingCollector(box);
   const tap = await startOtlpReceiver({ forwardTo: collector.url });
   return { backend, collector, tap };
 }
@@ -573,19 +581,7 @@ describe('Claude Code sending metrics and logs too', () => {
       ],
       finalText: 'Read it.',
     });
-    const sink = await startOtlpReceiver();
-    const stateDir = join(box.root, 'collector-state');
-    mkdirSync(stateDir);
-    const running = await startCollector([
-      '--export-otlp',
-      sink.url,
-      '--no-export-file',
-      '--no-terminal',
-      '--state-dir',
-      stateDir,
-      '--window-ms',
-      '200',
-    ]);
+    const { backend: sink, collector: running } = await startTaggingCollector(box);
     const elsewhere = await startSignalRecorder();
     try {
       const run = await runClaude({

@@ -24,7 +24,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ATTR_GEN_AI_TOOL_CALL_ID } from '@agent-otel/semconv';
 import { startOtlpReceiver } from '../../../test/support/otlp-receiver.js';
-import { makeBox, runProcess } from './support.js';
+import { FAILING_RULE_POLICY, makeBox, runProcess } from './support.js';
 import type { Box, ProcessResult } from './support.js';
 
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
@@ -208,25 +208,7 @@ describe('the hook client and server', () => {
   it('a rule that fails to evaluate is reported in the server log, once', async () => {
     const b = box();
     const policy = join(b.stateDir, '..', 'failing-rule.yaml');
-    writeFileSync(
-      policy,
-      [
-        'version: 1',
-        'rulesets:',
-        '  - name: demo',
-        "    version: '1.0.0'",
-        '    rules:',
-        '      - id: path-size',
-        '        name: Path size',
-        '        description: compares a path (a string) with a number',
-        '        reason: demo',
-        '        severity: low',
-        '        category: other',
-        '        action: tag',
-        '        when: tool.category == "read" && tool.attributes["file.path"] > 3',
-        '',
-      ].join('\n'),
-    );
+    writeFileSync(policy, FAILING_RULE_POLICY);
     mkdirSync(join(b.env.XDG_CONFIG_HOME!, 'agent-otel'), { recursive: true });
     writeFileSync(
       join(b.env.XDG_CONFIG_HOME!, 'agent-otel', 'config.yaml'),

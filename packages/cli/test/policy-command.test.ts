@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { FAILING_RULE_POLICY } from './support.js';
 
 const bin = fileURLToPath(new URL('../bin/agent-otel.js', import.meta.url));
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -74,25 +75,7 @@ describe('agent-otel policy check', () => {
 describe('agent-otel policy test', () => {
   it('reports a rule that fails to evaluate on stderr, once, and keeps stdout the JSON', () => {
     const file = join(directory, 'failing-rule.yaml');
-    writeFileSync(
-      file,
-      [
-        'version: 1',
-        'rulesets:',
-        '  - name: demo',
-        "    version: '1.0.0'",
-        '    rules:',
-        '      - id: path-size',
-        '        name: Path size',
-        '        description: compares a path (a string) with a number',
-        '        reason: demo',
-        '        severity: low',
-        '        category: other',
-        '        action: tag',
-        '        when: tool.category == "read" && tool.attributes["file.path"] > 3',
-        '',
-      ].join('\n'),
-    );
+    writeFileSync(file, FAILING_RULE_POLICY);
     const result = run('test', '--policy', file, '--events', fixture, '--format', 'json');
     assert.equal(result.status, 0, result.stderr);
     const warnings = result.stderr.split('\n').filter((line) => line.includes('path-size'));

@@ -76,3 +76,24 @@ export function runProcess(
     child.stdin.end(input);
   });
 }
+
+/**
+ * A policy whose one rule (`path-size`) fails to evaluate on every Read (a path, a string,
+ * compared with a number): CEL finds that only when it runs, so the file loads.
+ */
+export const FAILING_RULE_POLICY = [
+  'version: 1',
+  'rulesets:',
+  '  - name: demo',
+  "    version: '1.0.0'",
+  '    rules:',
+  '      - id: path-size',
+  '        name: Path size',
+  '        description: compares a path (a string) with a number',
+  '        reason: demo',
+  '        severity: low',
+  '        category: other',
+  '        action: tag',
+  '        when: tool.category == "read" && tool.attributes["file.path"] > 3',
+  '',
+].join('\n');
