@@ -54,10 +54,10 @@ import type {
 } from './otlp-model.js';
 import { putAttribute } from './attributes.js';
 import {
-  CLAUDE_CODE_INTERACTION_SPAN,
   CLAUDE_CODE_TOOL_SPAN,
   OPENINFERENCE_SPAN_KIND,
   TRACELOOP_SPAN_KIND,
+  isSessionName,
   isToolKind,
   roleOf,
   roleOfValues,
@@ -323,14 +323,12 @@ function flatValueOf(span: WireSpan, key: string): unknown {
 /** `roleOf` without converting the attributes of spans that cannot be tool, session or turn spans. */
 function roleOfSpan(span: OtlpSpan, found: boolean): SpanRole {
   const operation = pushAttribute(span, found, PUSH_OPERATION);
-  if (
-    operation === undefined &&
-    span.name !== CLAUDE_CODE_TOOL_SPAN &&
-    span.name !== CLAUDE_CODE_INTERACTION_SPAN &&
-    !span.name.startsWith('session ')
-  ) {
-    // An OpenLLMetry or OpenInference tool span (no GenAI operation name) is a tool call too.
+  // Read once: a received span decodes its name at each reading.
+  const name = span.name;
+  if (operation === undefined && name !== CLAUDE_CODE_TOOL_SPAN && !isSessionName(name)) {
+    // An OpenLLMetry, OpenInference or AI SDK tool span (no GenAI operation name) is a tool call too.
     return isToolKind(
+      name,
       pushAttribute(span, found, PUSH_TRACELOOP_KIND),
       pushAttribute(span, found, PUSH_OPENINFERENCE_KIND),
     )
@@ -339,8 +337,8 @@ function roleOfSpan(span: OtlpSpan, found: boolean): SpanRole {
   }
   // A received span: the three attributes `roleOf` reads, not the whole record (which would
   // stay in memory, and through the young generation's copies, while the span is held).
-  if (span instanceof WireSpan) return roleOfValues(span.name, span, flatValueOf);
-  return roleOf(span.name, spanAttributes(span));
+  if (span instanceof WireSpan) return roleOfValues(name, span, flatValueOf);
+  return roleOf(name, spanAttributes(span));
 }
 
 /** `isSessionAttribute` per key seen (keys repeat on every span of a source). */

@@ -26,7 +26,9 @@ import { isJsonObject } from './json.js';
  * (Traceloop; its MCP instrumentation among them) with `traceloop.span.kind: tool`, the tool
  * in `traceloop.entity.name` and its input as JSON in `traceloop.entity.input`; OpenInference
  * (Arize) with `openinference.span.kind: TOOL`, `tool.name` and the input as JSON in
- * `input.value`.
+ * `input.value`. The Vercel AI SDK (`ai` 3–6, and 7's `LegacyOpenTelemetry`; 7's default
+ * integration writes GenAI `execute_tool` spans) names its tool span `ai.toolCall`, with
+ * `ai.toolCall.name`, `ai.toolCall.id` and the input as JSON in `ai.toolCall.args`.
  */
 export const TRACELOOP_SPAN_KIND = 'traceloop.span.kind';
 export const OPENINFERENCE_SPAN_KIND = 'openinference.span.kind';
@@ -34,10 +36,23 @@ const TRACELOOP_ENTITY_NAME = 'traceloop.entity.name';
 const TRACELOOP_ENTITY_INPUT = 'traceloop.entity.input';
 const OPENINFERENCE_TOOL_NAME = 'tool.name';
 const OPENINFERENCE_INPUT_VALUE = 'input.value';
+export const AI_SDK_TOOL_CALL_SPAN = 'ai.toolCall';
+const AI_SDK_GENERATE_TEXT_SPAN = 'ai.generateText';
+const AI_SDK_STREAM_TEXT_SPAN = 'ai.streamText';
+const AI_SDK_TOOL_NAME = 'ai.toolCall.name';
+const AI_SDK_TOOL_CALL_ID = 'ai.toolCall.id';
+const AI_SDK_TOOL_ARGS = 'ai.toolCall.args';
 
-/** Whether these span-kind attributes (OpenLLMetry's, OpenInference's) mark a tool call. */
-export function isToolKind(traceloopKind: unknown, openInferenceKind: unknown): boolean {
-  return traceloopKind === 'tool' || openInferenceKind === 'TOOL';
+/**
+ * Whether a span without a GenAI operation is another instrumentation's tool call: the AI SDK's
+ * by its name, OpenLLMetry's and OpenInference's by their span-kind attributes.
+ */
+export function isToolKind(
+  name: string,
+  traceloopKind: unknown,
+  openInferenceKind: unknown,
+): boolean {
+  return name === AI_SDK_TOOL_CALL_SPAN || traceloopKind === 'tool' || openInferenceKind === 'TOOL';
 }
 
 /**
@@ -129,6 +144,19 @@ function valueOfRecord(attributes: SpanAttributes, key: string): unknown {
   return attributes[key];
 }
 
+/**
+ * Whether a span of this name sums up a session: ours (`session …`), Claude Code's interaction
+ * (one prompt), the AI SDK's `generateText` / `streamText` call (the root of its trace).
+ */
+export function isSessionName(name: string): boolean {
+  return (
+    name.startsWith('session ') ||
+    name === CLAUDE_CODE_INTERACTION_SPAN ||
+    name === AI_SDK_GENERATE_TEXT_SPAN ||
+    name === AI_SDK_STREAM_TEXT_SPAN
+  );
+}
+
 /** The role of a span: tool call, session root, turn, or anything else. */
 export function roleOf(name: string, attributes: SpanAttributes): SpanRole {
   return roleOfValues(name, attributes, valueOfRecord);
@@ -143,7 +171,7 @@ export function roleOfValues<S>(
   if (name === CLAUDE_CODE_TOOL_SPAN) return 'tool';
   const operation = value(source, ATTR_GEN_AI_OPERATION_NAME);
   if (operation === GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL) return 'tool';
-  if (name.startsWith('session ') || name === CLAUDE_CODE_INTERACTION_SPAN) return 'session';
+  if (isSessionName(name)) return 'session';
   if (
     operation === GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT &&
     value(source, ATTR_GEN_AI_AGENT_ID) === undefined &&
@@ -152,7 +180,11 @@ export function roleOfValues<S>(
     return 'turn';
   }
   // Read last: the turn and session spans above (every session has them) need not.
-  return isToolKind(value(source, TRACELOOP_SPAN_KIND), value(source, OPENINFERENCE_SPAN_KIND))
+  return isToolKind(
+    name,
+    value(source, TRACELOOP_SPAN_KIND),
+    value(source, OPENINFERENCE_SPAN_KIND),
+  )
     ? 'tool'
     : 'other';
 }
@@ -426,6 +458,8 @@ export function toolViewOf(
       derived,
     };
   }
+  if (name === AI_SDK_TOOL_CALL_SPAN && attributes[ATTR_GEN_AI_TOOL_NAME] === undefined)
+    return aiSdkToolView(span, attributes, cwd, attributesToChange);
   const toolName =
     attributes[ATTR_GEN_AI_TOOL_NAME] ??
     (name.startsWith('execute_tool ') ? name.slice('execute_tool '.length) : undefined) ??
@@ -452,4 +486,37 @@ export function toolViewOf(
   return turnId
     ? { toolCallId, turnId, attributes: merged, derived }
     : { toolCallId, attributes: merged, derived };
+}
+
+/**
+ * The view of the AI SDK's `ai.toolCall` span: the call described from `ai.toolCall.args`, and
+ * the GenAI names a backend looks for (`gen_ai.operation.name`, `gen_ai.tool.call.id`) added
+ * with the description, as for Claude Code's tool spans. The AI SDK puts no session on its spans
+ * (only the application's `ai.telemetry.metadata.*`): one trace, one `generateText` or
+ * `streamText` call, is the session.
+ */
+function aiSdkToolView(
+  span: ToolSpan,
+  attributes: SpanAttributes,
+  cwd: string | undefined,
+  attributesToChange: boolean,
+): ToolView | undefined {
+  const toolName = attributes[AI_SDK_TOOL_NAME];
+  if (typeof toolName !== 'string' || toolName === '') return undefined;
+  const id = attributes[AI_SDK_TOOL_CALL_ID];
+  const toolCallId = typeof id === 'string' && id !== '' ? id : span.spanId;
+  const input = parseJsonObject(attributes[AI_SDK_TOOL_ARGS]) ?? {};
+  const described = describedOnly(describedAttributes(toolName, input, cwd), attributes);
+  const ids: SpanAttributes = { [ATTR_GEN_AI_TOOL_CALL_ID]: toolCallId };
+  const derived = nonEmpty(
+    described,
+    describedOnly(EXECUTE_TOOL, attributes),
+    derivedOnly(ids, attributes),
+  );
+  const base = attributesToChange ? attributes : assignOwn({}, attributes);
+  return {
+    toolCallId,
+    attributes: assignOwn(assignOwn(assignOwn(base, described), EXECUTE_TOOL), ids),
+    derived,
+  };
 }
