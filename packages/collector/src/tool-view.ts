@@ -28,7 +28,11 @@ import { isJsonObject } from './json.js';
  * (Arize) with `openinference.span.kind: TOOL`, `tool.name` and the input as JSON in
  * `input.value`. The Vercel AI SDK (`ai` 3–6, and 7's `LegacyOpenTelemetry`; 7's default
  * integration writes GenAI `execute_tool` spans) names its tool span `ai.toolCall`, with
- * `ai.toolCall.name`, `ai.toolCall.id` and the input as JSON in `ai.toolCall.args`.
+ * `ai.toolCall.name`, `ai.toolCall.id` and the input as JSON in `ai.toolCall.args`. Some
+ * instrumentations name a GenAI tool span without its `gen_ai.operation.name`: Pydantic AI
+ * (`execute_tool {tool}`, and `running tool` before its instrumentation version 2, the input in
+ * `tool_arguments`); Google's ADK writes the operation, and the input in
+ * `gcp.vertex.agent.tool_call_args`.
  */
 export const TRACELOOP_SPAN_KIND = 'traceloop.span.kind';
 export const OPENINFERENCE_SPAN_KIND = 'openinference.span.kind';
@@ -42,17 +46,29 @@ const AI_SDK_STREAM_TEXT_SPAN = 'ai.streamText';
 const AI_SDK_TOOL_NAME = 'ai.toolCall.name';
 const AI_SDK_TOOL_CALL_ID = 'ai.toolCall.id';
 const AI_SDK_TOOL_ARGS = 'ai.toolCall.args';
+/** The GenAI tool span's name prefix (`execute_tool {gen_ai.tool.name}`). */
+const EXECUTE_TOOL_NAME_PREFIX = 'execute_tool ';
+const PYDANTIC_AI_V1_TOOL_SPAN = 'running tool';
+const PYDANTIC_AI_V1_TOOL_ARGUMENTS = 'tool_arguments';
+const GOOGLE_ADK_TOOL_CALL_ARGS = 'gcp.vertex.agent.tool_call_args';
 
 /**
- * Whether a span without a GenAI operation is another instrumentation's tool call: the AI SDK's
- * by its name, OpenLLMetry's and OpenInference's by their span-kind attributes.
+ * Whether a span without a GenAI operation is a tool call: named as the GenAI conventions name
+ * one (`execute_tool {tool}`), or as the AI SDK and Pydantic AI 1 name theirs; OpenLLMetry's and
+ * OpenInference's by their span-kind attributes.
  */
 export function isToolKind(
   name: string,
   traceloopKind: unknown,
   openInferenceKind: unknown,
 ): boolean {
-  return name === AI_SDK_TOOL_CALL_SPAN || traceloopKind === 'tool' || openInferenceKind === 'TOOL';
+  return (
+    traceloopKind === 'tool' ||
+    openInferenceKind === 'TOOL' ||
+    name === AI_SDK_TOOL_CALL_SPAN ||
+    name.startsWith(EXECUTE_TOOL_NAME_PREFIX) ||
+    name === PYDANTIC_AI_V1_TOOL_SPAN
+  );
 }
 
 /**
@@ -462,7 +478,9 @@ export function toolViewOf(
     return aiSdkToolView(span, attributes, cwd, attributesToChange);
   const toolName =
     attributes[ATTR_GEN_AI_TOOL_NAME] ??
-    (name.startsWith('execute_tool ') ? name.slice('execute_tool '.length) : undefined) ??
+    (name.startsWith(EXECUTE_TOOL_NAME_PREFIX)
+      ? name.slice(EXECUTE_TOOL_NAME_PREFIX.length)
+      : undefined) ??
     attributes[OPENINFERENCE_TOOL_NAME] ??
     attributes[TRACELOOP_ENTITY_NAME];
   if (typeof toolName !== 'string' || toolName === '') return undefined;
@@ -477,6 +495,8 @@ export function toolViewOf(
   }
   const input =
     parseJsonObject(attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]) ??
+    parseJsonObject(attributes[PYDANTIC_AI_V1_TOOL_ARGUMENTS]) ??
+    parseJsonObject(attributes[GOOGLE_ADK_TOOL_CALL_ARGS]) ??
     parseJsonObject(attributes[OPENINFERENCE_INPUT_VALUE]) ??
     traceloopInput(attributes[TRACELOOP_ENTITY_INPUT]) ??
     {};

@@ -56,6 +56,15 @@ describe('roleOf', () => {
     assert.equal(roleOf('ai.generateText', {}), 'session');
     assert.equal(roleOf('ai.streamText', {}), 'session');
     assert.equal(roleOf('ai.generateText.doGenerate', {}), 'other');
+    // Named as the GenAI conventions name a tool span, without the operation attribute
+    // (Pydantic AI), and Pydantic AI 1's `running tool`.
+    assert.equal(
+      roleOf('execute_tool read_file', { [ATTR_GEN_AI_TOOL_NAME]: 'read_file' }),
+      'tool',
+    );
+    assert.equal(roleOf('running tool', { [ATTR_GEN_AI_TOOL_NAME]: 'read_file' }), 'tool');
+    assert.equal(roleOf('running tools', {}), 'other');
+    assert.equal(roleOf('execute_tools', {}), 'other');
   });
 });
 
@@ -236,6 +245,35 @@ describe('toolViewOf', () => {
     assert.equal(view?.toolCallId, 'c'.repeat(16));
     assert.equal(view?.attributes[ATTR_FILE_PATH], '/repo/secrets/.env');
     assert.equal(derivedOf(view)[ATTR_AGENT_TOOL_CATEGORY], 'read');
+  });
+
+  it("reads Pydantic AI's and Google ADK's tool inputs (tool_arguments, gcp.vertex.agent.tool_call_args)", () => {
+    const pydantic = toolViewOf(
+      span('running tool', 'e'.repeat(16)),
+      {
+        [ATTR_GEN_AI_TOOL_NAME]: 'read_file',
+        [ATTR_GEN_AI_TOOL_CALL_ID]: 'pyd_1',
+        tool_arguments: JSON.stringify({ path: '.env' }),
+        'logfire.msg': 'running tool: read_file',
+      },
+      '/repo',
+    );
+    assert.equal(pydantic?.toolCallId, 'pyd_1');
+    assert.equal(pydantic?.attributes[ATTR_FILE_PATH], '/repo/.env');
+    assert.equal(derivedOf(pydantic)[ATTR_AGENT_TOOL_CATEGORY], 'read');
+    const adk = toolViewOf(
+      span('execute_tool run_shell_command', 'f'.repeat(16)),
+      {
+        [ATTR_GEN_AI_OPERATION_NAME]: 'execute_tool',
+        [ATTR_GEN_AI_TOOL_NAME]: 'run_shell_command',
+        'gcp.vertex.agent.tool_call_args': JSON.stringify({
+          command: 'cat /home/dev/.aws/credentials',
+        }),
+      },
+      '/repo',
+    );
+    assert.equal(derivedOf(adk)[ATTR_AGENT_TOOL_CATEGORY], 'execute');
+    assert.deepEqual(derivedOf(adk)[ATTR_AGENT_TOOL_PATHS], ['/home/dev/.aws/credentials']);
   });
 
   it("reads OpenLLMetry's and OpenInference's tool spans: the tool's name and its input", () => {
