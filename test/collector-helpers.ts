@@ -1,7 +1,8 @@
 /**
  * Shared pieces of the collector's end-to-end tests: a loopback OTLP/HTTP backend that records
  * what the collector exports (JSON decoded with JSON.parse, protobuf with the collector's own
- * decoder), temp dirs, and a wait helper.
+ * decoder), temp dirs, a wait helper, and a collector with the recommended ruleset in front of
+ * such a backend.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -10,8 +11,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { decodeProtobufBody } from '@agent-otel/collector';
+import { Collector, decodeProtobufBody } from '@agent-otel/collector';
 import type { OtlpSpan, OtlpTraceRequest } from '@agent-otel/collector';
+import { loadPolicy } from '@agent-otel/policy';
 
 export interface Backend {
   readonly url: string;
@@ -105,4 +107,36 @@ export async function waitFor(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/**
+ * A collector on a free loopback port with the recommended ruleset, exporting OTLP/protobuf to a
+ * fresh backend (no file, no terminal), its state in a temp directory; `stop` ends all three.
+ */
+export async function startPolicyCollector(
+  name: string,
+  windowMs: number,
+): Promise<{ collector: Collector; backend: Backend; stop: () => Promise<void> }> {
+  const backend = await startBackend();
+  const state = await tempDir(name);
+  const collector = await Collector.start(
+    {
+      listen: '127.0.0.1:0',
+      stateDir: state.path,
+      windowMs,
+      otlpExporters: [{ endpoint: backend.url, protocol: 'http/protobuf' }],
+      exportFile: null,
+      terminal: false,
+    },
+    loadPolicy(),
+  );
+  return {
+    collector,
+    backend,
+    stop: async () => {
+      await collector.stop();
+      await backend.close();
+      await state.remove();
+    },
+  };
 }

@@ -18,8 +18,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { McpInstrumentation } from '@traceloop/instrumentation-mcp';
-import { Collector, attributesOf } from '@agent-otel/collector';
-import { loadPolicy } from '@agent-otel/policy';
+import { attributesOf } from '@agent-otel/collector';
 import {
   ATTR_AGENT_POLICY_RULE_IDS,
   ATTR_AGENT_POLICY_VIOLATED,
@@ -27,7 +26,7 @@ import {
   ATTR_AGENT_TOOL_PATHS,
   ATTR_GEN_AI_TOOL_NAME,
 } from '@agent-otel/semconv';
-import { startBackend, tempDir, waitFor } from './collector-helpers.js';
+import { startPolicyCollector, waitFor } from './collector-helpers.js';
 
 const require = createRequire(import.meta.url);
 const filesystemBin = require.resolve('@modelcontextprotocol/server-filesystem/dist/index.js');
@@ -37,19 +36,7 @@ describe('collector: an OpenLLMetry-instrumented MCP client', () => {
     const root = realpathSync(mkdtempSync(join(tmpdir(), 'agent-otel-openllmetry-')));
     writeFileSync(join(root, 'README.md'), '# notes\n');
     writeFileSync(join(root, '.env'), 'DATABASE_URL=postgres://app:hunter2@db.internal/app\n');
-    const backend = await startBackend();
-    const state = await tempDir('collector-openllmetry');
-    const collector = await Collector.start(
-      {
-        listen: '127.0.0.1:0',
-        stateDir: state.path,
-        windowMs: 500,
-        otlpExporters: [{ endpoint: backend.url, protocol: 'http/protobuf' }],
-        exportFile: null,
-        terminal: false,
-      },
-      loadPolicy(),
-    );
+    const { collector, backend, stop } = await startPolicyCollector('collector-openllmetry', 500);
     const provider = new BasicTracerProvider({
       spanProcessors: [
         new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${collector.url}/v1/traces` })),
@@ -105,9 +92,7 @@ describe('collector: an OpenLLMetry-instrumented MCP client', () => {
     } finally {
       await client.close().catch(() => undefined);
       await provider.shutdown();
-      await collector.stop();
-      await backend.close();
-      await state.remove();
+      await stop();
       rmSync(root, { recursive: true, force: true });
     }
   });
