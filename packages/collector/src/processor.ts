@@ -326,7 +326,7 @@ function roleOfSpan(span: OtlpSpan, found: boolean): SpanRole {
   // Read once: a received span decodes its name at each reading.
   const name = span.name;
   if (operation === undefined && name !== CLAUDE_CODE_TOOL_SPAN && !isSessionName(name)) {
-    // An OpenLLMetry, OpenInference or AI SDK tool span (no GenAI operation name) is a tool call too.
+    // Other instrumentations' tool spans without a GenAI operation name (`isToolKind`).
     return isToolKind(
       name,
       pushAttribute(span, found, PUSH_TRACELOOP_KIND),
