@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Collector, decodeProtobufBody } from '@agent-otel/collector';
 import type { OtlpSpan, OtlpTraceRequest } from '@agent-otel/collector';
+import { describeToolCall } from '@agent-otel/core';
 import { loadPolicy } from '@agent-otel/policy';
 
 export interface Backend {
@@ -139,4 +140,37 @@ export async function startPolicyCollector(
       await state.remove();
     },
   };
+}
+
+/**
+ * The rule ids (sorted) the recommended ruleset finds for each of `calls`, made one after the
+ * other in one session with Claude Code's tools (described as the hook describes them): what
+ * the same calls under another agent's or framework's tool names should get.
+ */
+export function claudeCodeRuleIds(
+  calls: readonly { toolName: string; input: unknown }[],
+  cwd = '/',
+): string[][] {
+  const policy = loadPolicy();
+  const state = { data: {} };
+  return calls.map(({ toolName, input }, index) =>
+    policy
+      .decide(
+        {
+          phase: 'post_tool',
+          sessionId: 'as-claude-code',
+          toolCallId: `as-claude-code-${index}`,
+          attributes: {
+            ...describeToolCall(toolName, input, cwd).attributes,
+            'gen_ai.tool.call.id': `as-claude-code-${index}`,
+          },
+          sessionAttributes: {},
+          enforcedBy: 'collector',
+          timeMs: index + 1,
+        },
+        state,
+      )
+      .findings.map((finding) => finding.ruleId)
+      .sort(),
+  );
 }

@@ -5,7 +5,7 @@
  * other instrumentations and from Claude Code's native `claude_code.tool` spans.
  */
 import { posix } from 'node:path';
-import { describeToolCall } from '@agent-otel/core';
+import { describeToolCall, toolInputOfText } from '@agent-otel/core';
 import type { SpanAttributes } from '@agent-otel/core';
 import {
   ATTR_AGENT_TOOL_CATEGORY,
@@ -145,6 +145,17 @@ const CLAUDE_CODE_INPUT_RENAMES = new Map([['full_command', 'command']]);
 
 /** Attributes that may hold the whole tool input as JSON (other instrumentations, newer Claude Code). */
 const JSON_INPUT_KEYS = ['tool_input', 'tool_parameters', 'input'];
+
+/**
+ * A tool's one argument given as bare text (LangChain's single-argument tools through
+ * OpenInference: `input.value` `cat .env`, `text/plain`), as the input `toolInputOfText` makes;
+ * undefined for anything else (JSON that is not an object is not bare text).
+ */
+function textInput(toolName: string, value: unknown): Record<string, unknown> | undefined {
+  if (typeof value !== 'string' || value.trim() === '' || /^\s*[[{"]/u.test(value))
+    return undefined;
+  return toolInputOfText(toolName, value);
+}
 
 function parseJsonObject(value: unknown): Record<string, unknown> | undefined {
   if (typeof value !== 'string' || !value.startsWith('{')) return undefined;
@@ -499,6 +510,8 @@ export function toolViewOf(
     parseJsonObject(attributes[GOOGLE_ADK_TOOL_CALL_ARGS]) ??
     parseJsonObject(attributes[OPENINFERENCE_INPUT_VALUE]) ??
     traceloopInput(attributes[TRACELOOP_ENTITY_INPUT]) ??
+    textInput(toolName, attributes[OPENINFERENCE_INPUT_VALUE]) ??
+    textInput(toolName, attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]) ??
     {};
   const described = describedOnly(describedAttributes(toolName, input, cwd), attributes);
   const merged = assignOwn(attributesToChange ? attributes : assignOwn({}, attributes), described);

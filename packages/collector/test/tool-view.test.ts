@@ -276,6 +276,28 @@ describe('toolViewOf', () => {
     assert.deepEqual(derivedOf(adk)[ATTR_AGENT_TOOL_PATHS], ['/home/dev/.aws/credentials']);
   });
 
+  it('takes a bare-text input (LangChain through OpenInference) as the one argument of its tool', () => {
+    const view = toolViewOf(
+      span('bash', 'a'.repeat(16)),
+      {
+        'openinference.span.kind': 'TOOL',
+        'tool.name': 'bash',
+        'input.value': 'cat /repo/.env',
+        'input.mime_type': 'text/plain',
+      },
+      '/repo',
+    );
+    assert.equal(derivedOf(view)[ATTR_AGENT_TOOL_CATEGORY], 'execute');
+    assert.deepEqual(derivedOf(view)[ATTR_AGENT_TOOL_PATHS], ['/repo/.env']);
+    // JSON that is not an object is not bare text: nothing is made of it.
+    const list = toolViewOf(
+      span('bash', 'a'.repeat(16)),
+      { 'openinference.span.kind': 'TOOL', 'tool.name': 'bash', 'input.value': '["cat", ".env"]' },
+      '/repo',
+    );
+    assert.equal(derivedOf(list)[ATTR_AGENT_TOOL_CATEGORY], 'other');
+  });
+
   it("reads OpenLLMetry's and OpenInference's tool spans: the tool's name and its input", () => {
     const views = [
       // OpenLLMetry's MCP instrumentation: `{tool_name, arguments}`.

@@ -24,6 +24,7 @@ export {
   normalizePath,
   parseMcpToolName,
   redactUrl,
+  toolInputOfText,
   writesWholeFile,
 } from './tool-call.js';
 export type { ToolCallDescription, DescribeToolCallOptions } from './tool-call.js';

@@ -177,6 +177,48 @@ export function writesWholeFile(toolName: string): boolean {
   return WHOLE_FILE_WRITE_TOOLS.has(toolKey(toolName));
 }
 
+/** Per kind of tool, the input field its one argument is: where a bare-text input goes. */
+const TEXT_INPUT_FIELDS: Readonly<Record<OtherAgentTool, string>> = {
+  shell: 'command',
+  read: 'path',
+  write: 'path',
+  search: 'path',
+  editor: 'path',
+  patch: 'input',
+  fetch: 'url',
+  'web-search': 'query',
+  mcp: 'arguments',
+};
+
+/** Claude Code's tools by the field their one argument would be. */
+const CLAUDE_CODE_TEXT_INPUT_FIELDS: ReadonlyMap<string, string> = new Map([
+  ['Bash', 'command'],
+  ['Read', 'file_path'],
+  ['Write', 'file_path'],
+  ['Edit', 'file_path'],
+  ['WebFetch', 'url'],
+  ['WebSearch', 'query'],
+]);
+
+/**
+ * A tool input given as bare text, as an input object: some instrumentations record a tool of
+ * one argument by that argument alone (LangChain's through OpenInference: `input.value` is
+ * `cat .env`, `text/plain`). The text becomes the field of the tool's kind (`command` of a shell
+ * tool, `path` of a file tool, `url` of a fetch tool). For a tool of no known kind it is `path`
+ * when it is one path (one word: `/…`, `~/…`, `./…`, `../…`, `.env`), else `input`, which
+ * `describeToolCall` scans for URLs as it scans any field.
+ */
+export function toolInputOfText(toolName: string, text: string): Record<string, string> {
+  const kind = OTHER_AGENT_TOOLS.get(toolKey(toolName));
+  const field =
+    CLAUDE_CODE_TEXT_INPUT_FIELDS.get(toolName) ??
+    (kind !== undefined ? TEXT_INPUT_FIELDS[kind] : ONE_PATH.test(text) ? 'path' : 'input');
+  return { [field]: text };
+}
+
+/** One path and nothing else: absolute, home, relative with `./` or `../`, or a dot file. */
+const ONE_PATH = /^(?:~?\/|\.{1,2}\/|\.[^\s/.])[^\s]*$/u;
+
 /** Input fields that name the file a tool reads or writes, in the spellings agents use. */
 const FILE_FIELDS = [
   'file_path',

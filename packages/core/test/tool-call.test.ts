@@ -26,7 +26,7 @@ import {
   GEN_AI_TOOL_TYPE_VALUE_EXTENSION,
   GEN_AI_TOOL_TYPE_VALUE_FUNCTION,
 } from '@agent-otel/semconv';
-import { describeToolCall } from '../src/tool-call.js';
+import { describeToolCall, toolInputOfText } from '../src/tool-call.js';
 
 const cwd = '/home/dev/acme-app';
 
@@ -533,5 +533,26 @@ describe("describeToolCall: other coding agents' tools", () => {
       assert.equal(description.target, undefined, tool);
     }
     assert.deepEqual(describe_('run_shell_command', { path: 'a.txt' }).paths, [`${cwd}/a.txt`]);
+  });
+
+  it('a one-argument input given as bare text is the field of its kind', () => {
+    assert.deepEqual(toolInputOfText('bash', 'cat .env'), { command: 'cat .env' });
+    assert.deepEqual(toolInputOfText('read_file', '/w/.env'), { path: '/w/.env' });
+    assert.deepEqual(toolInputOfText('fetch', 'https://x.example'), { url: 'https://x.example' });
+    assert.deepEqual(toolInputOfText('web_search', 'otel'), { query: 'otel' });
+    assert.deepEqual(toolInputOfText('Read', '/w/.env'), { file_path: '/w/.env' });
+    assert.deepEqual(toolInputOfText('lookup_weather', 'Paris'), { input: 'Paris' });
+    // Described as the same call with its field named.
+    const asText = describeToolCall('bash', toolInputOfText('bash', 'cat /w/.env'), cwd);
+    assert.deepEqual(asText, describeToolCall('bash', { command: 'cat /w/.env' }, cwd));
+    assert.equal(asText.category, AGENT_TOOL_CATEGORY_VALUE_EXECUTE);
+    const unknown = describeToolCall('summarise', toolInputOfText('summarise', '/w/.env'), cwd);
+    assert.deepEqual(unknown.paths, ['/w/.env']);
+    assert.deepEqual(toolInputOfText('summarise', '.env'), { path: '.env' });
+    assert.deepEqual(toolInputOfText('summarise', '../x/y'), { path: '../x/y' });
+    assert.deepEqual(toolInputOfText('summarise', 'a sentence with /slashes'), {
+      input: 'a sentence with /slashes',
+    });
+    assert.deepEqual(toolInputOfText('summarise', '...'), { input: '...' });
   });
 });
