@@ -230,6 +230,15 @@ function relativeToUnknownCwd(value: string): string {
   return posix.relative(UNKNOWN_CWD, value) || '.';
 }
 
+/**
+ * The home directory a workspace is in (`/home/dev/app` → `/home/dev`, `/Users/dev/…`,
+ * `/root/…`), else null: the call came from another machine, and `~` there is not this
+ * collector's home, so a path under it stays `~/…` rather than naming the wrong user.
+ */
+function homeOfWorkspace(cwd: string): string | null {
+  return /^(\/home\/[^/]+|\/Users\/[^/]+|\/root)(?:\/|$)/u.exec(cwd)?.[1] ?? null;
+}
+
 /** Attributes with paths resolved against `UNKNOWN_CWD` made relative again. */
 function withRelativePaths(attributes: SpanAttributes): SpanAttributes {
   const result: SpanAttributes = {};
@@ -345,8 +354,10 @@ function describedAttributes(
   }
   const attributes =
     cwd !== undefined && cwd !== ''
-      ? describeToolCall(toolName, input, cwd).attributes
-      : withRelativePaths(describeToolCall(toolName, input, UNKNOWN_CWD).attributes);
+      ? describeToolCall(toolName, input, cwd, { home: homeOfWorkspace(cwd) }).attributes
+      : withRelativePaths(
+          describeToolCall(toolName, input, UNKNOWN_CWD, { home: null }).attributes,
+        );
   // Shared by every call with this input, and read-only from here on: frozen (lists too), so
   // the exporter can keep the encodings of its lists once made.
   for (const name in attributes) {

@@ -78,7 +78,10 @@ describe('toolViewOf', () => {
       'session.id': 's',
     };
     const view = toolViewOf(span('claude_code.tool', 'b'.repeat(16)), attributes, '/w');
-    const described = describeToolCall('Bash', { command: 'cat ~/.ssh/id_rsa' }, '/w').attributes;
+    // A workspace that names no home: `~` is the agent's machine's, not this process's.
+    const described = describeToolCall('Bash', { command: 'cat ~/.ssh/id_rsa' }, '/w', {
+      home: null,
+    }).attributes;
     assert.deepEqual(
       { ...view, derived: derivedOf(view) },
       {
@@ -99,6 +102,31 @@ describe('toolViewOf', () => {
         },
       },
     );
+  });
+
+  it("reads `~` as the home of the session's workspace, or keeps it — never this process's home", () => {
+    const call = (cwd: string | undefined) =>
+      toolViewOf(
+        span('claude_code.tool', 'b'.repeat(16)),
+        { tool_name: 'Bash', full_command: 'cat ~/.aws/credentials $HOME/.ssh/id_rsa' },
+        cwd,
+      )?.attributes[ATTR_AGENT_TOOL_PATHS];
+    assert.deepEqual(call('/home/dev/app'), [
+      '/home/dev/.aws/credentials',
+      '/home/dev/.ssh/id_rsa',
+    ]);
+    assert.deepEqual(call('/Users/ana/src/app'), [
+      '/Users/ana/.aws/credentials',
+      '/Users/ana/.ssh/id_rsa',
+    ]);
+    assert.deepEqual(call('/srv/build'), ['~/.aws/credentials', '~/.ssh/id_rsa']);
+    assert.deepEqual(call(undefined), ['~/.aws/credentials', '~/.ssh/id_rsa']);
+    const read = toolViewOf(
+      span('claude_code.tool', 'b'.repeat(16)),
+      { tool_name: 'Read', file_path: '~/.kube/config' },
+      undefined,
+    );
+    assert.equal(read?.attributes[ATTR_FILE_PATH], '~/.kube/config');
   });
 
   it('shares one frozen description between calls described alike, and never overwrites what a span has', () => {

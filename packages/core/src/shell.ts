@@ -30,11 +30,17 @@ const REDIRECTION_OPERATORS = ['>>', '>|', '>&', '<<<', '<<-', '<<', '<>', '<&',
 /** Limits recursion through `$(...)` and `sh -c` so a hostile command cannot blow the stack. */
 const MAX_DEPTH = 8;
 
-function expandHome(word: string): string {
-  const home = homedir();
+/**
+ * `~` and `$HOME` expanded with `home`: undefined is this process's home directory (the hook
+ * runs as the agent's user); null is a home not known (the collector reading another machine's
+ * call), where `$HOME` becomes `~` and `~` stays, so the path still says where it is.
+ */
+function expandHome(word: string, home: string | null | undefined): string {
+  const base = home === undefined ? homedir() : home;
+  if (base === null) return word.replace(/\$\{HOME\}|\$HOME(?![A-Za-z0-9_])/g, '~');
   let value = word;
-  if (value === '~' || value.startsWith('~/')) value = home + value.slice(1);
-  return value.replace(/\$\{HOME\}|\$HOME(?![A-Za-z0-9_])/g, home);
+  if (value === '~' || value.startsWith('~/')) value = base + value.slice(1);
+  return value.replace(/\$\{HOME\}|\$HOME(?![A-Za-z0-9_])/g, base);
 }
 
 interface Tokenized {
@@ -216,8 +222,15 @@ function isAssignment(word: string): boolean {
   return /^[A-Za-z_][A-Za-z0-9_]*=/.test(word);
 }
 
-/** Reads `command` into its simple commands, including the ones nested in substitutions. */
-export function parseShellCommand(command: string, depth = 0): SimpleCommand[] {
+/**
+ * Reads `command` into its simple commands, including the ones nested in substitutions; `~` and
+ * `$HOME` are expanded with `home` (`expandHome`).
+ */
+export function parseShellCommand(
+  command: string,
+  depth = 0,
+  home?: string | null,
+): SimpleCommand[] {
   if (depth > MAX_DEPTH) return [];
   const { tokens, nested } = tokenize(command);
   const commands: SimpleCommand[] = [];
@@ -240,7 +253,7 @@ export function parseShellCommand(command: string, depth = 0): SimpleCommand[] {
       if (/[<>]/.test(token.value)) {
         const next = tokens[index + 1];
         if (next?.kind === 'word') {
-          redirections.push({ operator: token.value, target: expandHome(next.value) });
+          redirections.push({ operator: token.value, target: expandHome(next.value, home) });
           index += 1;
         }
         continue;
@@ -252,11 +265,11 @@ export function parseShellCommand(command: string, depth = 0): SimpleCommand[] {
       assignments.push(token.value);
       continue;
     }
-    words.push(expandHome(token.value));
+    words.push(expandHome(token.value, home));
   }
   flush();
 
-  for (const inner of nested) commands.push(...parseShellCommand(inner, depth + 1));
+  for (const inner of nested) commands.push(...parseShellCommand(inner, depth + 1, home));
   // `bash -c 'script'`, `sh -c`, `eval '...'`: the script is a command line of its own.
   for (const simple of [...commands]) {
     const [program, ...args] = unwrapCommand(simple.words);
@@ -265,9 +278,9 @@ export function parseShellCommand(command: string, depth = 0): SimpleCommand[] {
     if (/^(ba|z|k|da|fi)?sh$/.test(base)) {
       const flagIndex = args.findIndex((arg) => /^-[a-z]*c[a-z]*$/.test(arg));
       const script = flagIndex === -1 ? undefined : args[flagIndex + 1];
-      if (script !== undefined) commands.push(...parseShellCommand(script, depth + 1));
+      if (script !== undefined) commands.push(...parseShellCommand(script, depth + 1, home));
     } else if (base === 'eval' && args.length > 0) {
-      commands.push(...parseShellCommand(args.join(' '), depth + 1));
+      commands.push(...parseShellCommand(args.join(' '), depth + 1, home));
     }
   }
   return commands;

@@ -70,6 +70,12 @@ export interface DescribeToolCallOptions {
   readonly mcpServer?: string;
   /** Applied to the command line in `agent.tool.target` (the secret redactor). Default: identity. */
   readonly redact?: (value: string) => string;
+  /**
+   * The home directory `~` and `$HOME` mean. Default: this process's (the hook runs as the
+   * agent's user). null: not known — the collector describing another machine's call — and
+   * `~/…` stays `~/…` rather than naming the collector's own home.
+   */
+  readonly home?: string | null;
 }
 
 const READ_TOOLS = new Set(['Read', 'Glob', 'Grep', 'LS', 'NotebookRead', 'BashOutput']);
@@ -710,10 +716,29 @@ function truncateTarget(target: string, originalLength = target.length): string 
   return truncateContent(target, MAX_TARGET_LENGTH, originalLength);
 }
 
-/** A path the way the agent meant it: `~` expanded, relative to `cwd`, normalized. */
-export function normalizePath(path: string, cwd: string): string {
+/**
+ * The home directory `~` means in the call `describeToolCall` is describing (its `home`
+ * option), for the functions it calls: undefined outside it, and by default (this process's
+ * home). Set and restored around the synchronous description, never across an await.
+ */
+let describingHome: string | null | undefined;
+
+/**
+ * A path the way the agent meant it: `~` expanded (with `home`: undefined is this process's
+ * home directory, null a home not known, where `~/…` stays as it is), relative to `cwd`,
+ * normalized.
+ */
+export function normalizePath(
+  path: string,
+  cwd: string,
+  home: string | null | undefined = describingHome,
+): string {
   let value = path;
-  if (value === '~' || value.startsWith('~/')) value = homedir() + value.slice(1);
+  if (value === '~' || value.startsWith('~/')) {
+    const base = home === undefined ? homedir() : home;
+    if (base === null) return normalize(value);
+    value = base + value.slice(1);
+  }
   return normalize(isAbsolute(value) ? value : resolve(cwd || '/', value));
 }
 
@@ -972,7 +997,7 @@ function describeCommand(
     command.length > MAX_SHELL_TEXT
       ? `${command.slice(0, MAX_SHELL_TEXT / 2)}\n${command.slice(-MAX_SHELL_TEXT / 2)}`
       : command;
-  for (const simple of headAndTail(parseShellCommand(text), MAX_COMMANDS)) {
+  for (const simple of headAndTail(parseShellCommand(text, 0, describingHome), MAX_COMMANDS)) {
     const words = examineCommand(findings, simple, cwd);
     if (words.length > 0) commands.push(words);
   }
@@ -1182,6 +1207,22 @@ export function describeToolCall(
   toolInput: unknown,
   cwd: string,
   options: DescribeToolCallOptions = {},
+): ToolCallDescription {
+  const outer = describingHome;
+  describingHome = options.home;
+  try {
+    return describeWithin(toolName, toolInput, cwd, options);
+  } finally {
+    describingHome = outer;
+  }
+}
+
+/** `describeToolCall`, with `describingHome` set. */
+function describeWithin(
+  toolName: string,
+  toolInput: unknown,
+  cwd: string,
+  options: DescribeToolCallOptions,
 ): ToolCallDescription {
   const redact = options.redact ?? ((value: string) => value);
   const findings: Findings = { hosts: [], urls: [], paths: [] };

@@ -221,6 +221,31 @@ describe('describeToolCall: shell commands', () => {
     assert.ok(description.paths.includes('/home/dev/acme-app/.env'));
   });
 
+  it('expands ~ and $HOME with the home it is given, or keeps ~ when the home is not known', () => {
+    const command = 'cat ~/.aws/credentials $HOME/.ssh/id_rsa "${HOME}/.netrc" > ~/out.txt';
+    const paths = (home?: string | null) =>
+      describeToolCall('Bash', { command }, cwd, home === undefined ? {} : { home }).paths;
+    const mine = homedir();
+    // The redirection's target first: `examineCommand` reads redirections first.
+    assert.deepEqual(paths(), [
+      `${mine}/out.txt`,
+      `${mine}/.aws/credentials`,
+      `${mine}/.ssh/id_rsa`,
+      `${mine}/.netrc`,
+    ]);
+    assert.deepEqual(paths('/home/ana'), [
+      '/home/ana/out.txt',
+      '/home/ana/.aws/credentials',
+      '/home/ana/.ssh/id_rsa',
+      '/home/ana/.netrc',
+    ]);
+    assert.deepEqual(paths(null), ['~/out.txt', '~/.aws/credentials', '~/.ssh/id_rsa', '~/.netrc']);
+    const read = describeToolCall('Read', { file_path: '~/.kube/config' }, cwd, { home: null });
+    assert.equal(read.filePath, '~/.kube/config');
+    // Only for the call described: the next one without the option is this process's again.
+    assert.equal(describeToolCall('Read', { file_path: '~/x' }, cwd).filePath, `${mine}/x`);
+  });
+
   it('applies the redactor to the command line', () => {
     const description = describeToolCall('Bash', { command: 'echo SECRET' }, cwd, {
       redact: (value) => value.replace('SECRET', '[REDACTED]'),
