@@ -814,7 +814,8 @@ function examineWord(findings: Findings, word: string, cwd: string): void {
     word.startsWith('-') && word.includes('=') ? word.slice(word.indexOf('=') + 1) : word;
   const scp = scpHost(value);
   if (scp) addHost(findings, scp);
-  else if (looksLikePath(value)) addPath(findings, value, cwd);
+  // `@file` was read above as the file; the word itself (`@/w/.env`) is not another path.
+  else if (!at && looksLikePath(value)) addPath(findings, value, cwd);
 }
 
 function examineCommand(findings: Findings, simple: SimpleCommand, cwd: string): readonly string[] {
