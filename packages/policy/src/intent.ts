@@ -67,7 +67,7 @@ const TIE_ORDER = [
 const TEST_FILE =
   /(^|\/)(test|tests|__tests__|spec|specs|e2e)\/|\.(test|spec)\.[cm]?[jt]sx?$|_test\.(go|py|rb)$|(^|\/)test_[^/]*\.py$|_spec\.rb$/;
 const CONFIG_FILE =
-  /(^|\/)(package\.json|tsconfig[^/]*\.json|jsconfig\.json|\.eslintrc[^/]*|eslint\.config\.[cm]?[jt]s|\.prettierrc[^/]*|[^/]*\.config\.[cm]?[jt]s|Dockerfile[^/]*|docker-compose[^/]*\.ya?ml|compose\.ya?ml|Makefile|\.gitignore|\.gitattributes|\.editorconfig|\.npmrc|\.nvmrc|\.node-version|\.env\.[\w-]+|\.env|requirements[^/]*\.txt|pyproject\.toml|setup\.cfg|go\.mod|Cargo\.toml|Gemfile|[^/]*\.(ya?ml|toml|ini|cfg|conf|properties)|\.[\w.-]*rc|\.mcp\.json|mcp\.json|claude_desktop_config\.json|settings(\.local)?\.json|\.(bash_|zsh)?profile|\.zshenv)$|(^|\/)\.(github|circleci|husky|vscode|devcontainer)\//;
+  /(^|\/)(package\.json|tsconfig[^/]*\.json|jsconfig\.json|\.eslintrc[^/]*|eslint\.config\.[cm]?[jt]s|\.prettierrc[^/]*|[^/]*\.config\.[cm]?[jt]s|Dockerfile[^/]*|docker-compose[^/]*\.ya?ml|compose\.ya?ml|Makefile|\.gitignore|\.gitattributes|\.editorconfig|\.npmrc|\.nvmrc|\.node-version|\.env\.[\w-]+|\.env|requirements[^/]*\.txt|pyproject\.toml|setup\.cfg|go\.mod|Cargo\.toml|Gemfile|[^/]*\.(ya?ml|toml|ini|cfg|conf|properties)|\.[\w.-]*rc|\.mcp\.json|mcp\.json|claude_desktop_config\.json|settings(\.local)?\.json|\.(bash_|zsh)?profile|\.zshenv)$|(^|\/)\.(github|circleci|husky|vscode|devcontainer|git\/hooks)\//;
 const DOC_FILE =
   /\.(md|mdx|rst|adoc|txt)$|(^|\/)docs?\/|(^|\/)(README|CHANGELOG|LICENSE|CONTRIBUTING|NOTICE|AUTHORS)[^/]*$/i;
 const LOG_FILE = /\.log(\.\d+)?$|(^|\/)logs?\//;

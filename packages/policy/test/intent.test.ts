@@ -180,6 +180,7 @@ describe('fileKind', () => {
         'pkg/a_test.go',
         'package.json',
         '.github/workflows/ci.yml',
+        '/home/dev/app/.git/hooks/post-merge',
         '/home/dev/.bashrc',
         '.mcp.json',
         'docs/guide.txt',
@@ -187,7 +188,19 @@ describe('fileKind', () => {
         'logs/app.log',
         'src/index.ts',
       ].map(fileKind),
-      ['test', 'test', 'config', 'config', 'config', 'config', 'doc', 'doc', 'log', 'source'],
+      [
+        'test',
+        'test',
+        'config',
+        'config',
+        'config',
+        'config',
+        'config',
+        'doc',
+        'doc',
+        'log',
+        'source',
+      ],
     );
   });
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadPolicy, replayHookEvents } from '../src/index.js';
 import type { PolicyEngine } from '../src/index.js';
-import { WORKSPACE, bash, hookPayloads, read, write } from './helpers.js';
+import { WORKSPACE, bash, edit, hookPayloads, read, write } from './helpers.js';
 import type { TestCall } from './helpers.js';
 
 const GITHUB_TOKEN = ['ghp', 'R8sKq2LmZ7xV4nT9wY3pB6cF1dH5jG0aE2uQ'].join('_');
@@ -268,6 +268,32 @@ const CASES: readonly RuleCase[] = [
       [bash('unset HISTFILE')],
     ],
     negative: [[write(`${WORKSPACE}/docs/settings.md`)], [bash('history | tail -5')]],
+  },
+  {
+    rule: 'install-persistence',
+    positive: [
+      [edit('/home/dev/.bashrc')],
+      [bash('echo "alias k=kubectl" >> ~/.zshrc')],
+      [bash('echo "ssh-ed25519 AAAAC3Nza dev@laptop" >> ~/.ssh/authorized_keys')],
+      [bash('(crontab -l; echo "0 3 * * * /home/dev/app/backup.sh") | crontab -')],
+      [bash('crontab -e')],
+      [write('/home/dev/.config/systemd/user/agent.service')],
+      [bash('systemctl --user enable --now agent.service')],
+      [write('/Users/dev/Library/LaunchAgents/com.example.agent.plist')],
+      [bash('launchctl load -w ~/Library/LaunchAgents/com.example.agent.plist')],
+      [write(`${WORKSPACE}/.git/hooks/pre-commit`)],
+      [bash('sudo tee /etc/cron.d/agent < job.txt')],
+      [{ tool: 'CronCreate', input: { cron: '*/5 * * * *', prompt: 'check CI', durable: true } }],
+    ],
+    negative: [
+      [read('/home/dev/.bashrc')],
+      [bash('crontab -l')],
+      [bash('systemctl --user status agent.service')],
+      [write(`${WORKSPACE}/.git/hooks/pre-commit.sample`)],
+      [write(`${WORKSPACE}/docs/profile.md`)],
+      [write(`${WORKSPACE}/.husky/pre-commit`)],
+      [bash('cat ~/.ssh/authorized_keys')],
+    ],
   },
   {
     rule: 'dump-environment',

@@ -76,6 +76,7 @@ export const SECURITY_RULE_CATEGORIES = [
   'mcp_tool_change',
   'outside_workspace',
   'defense_evasion',
+  'persistence',
   'reconnaissance',
   'privilege_escalation',
 ] as const;
