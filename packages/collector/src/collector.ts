@@ -13,7 +13,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { diag } from '@opentelemetry/api';
 import type { Decider } from '@agent-otel/core';
 import { DiskQueue } from './disk-queue.js';
-import { encodeRpcStatusProto } from './otlp-proto.js';
 import type { TraceExporter } from './exporters/exporter.js';
 import { FileExporter } from './exporters/file.js';
 import { OtlpHttpExporter } from './exporters/otlp-http.js';
@@ -26,7 +25,7 @@ import {
   scopeSpansWith,
 } from './processor.js';
 import type { PipelineSpan } from './processor.js';
-import { TraceReceiver, decodeQueueRecord } from './receiver.js';
+import { TraceReceiver, decodeQueueRecord, formatOf, sendRpcStatus } from './receiver.js';
 import { DEFAULT_MAX_BODY_BYTES } from './types.js';
 import type { CollectorOptions } from './types.js';
 
@@ -305,15 +304,8 @@ export class Collector {
       this.#otherSignalsWarned.add(signal);
       logger.warn(`${message} (warned once; counted as otherSignals in /healthz)`);
     }
-    const protobuf = /^application\/(x-)?protobuf\b/iu.test(request.headers['content-type'] ?? '');
-    response.writeHead(404, {
-      'content-type': protobuf ? 'application/x-protobuf' : 'application/json',
-    });
-    response.end(
-      protobuf
-        ? encodeRpcStatusProto(RPC_UNIMPLEMENTED, message)
-        : JSON.stringify({ code: RPC_UNIMPLEMENTED, message }),
-    );
+    const format = formatOf(request.headers['content-type']) ?? 'json';
+    sendRpcStatus(response, 404, format, RPC_UNIMPLEMENTED, message);
   }
 
   /** Reads queue records into the processor while fewer than `maxInFlightSpans` are in flight. */

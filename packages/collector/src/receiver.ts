@@ -58,7 +58,7 @@ export interface ReceiverOptions extends DecodeLimits {
   readonly releaseDecoded: (spans: number) => void;
 }
 
-type Format = 'json' | 'protobuf';
+export type Format = 'json' | 'protobuf';
 
 class HttpError extends Error {
   constructor(
@@ -71,7 +71,38 @@ class HttpError extends Error {
   }
 }
 
-function formatOf(contentType: string | undefined): Format | undefined {
+/**
+ * An error answer as the OTLP/HTTP spec has it: a `google.rpc.Status` in the format the request
+ * came in (JSON for a request of no known format).
+ */
+export function sendRpcStatus(
+  response: ServerResponse,
+  status: number,
+  format: Format,
+  rpcCode: number,
+  message: string,
+): void {
+  if (format === 'json')
+    sendBody(response, status, 'application/json', JSON.stringify({ code: rpcCode, message }));
+  else sendBody(response, status, 'application/x-protobuf', encodeRpcStatusProto(rpcCode, message));
+}
+
+function sendBody(
+  response: ServerResponse,
+  status: number,
+  contentType: string,
+  body: string | Uint8Array,
+): void {
+  if (response.headersSent) return;
+  response.writeHead(status, {
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(body),
+  });
+  response.end(body);
+}
+
+/** The OTLP/HTTP format a `content-type` names, if any. */
+export function formatOf(contentType: string | undefined): Format | undefined {
   const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
   if (mediaType === 'application/x-protobuf' || mediaType === 'application/protobuf')
     return 'protobuf';
@@ -182,9 +213,9 @@ export class TraceReceiver {
                 },
               }
             : {};
-        this.#send(response, 200, 'application/json', JSON.stringify(body));
+        sendBody(response, 200, 'application/json', JSON.stringify(body));
       } else {
-        this.#send(
+        sendBody(
           response,
           200,
           'application/x-protobuf',
@@ -204,21 +235,7 @@ export class TraceReceiver {
       if (httpError.status === 413) response.setHeader('connection', 'close');
       for (const [name, value] of Object.entries(httpError.headers))
         response.setHeader(name, value);
-      if (format === 'json') {
-        this.#send(
-          response,
-          httpError.status,
-          'application/json',
-          JSON.stringify({ code: httpError.rpcCode, message: httpError.message }),
-        );
-      } else {
-        this.#send(
-          response,
-          httpError.status,
-          'application/x-protobuf',
-          encodeRpcStatusProto(httpError.rpcCode, httpError.message),
-        );
-      }
+      sendRpcStatus(response, httpError.status, format, httpError.rpcCode, httpError.message);
       if (httpError.status === 413) {
         // Stop reading a body we refused, without leaving the socket half-read.
         response.on('finish', () => request.destroy());
@@ -309,19 +326,5 @@ export class TraceReceiver {
     }
     this.counters.received += decoded.acceptedSpans;
     return decoded;
-  }
-
-  #send(
-    response: ServerResponse,
-    status: number,
-    contentType: string,
-    body: string | Uint8Array,
-  ): void {
-    if (response.headersSent) return;
-    response.writeHead(status, {
-      'content-type': contentType,
-      'content-length': Buffer.byteLength(body),
-    });
-    response.end(body);
   }
 }
