@@ -434,6 +434,9 @@ class StringsByBytes {
       text,
       lastValue: undefined,
     };
+    // Written again, so that V8 does not compile the field as a constant of the entry's shape:
+    // the first value remembered would deoptimize every function that had read a key.
+    entry.lastValue = undefined;
     if (candidates && this.#count > 1) candidates.push(entry);
     else this.#byHash.set(hash, [entry]);
     return entry;
@@ -923,6 +926,16 @@ export class WireSpan {
   constructor(body: WireBody, start: number, end: number) {
     this.#body = body;
     this.#at = body.addSpan();
+    // Written once more here, after the class's field definitions: V8 treats a field written
+    // only where the object is made as constant, and the first later write (the policy
+    // processor's first tag, seconds into a run) deoptimized every compiled function that had
+    // touched a span — the receiver's decoder, the processor's `push`, the exporter's plan.
+    this.#model = undefined;
+    this.#flat = undefined;
+    this.#added1 = undefined;
+    this.#added2 = undefined;
+    this.#addedMore = undefined;
+    this.#addedEvents = undefined;
     this.walk(start, end);
     if (end - start > body.maxLength) {
       // A string may be over the limit: decode now, truncating, and export the model if so.

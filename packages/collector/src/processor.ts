@@ -246,6 +246,24 @@ function orderOf(role: SpanRole): 'start' | 'end' {
   return isSummary(role) ? 'end' : 'start';
 }
 
+/**
+ * Writes the fields of a new session state that change later, each with the value it has. V8
+ * compiles a field written only where its object is made as a constant of the object's shape,
+ * and the first later write of it (a session's first finding, its first release — seconds into
+ * a run) deoptimized every compiled function that read such a state: `push`, `release`, the
+ * evaluation. Written once here, they are variables from the first session on.
+ */
+function variableFields(state: SessionState): void {
+  state.ruleIds = undefined;
+  state.workspace = undefined;
+  state.workspaceRank = WORKSPACE_KEYS.length;
+  state.violationCount = 0;
+  state.counted = undefined;
+  state.severity = undefined;
+  state.action = undefined;
+  state.held = [];
+}
+
 /** Whether a span is a summary (a session or turn span, evaluated after the tool calls). */
 function isSummary(role: SpanRole): boolean {
   return role === 'session' || role === 'turn';
@@ -509,6 +527,8 @@ export class PolicyProcessor {
 
   constructor(options: ProcessorOptions) {
     this.#options = options;
+    // Written again for `variableFields`' reason: `release` first moves it two seconds in.
+    this.#dueStart = 0;
   }
 
   /** Spans held for ordering right now. */
@@ -541,6 +561,7 @@ export class PolicyProcessor {
         heldSince: now,
         lastSeen: now,
       };
+      variableFields(state);
     }
     state.lastSeen = now;
     this.#sessions.set(key, state);

@@ -648,8 +648,12 @@ export function redactUrl(raw: string): string {
   try {
     const url = new URL(raw);
     if (url.password) url.password = 'REDACTED';
-    for (const key of [...url.searchParams.keys()]) {
-      if (SECRET_QUERY_KEY.test(key)) url.searchParams.set(key, 'REDACTED');
+    // `searchParams` only when there is a query: it is made on first reading, and the first
+    // such reading in a process deoptimized Node's compiled `URL` code.
+    if (url.search) {
+      for (const key of [...url.searchParams.keys()]) {
+        if (SECRET_QUERY_KEY.test(key)) url.searchParams.set(key, 'REDACTED');
+      }
     }
     return url.toString();
   } catch {
