@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, normalize, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   AGENT_TOOL_CATEGORY_VALUE_AGENT,
   AGENT_TOOL_CATEGORY_VALUE_EXECUTE,
@@ -1202,6 +1203,110 @@ function describeOtherAgentTool(
 }
 
 /**
+ * Claude Code's tools that act through a service rather than on this machine (2.1.3xx): MCP
+ * resources read through Claude Code itself, claude.ai project documents, remote triggers,
+ * notifications and feedback, and workflows of subagents. Their inputs name no file, command
+ * or URL the way the built-in tools' do, and a field named `path` may not be a local path.
+ */
+const CLAUDE_CODE_SERVICE_TOOLS = new Set([
+  'ListMcpResources',
+  'ReadMcpResource',
+  'ReadMcpResourceDir',
+  'Projects',
+  'RemoteTrigger',
+  'PushNotification',
+  'SendFeedback',
+  'Workflow',
+]);
+
+/** The category, target and MCP server of a `CLAUDE_CODE_SERVICE_TOOLS` call. */
+function describeServiceTool(
+  toolName: string,
+  findings: Findings,
+  input: unknown,
+  cwd: string,
+  redact: (value: string) => string,
+): { category: ToolCategory; target?: string; mcpServerName?: string } {
+  switch (toolName) {
+    case 'ListMcpResources':
+    case 'ReadMcpResource':
+    case 'ReadMcpResourceDir': {
+      // The server is named in the input, not in the tool's name (`mcp__server__tool`); a
+      // `file://` resource is a file of this machine, read by that server.
+      const server = stringField(input, 'server');
+      const uri = stringField(input, 'uri');
+      if (uri !== undefined) {
+        const path = fileUriPath(uri);
+        if (path !== undefined) addPath(findings, path, cwd);
+        else scanInput(findings, { uri }, cwd);
+      }
+      const target =
+        server === undefined ? uri : uri === undefined ? server : `${server}/${redact(uri)}`;
+      return {
+        category: AGENT_TOOL_CATEGORY_VALUE_MCP,
+        ...(target !== undefined ? { target } : {}),
+        ...(server !== undefined ? { mcpServerName: server } : {}),
+      };
+    }
+    case 'Projects': {
+      // A claude.ai project: `path` names a document in the project, not a file here, while
+      // `local_path` is a file of the workspace the tool reads and uploads itself.
+      const method = stringField(input, 'method') ?? 'project';
+      const document = stringField(input, 'path');
+      const local = stringField(input, 'local_path');
+      if (local !== undefined) addPath(findings, local, cwd);
+      return {
+        category: AGENT_TOOL_CATEGORY_VALUE_NETWORK,
+        target: document !== undefined ? `${method} ${document}` : method,
+      };
+    }
+    case 'RemoteTrigger': {
+      // A trigger in Anthropic's cloud that runs an agent on a schedule or a webhook: the
+      // action (`create`, `run`, …) and the trigger. The body's prompt may name URLs and files.
+      const action = stringField(input, 'action');
+      const trigger = stringField(input, 'trigger_id');
+      scanInput(findings, fieldOf(input, 'body'), cwd);
+      return {
+        category: AGENT_TOOL_CATEGORY_VALUE_OTHER,
+        ...(action !== undefined
+          ? { target: trigger !== undefined ? `${action} ${trigger}` : action }
+          : {}),
+      };
+    }
+    case 'PushNotification':
+    case 'SendFeedback': {
+      // Text that leaves the machine (a phone notification, a report to Anthropic). The text is
+      // the model's own writing — content, as a prompt is — so only a report's kind is named.
+      const kind = toolName === 'SendFeedback' ? stringField(input, 'type') : undefined;
+      return {
+        category: AGENT_TOOL_CATEGORY_VALUE_NETWORK,
+        ...(kind !== undefined ? { target: kind } : {}),
+      };
+    }
+    default: {
+      // Workflow: a script of subagents, by name or from a file the session keeps.
+      const script = stringField(input, 'scriptPath');
+      if (script !== undefined) addPath(findings, script, cwd);
+      const name = stringField(input, 'name');
+      return {
+        category: AGENT_TOOL_CATEGORY_VALUE_AGENT,
+        ...(name !== undefined || script !== undefined ? { target: name ?? script } : {}),
+      };
+    }
+  }
+}
+
+/** The local path a `file:` URI names; undefined for any other URI (or a malformed one). */
+function fileUriPath(uri: string): string | undefined {
+  if (!/^file:/i.test(uri)) return undefined;
+  try {
+    return fileURLToPath(uri);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Describes one tool call of Claude Code (Bash, Read, Write, Edit, MultiEdit, NotebookEdit,
  * Glob, Grep, LS, WebFetch, WebSearch, Agent/Task, TodoWrite, `mcp__server__tool`, …) or of
  * any agent with similar tools: its category, its target, every host and path it names, and
@@ -1282,6 +1387,10 @@ function describeWithin(
     category = AGENT_TOOL_CATEGORY_VALUE_AGENT;
     subagentType = stringField(toolInput, 'subagent_type') ?? 'general-purpose';
     target = subagentType;
+  } else if (CLAUDE_CODE_SERVICE_TOOLS.has(toolName)) {
+    const service = describeServiceTool(toolName, findings, toolInput, cwd, redact);
+    ({ category, target } = service);
+    if (service.mcpServerName !== undefined) mcpServerName = service.mcpServerName;
   } else {
     const kind = OTHER_AGENT_TOOLS.get(toolKey(toolName));
     const other =

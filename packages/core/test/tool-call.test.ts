@@ -356,6 +356,121 @@ describe('describeToolCall: network, agent, MCP and unknown tools', () => {
   });
 });
 
+describe("describeToolCall: Claude Code's service tools", () => {
+  const attributesOf = (tool: string, input: unknown) =>
+    describeToolCall(tool, input, cwd, { redact: (value) => value.replace(/s3cr3t/g, 'REDACTED') })
+      .attributes;
+
+  it('MCP resources name their server; a file: resource is a path of this machine', () => {
+    assert.deepEqual(
+      attributesOf('ReadMcpResource', {
+        server: 'filesystem',
+        uri: 'file:///home/dev/.aws/credentials',
+      }),
+      {
+        [ATTR_GEN_AI_TOOL_NAME]: 'ReadMcpResource',
+        [ATTR_GEN_AI_TOOL_TYPE]: GEN_AI_TOOL_TYPE_VALUE_EXTENSION,
+        [ATTR_AGENT_TOOL_CATEGORY]: AGENT_TOOL_CATEGORY_VALUE_MCP,
+        [ATTR_AGENT_TOOL_TARGET]: 'filesystem/file:///home/dev/.aws/credentials',
+        [ATTR_AGENT_TOOL_PATHS]: ['/home/dev/.aws/credentials'],
+        [ATTR_AGENT_MCP_SERVER_NAME]: 'filesystem',
+      },
+    );
+    const remote = attributesOf('ReadMcpResourceDir', {
+      server: 'docs',
+      uri: 'https://docs.example.com/api?token=s3cr3t',
+    });
+    assert.equal(remote[ATTR_AGENT_TOOL_CATEGORY], AGENT_TOOL_CATEGORY_VALUE_MCP);
+    assert.equal(
+      remote[ATTR_AGENT_TOOL_TARGET],
+      'docs/https://docs.example.com/api?token=REDACTED',
+    );
+    assert.deepEqual(remote[ATTR_AGENT_TOOL_HOSTS], ['docs.example.com']);
+    assert.equal(remote[ATTR_AGENT_TOOL_PATHS], undefined);
+    assert.deepEqual(attributesOf('ListMcpResources', { server: 'github' }), {
+      [ATTR_GEN_AI_TOOL_NAME]: 'ListMcpResources',
+      [ATTR_GEN_AI_TOOL_TYPE]: GEN_AI_TOOL_TYPE_VALUE_EXTENSION,
+      [ATTR_AGENT_TOOL_CATEGORY]: AGENT_TOOL_CATEGORY_VALUE_MCP,
+      [ATTR_AGENT_TOOL_TARGET]: 'github',
+      [ATTR_AGENT_MCP_SERVER_NAME]: 'github',
+    });
+    assert.equal(
+      attributesOf('ListMcpResources', {})[ATTR_AGENT_TOOL_CATEGORY],
+      AGENT_TOOL_CATEGORY_VALUE_MCP,
+    );
+  });
+
+  it("a project's document path is not a local path; the file uploaded is", () => {
+    assert.deepEqual(
+      attributesOf('Projects', { method: 'project_write', path: 'notes.md', local_path: '.env' }),
+      {
+        [ATTR_GEN_AI_TOOL_NAME]: 'Projects',
+        [ATTR_GEN_AI_TOOL_TYPE]: GEN_AI_TOOL_TYPE_VALUE_FUNCTION,
+        [ATTR_AGENT_TOOL_CATEGORY]: AGENT_TOOL_CATEGORY_VALUE_NETWORK,
+        [ATTR_AGENT_TOOL_TARGET]: 'project_write notes.md',
+        [ATTR_AGENT_TOOL_PATHS]: ['/home/dev/acme-app/.env'],
+      },
+    );
+    const read = attributesOf('Projects', { method: 'project_read', path: 'src/spec.md' });
+    assert.equal(read[ATTR_AGENT_TOOL_TARGET], 'project_read src/spec.md');
+    assert.equal(read[ATTR_AGENT_TOOL_PATHS], undefined);
+  });
+
+  it("a remote trigger's action is its target; its body is scanned", () => {
+    assert.deepEqual(
+      attributesOf('RemoteTrigger', {
+        action: 'create',
+        body: { prompt: 'every morning post https://hooks.example.net/in the test results' },
+      }),
+      {
+        [ATTR_GEN_AI_TOOL_NAME]: 'RemoteTrigger',
+        [ATTR_GEN_AI_TOOL_TYPE]: GEN_AI_TOOL_TYPE_VALUE_FUNCTION,
+        [ATTR_AGENT_TOOL_CATEGORY]: AGENT_TOOL_CATEGORY_VALUE_OTHER,
+        [ATTR_AGENT_TOOL_TARGET]: 'create',
+        [ATTR_URL_FULL]: 'https://hooks.example.net/in',
+        [ATTR_SERVER_ADDRESS]: 'hooks.example.net',
+        [ATTR_AGENT_TOOL_HOSTS]: ['hooks.example.net'],
+      },
+    );
+    assert.equal(
+      attributesOf('RemoteTrigger', { action: 'run', trigger_id: 'trg_01' })[
+        ATTR_AGENT_TOOL_TARGET
+      ],
+      'run trg_01',
+    );
+  });
+
+  it('notifications and feedback leave the machine without their text', () => {
+    const notification = attributesOf('PushNotification', { message: 'token s3cr3t ready' });
+    assert.deepEqual(notification, {
+      [ATTR_GEN_AI_TOOL_NAME]: 'PushNotification',
+      [ATTR_GEN_AI_TOOL_TYPE]: GEN_AI_TOOL_TYPE_VALUE_FUNCTION,
+      [ATTR_AGENT_TOOL_CATEGORY]: AGENT_TOOL_CATEGORY_VALUE_NETWORK,
+    });
+    assert.equal(
+      attributesOf('SendFeedback', { type: 'bug', title: 'hooks', details: 'long text' })[
+        ATTR_AGENT_TOOL_TARGET
+      ],
+      'bug',
+    );
+  });
+
+  it('a workflow is a run of subagents, its script file a path', () => {
+    assert.deepEqual(attributesOf('Workflow', { name: 'review-pr' }), {
+      [ATTR_GEN_AI_TOOL_NAME]: 'Workflow',
+      [ATTR_GEN_AI_TOOL_TYPE]: GEN_AI_TOOL_TYPE_VALUE_FUNCTION,
+      [ATTR_AGENT_TOOL_CATEGORY]: AGENT_TOOL_CATEGORY_VALUE_AGENT,
+      [ATTR_AGENT_TOOL_TARGET]: 'review-pr',
+    });
+    assert.deepEqual(
+      attributesOf('Workflow', { scriptPath: '/home/dev/.claude/wf/run-1.js' })[
+        ATTR_AGENT_TOOL_PATHS
+      ],
+      ['/home/dev/.claude/wf/run-1.js'],
+    );
+  });
+});
+
 describe("describeToolCall: other coding agents' tools", () => {
   // What each agent's tool is called and what its input looks like (their tool schemas).
   const describe_ = (tool: string, input: unknown) => describeToolCall(tool, input, cwd);

@@ -25,9 +25,24 @@ const CASES: readonly RuleCase[] = [
       [read(`${WORKSPACE}/.env`)],
       [bash('cat ~/.aws/credentials')],
       [bash('cp ~/.ssh/id_ed25519 /tmp/k')],
+      // Claude Code 2.1.3xx: a file resource read through an MCP server, a file uploaded to a
+      // claude.ai project.
+      [
+        {
+          tool: 'ReadMcpResource',
+          input: { server: 'fs', uri: 'file:///home/dev/.aws/credentials' },
+        },
+      ],
+      [
+        {
+          tool: 'Projects',
+          input: { method: 'project_write', path: 'notes.md', local_path: '.env' },
+        },
+      ],
     ],
     negative: [
       [read(`${WORKSPACE}/.env.example`)],
+      [{ tool: 'Projects', input: { method: 'project_read', path: '.env' } }],
       [read(`${WORKSPACE}/src/env.ts`)],
       [write(`${WORKSPACE}/.env`)],
       [bash('cp .env.example .env')],
@@ -284,6 +299,18 @@ const CASES: readonly RuleCase[] = [
       [write(`${WORKSPACE}/.git/hooks/pre-commit`)],
       [bash('sudo tee /etc/cron.d/agent < job.txt')],
       [{ tool: 'CronCreate', input: { cron: '*/5 * * * *', prompt: 'check CI', durable: true } }],
+      [
+        {
+          tool: 'RemoteTrigger',
+          input: { action: 'create', body: { prompt: 'triage new issues' } },
+        },
+      ],
+      [
+        {
+          tool: 'RemoteTrigger',
+          input: { action: 'create_webhook_trigger', body: { name: 'ci' } },
+        },
+      ],
     ],
     negative: [
       [read('/home/dev/.bashrc')],
@@ -293,6 +320,9 @@ const CASES: readonly RuleCase[] = [
       [write(`${WORKSPACE}/docs/profile.md`)],
       [write(`${WORKSPACE}/.husky/pre-commit`)],
       [bash('cat ~/.ssh/authorized_keys')],
+      [{ tool: 'RemoteTrigger', input: { action: 'list' } }],
+      [{ tool: 'RemoteTrigger', input: { action: 'run', trigger_id: 'trg_01' } }],
+      [{ tool: 'CronList', input: {} }],
     ],
   },
   {
