@@ -1,13 +1,17 @@
 /**
  * The receiver against bad input: random bytes, truncated protobuf, invalid JSON, a gzip
- * bomb, a huge attribute, a body over the limit, wrong content type and encoding, no token.
+ * bomb (and zstd, snappy, lz4 ones), a huge attribute, a body over the limit, wrong content
+ * type and encoding, no token.
  * Each gets the status of the OTLP/HTTP spec with a reason; the collector stays up, keeps its
  * memory bounded, and still accepts (and delivers) good spans afterwards.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { deflateSync, gzipSync } from 'node:zlib';
+import { crc32c } from '@node-rs/crc32';
+import snappy from 'snappy';
 import { Collector, encodeTraceRequestProto } from '@agent-otel/collector';
 import type { OtlpTraceRequest } from '@agent-otel/collector';
 import { startBackend, tempDir, waitFor } from './collector-helpers.js';
@@ -58,6 +62,30 @@ async function post(
 const JSON_TYPE = { 'content-type': 'application/json' };
 type HealthCounters = { status: string; otherSignals: number };
 const PROTO_TYPE = { 'content-type': 'application/x-protobuf' };
+
+/**
+ * `data` in snappy's framing format (https://github.com/google/snappy/blob/main/framing_format.txt):
+ * the stream identifier, then 64 KiB chunks — compressed, and every third one stored — each with
+ * its masked CRC-32C, and a padding chunk at the end.
+ */
+function snappyFramed(data: Buffer): Buffer {
+  const masked = (crc: number) => ((((crc >>> 15) | (crc << 17)) >>> 0) + 0xa282ead8) >>> 0;
+  const chunks: Buffer[] = [
+    Buffer.from([0xff, 0x06, 0x00, 0x00, 0x73, 0x4e, 0x61, 0x50, 0x70, 0x59]),
+  ];
+  for (let at = 0, index = 0; at < data.length; at += 65_536, index++) {
+    const piece = data.subarray(at, at + 65_536);
+    const stored = index % 3 === 2;
+    const payload = stored ? piece : snappy.compressSync(piece);
+    const header = Buffer.alloc(8);
+    header[0] = stored ? 0x01 : 0x00;
+    header.writeUIntLE(payload.length + 4, 1, 3);
+    header.writeUInt32LE(masked(crc32c(Buffer.from(piece))), 4);
+    chunks.push(header, payload);
+  }
+  chunks.push(Buffer.from([0xfe, 0x02, 0x00, 0x00, 0x00, 0x00]));
+  return Buffer.concat(chunks);
+}
 
 before(async () => {
   backend = await startBackend();
@@ -217,6 +245,79 @@ describe('collector receiver: bad input', () => {
     });
     assert.equal(corrupt.status, 400);
     assert.match(JSON.parse(corrupt.text).message as string, /^invalid deflate \(zlib\) body/u);
+  });
+
+  it('zstd, snappy and lz4 bodies, as OpenTelemetry Collectors send them: delivered; bombs 413, corrupt 400', async () => {
+    // zstd and lz4: made by the reference compressors (test/fixtures/compressed/make.sh): 600
+    // spans of one trace, ids 1…600. snappy: the Rust implementation (npm `snappy`); framed
+    // chunks assembled here with an independent CRC-32C (`@node-rs/crc32`).
+    const fixture = (name: string) =>
+      readFileSync(new URL(`fixtures/compressed/${name}`, import.meta.url));
+    for (const [name, encoding] of [
+      ['request.json.zst', 'zstd'],
+      ['request.json.lz4', 'lz4'],
+      ['request-independent.json.lz4', 'lz4'],
+    ] as const) {
+      const response = await post(fixture(name), { ...JSON_TYPE, 'content-encoding': encoding });
+      assert.equal(response.status, 200, `${name}: ${response.text}`);
+    }
+    const fixtureTrace = '0af7651916cd43dd8448eb211c80319c';
+    await waitFor(
+      () => backend.spans().filter((span) => span.traceId === fixtureTrace).length === 1800,
+      "the zstd and lz4 fixtures' spans (600 each)",
+    );
+    const fixtureIds = new Set(
+      backend
+        .spans()
+        .filter((span) => span.traceId === fixtureTrace)
+        .map((span) => span.spanId),
+    );
+    assert.equal(fixtureIds.size, 600);
+    assert.ok(fixtureIds.has('0000000000000001') && fixtureIds.has('0000000000000258'));
+
+    const good = request(3);
+    const body = Buffer.from(encodeTraceRequestProto(good));
+    const ids = new Set(good.resourceSpans[0]?.scopeSpans[0]?.spans.map((span) => span.spanId));
+    const framed = snappyFramed(body);
+    for (const [payload, encoding] of [
+      [snappy.compressSync(body), 'snappy'],
+      [framed, 'snappy'],
+      [framed, 'x-snappy-framed'],
+    ] as const) {
+      const response = await post(payload, { ...PROTO_TYPE, 'content-encoding': encoding });
+      assert.equal(response.status, 200, `${encoding}: ${response.text}`);
+    }
+    await waitFor(
+      () => backend.spans().filter((span) => ids.has(span.spanId)).length === 9,
+      'the snappy spans (each request once)',
+    );
+
+    // 12 MiB for snappy, whose best ratio is about 21 to 1 (a 64-byte copy in 3 bytes).
+    const spaces = Buffer.alloc(12 * 1024 * 1024, 0x20);
+    for (const [payload, encoding] of [
+      [fixture('bomb.zst'), 'zstd'],
+      [fixture('bomb.lz4'), 'lz4'],
+      [snappy.compressSync(spaces), 'snappy'],
+    ] as const) {
+      assert.ok(payload.length < 1024 * 1024);
+      const response = await post(payload, { ...JSON_TYPE, 'content-encoding': encoding });
+      assert.equal(response.status, 413, encoding);
+      assert.match(JSON.parse(response.text).message as string, /decompressed body exceeds/u);
+    }
+    const corrupted = Buffer.from(framed);
+    // The first chunk's checksum (after the 10-byte stream identifier and 4-byte chunk header).
+    corrupted[14]! ^= 0xff;
+    for (const [payload, encoding, reason] of [
+      [fixture('request.json.zst').subarray(0, 2000), 'zstd', /^invalid zstd body/u],
+      [corrupted, 'x-snappy-framed', /checksum mismatch/u],
+      [Buffer.from('not snappy at all'), 'snappy', /^invalid snappy body/u],
+      [gzipSync(body), 'lz4', /^invalid lz4 body/u],
+    ] as const) {
+      // As JSON: the error body comes in the request's format, and this one is read as JSON.
+      const response = await post(payload, { ...JSON_TYPE, 'content-encoding': encoding });
+      assert.equal(response.status, 400, encoding);
+      assert.match(JSON.parse(response.text).message as string, reason);
+    }
   });
 
   it('413 for a body over the limit; a huge attribute under it is truncated, not refused', async () => {

@@ -1,14 +1,21 @@
 /**
  * The OTLP/HTTP receiver (https://opentelemetry.io/docs/specs/otlp/#otlphttp): `POST
- * /v1/traces` in protobuf or JSON, optionally gzip- or deflate-compressed, and `GET /healthz`.
+ * /v1/traces` in protobuf or JSON, optionally compressed (gzip, deflate, zstd, snappy, lz4:
+ * decompress.ts), and `GET /healthz`.
  * A request is acknowledged only once its spans are on disk. Answers follow the spec: 200 (with
  * `partial_success` for rejected spans), 400 malformed, 401 bad token, 413 too large, 415
  * wrong content type or encoding, 503 + `Retry-After` when the queue is full.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { gunzip, inflate } from 'node:zlib';
 import { diag } from '@opentelemetry/api';
+import {
+  ACCEPTED_ENCODINGS,
+  DECODERS,
+  DecompressedTooLargeError,
+  InvalidCompressedBodyError,
+} from './decompress.js';
+import type { Decoder } from './decompress.js';
 import type { DiskQueue } from './disk-queue.js';
 import { QueueFullError } from './disk-queue.js';
 import { MalformedRequestError, decodeJsonBody, decodeProtobufWire } from './otlp-decode.js';
@@ -138,43 +145,17 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-/**
- * The content codings a body may come in, by `Content-Encoding`: gzip, and deflate — the
- * zlib format (RFC 1950) HTTP's `deflate` names, which OpenTelemetry's Python exporter sends
- * and the OpenTelemetry Collector reads (also as `zlib`). `x-gzip` is gzip (RFC 9110).
- */
-const DECOMPRESSORS = new Map([
-  ['gzip', { inflate: gunzip, name: 'gzip' }],
-  ['x-gzip', { inflate: gunzip, name: 'gzip' }],
-  ['deflate', { inflate, name: 'deflate (zlib)' }],
-  ['zlib', { inflate, name: 'deflate (zlib)' }],
-]);
-
-function decompressBody(
-  body: Buffer,
-  decompressor: { inflate: typeof gunzip; name: string },
-  limit: number,
-): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    decompressor.inflate(body, { maxOutputLength: limit }, (error, result) => {
-      if (!error) resolve(result);
-      else if (
-        (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ||
-        error instanceof RangeError
-      ) {
-        reject(
-          new HttpError(413, RPC_RESOURCE_EXHAUSTED, `decompressed body exceeds ${limit} bytes`),
-        );
-      } else
-        reject(
-          new HttpError(
-            400,
-            RPC_INVALID_ARGUMENT,
-            `invalid ${decompressor.name} body: ${error.message}`,
-          ),
-        );
-    });
-  });
+/** `decoder` run on `body`, its errors as the receiver's answers (413, 400). */
+async function decompressBody(body: Buffer, decoder: Decoder, limit: number): Promise<Buffer> {
+  try {
+    return await decoder.decode(body, limit);
+  } catch (error) {
+    if (error instanceof DecompressedTooLargeError)
+      throw new HttpError(413, RPC_RESOURCE_EXHAUSTED, `decompressed body exceeds ${limit} bytes`);
+    if (error instanceof InvalidCompressedBodyError)
+      throw new HttpError(400, RPC_INVALID_ARGUMENT, error.message);
+    throw error;
+  }
 }
 
 function tokenMatches(header: string | undefined, token: string): boolean {
@@ -262,12 +243,12 @@ export class TraceReceiver {
       );
     }
     const encoding = (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-    const decompressor = DECOMPRESSORS.get(encoding);
-    if (!decompressor && encoding !== 'identity' && encoding !== '') {
+    const decoder = DECODERS.get(encoding);
+    if (!decoder && encoding !== 'identity' && encoding !== '') {
       throw new HttpError(
         415,
         RPC_INVALID_ARGUMENT,
-        `unsupported content encoding '${encoding}': use gzip, deflate or none`,
+        `unsupported content encoding '${encoding}': use ${ACCEPTED_ENCODINGS}`,
       );
     }
     const declared = Number(request.headers['content-length']);
@@ -279,7 +260,7 @@ export class TraceReceiver {
       );
     }
     let body = await readBody(request, options.maxBodyBytes);
-    if (decompressor) body = await decompressBody(body, decompressor, options.maxDecompressedBytes);
+    if (decoder) body = await decompressBody(body, decoder, options.maxDecompressedBytes);
     else if (body.length > options.maxDecompressedBytes) {
       throw new HttpError(
         413,
