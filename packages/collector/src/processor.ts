@@ -55,6 +55,8 @@ import type {
 import { putAttribute } from './attributes.js';
 import {
   CLAUDE_CODE_TOOL_SPAN,
+  LANGFUSE_AGENT,
+  LANGFUSE_OBSERVATION_TYPE,
   OPENINFERENCE_SPAN_KIND,
   TRACELOOP_SPAN_KIND,
   isSessionName,
@@ -186,6 +188,7 @@ const PUSH_KEYS = [
   ...WORKSPACE_KEYS,
   TRACELOOP_SPAN_KIND,
   OPENINFERENCE_SPAN_KIND,
+  LANGFUSE_OBSERVATION_TYPE,
 ] as const;
 const PUSH_KEY_BYTES = PUSH_KEYS.map((key) => Buffer.from(key));
 const PUSH_SESSION = 0;
@@ -194,6 +197,7 @@ const PUSH_OPERATION = 2;
 const PUSH_WORKSPACE = 3;
 const PUSH_TRACELOOP_KIND = PUSH_WORKSPACE + WORKSPACE_KEYS.length;
 const PUSH_OPENINFERENCE_KIND = PUSH_TRACELOOP_KIND + 1;
+const PUSH_LANGFUSE_TYPE = PUSH_OPENINFERENCE_KIND + 1;
 /** Where `firstAttributes` found PUSH_KEYS on the span `push` is reading (one at a time). */
 const pushFound = new Int32Array(PUSH_KEYS.length);
 
@@ -344,11 +348,15 @@ function roleOfSpan(span: OtlpSpan, found: boolean): SpanRole {
   // Read once: a received span decodes its name at each reading.
   const name = span.name;
   if (operation === undefined && name !== CLAUDE_CODE_TOOL_SPAN && !isSessionName(name)) {
-    // Other instrumentations' tool spans without a GenAI operation name (`isToolKind`).
+    // Other instrumentations' tool spans without a GenAI operation name (`isToolKind`), and
+    // Langfuse's agent runs.
+    const langfuseType = pushAttribute(span, found, PUSH_LANGFUSE_TYPE);
+    if (langfuseType === LANGFUSE_AGENT) return 'session';
     return isToolKind(
       name,
       pushAttribute(span, found, PUSH_TRACELOOP_KIND),
       pushAttribute(span, found, PUSH_OPENINFERENCE_KIND),
+      langfuseType,
     )
       ? 'tool'
       : 'other';

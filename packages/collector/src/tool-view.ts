@@ -32,7 +32,9 @@ import { isJsonObject } from './json.js';
  * instrumentations name a GenAI tool span without its `gen_ai.operation.name`: Pydantic AI
  * (`execute_tool {tool}`, and `running tool` before its instrumentation version 2, the input in
  * `tool_arguments`); Google's ADK writes the operation, and the input in
- * `gcp.vertex.agent.tool_call_args`.
+ * `gcp.vertex.agent.tool_call_args`. Langfuse's SDK (JS 4–5, Python 3: OpenTelemetry spans)
+ * marks its observations with `langfuse.observation.type` — `tool` a tool call named by the span,
+ * its input as JSON in `langfuse.observation.input`; `agent` an agent run.
  */
 export const TRACELOOP_SPAN_KIND = 'traceloop.span.kind';
 export const OPENINFERENCE_SPAN_KIND = 'openinference.span.kind';
@@ -51,20 +53,24 @@ const EXECUTE_TOOL_NAME_PREFIX = 'execute_tool ';
 const PYDANTIC_AI_V1_TOOL_SPAN = 'running tool';
 const PYDANTIC_AI_V1_TOOL_ARGUMENTS = 'tool_arguments';
 const GOOGLE_ADK_TOOL_CALL_ARGS = 'gcp.vertex.agent.tool_call_args';
+export const LANGFUSE_OBSERVATION_TYPE = 'langfuse.observation.type';
+const LANGFUSE_OBSERVATION_INPUT = 'langfuse.observation.input';
 
 /**
  * Whether a span without a GenAI operation is a tool call: named as the GenAI conventions name
- * one (`execute_tool {tool}`), or as the AI SDK and Pydantic AI 1 name theirs; OpenLLMetry's and
- * OpenInference's by their span-kind attributes.
+ * one (`execute_tool {tool}`), or as the AI SDK and Pydantic AI 1 name theirs; OpenLLMetry's,
+ * OpenInference's and Langfuse's by their span-kind attributes.
  */
 export function isToolKind(
   name: string,
   traceloopKind: unknown,
   openInferenceKind: unknown,
+  langfuseType: unknown,
 ): boolean {
   return (
     traceloopKind === 'tool' ||
     openInferenceKind === 'TOOL' ||
+    langfuseType === 'tool' ||
     name === AI_SDK_TOOL_CALL_SPAN ||
     name.startsWith(EXECUTE_TOOL_NAME_PREFIX) ||
     name === PYDANTIC_AI_V1_TOOL_SPAN
@@ -207,14 +213,24 @@ export function roleOfValues<S>(
     return 'turn';
   }
   // Read last: the turn and session spans above (every session has them) need not.
+  const langfuseType = value(source, LANGFUSE_OBSERVATION_TYPE);
+  if (langfuseType === LANGFUSE_AGENT) return 'session';
   return isToolKind(
     name,
     value(source, TRACELOOP_SPAN_KIND),
     value(source, OPENINFERENCE_SPAN_KIND),
+    langfuseType,
   )
     ? 'tool'
     : 'other';
 }
+
+/**
+ * Langfuse's agent observation: an agent run, which sums up its session as the AI SDK's
+ * `generateText` does (the session is `session.id` when the application sets one, else the
+ * trace).
+ */
+export const LANGFUSE_AGENT = 'agent';
 
 /**
  * `describeToolCall` resolves relative paths against its `cwd`. When the session's workspace
@@ -504,7 +520,8 @@ export function toolViewOf(
       ? name.slice(EXECUTE_TOOL_NAME_PREFIX.length)
       : undefined) ??
     attributes[OPENINFERENCE_TOOL_NAME] ??
-    attributes[TRACELOOP_ENTITY_NAME];
+    attributes[TRACELOOP_ENTITY_NAME] ??
+    (attributes[LANGFUSE_OBSERVATION_TYPE] === 'tool' ? name : undefined);
   if (typeof toolName !== 'string' || toolName === '') return undefined;
   const toolCallId = String(attributes[ATTR_GEN_AI_TOOL_CALL_ID] ?? span.spanId);
   const turn = attributes[ATTR_AGENT_TURN_ID];
@@ -521,7 +538,9 @@ export function toolViewOf(
     parseJsonObject(attributes[GOOGLE_ADK_TOOL_CALL_ARGS]) ??
     parseJsonObject(attributes[OPENINFERENCE_INPUT_VALUE]) ??
     traceloopInput(attributes[TRACELOOP_ENTITY_INPUT]) ??
+    parseJsonObject(attributes[LANGFUSE_OBSERVATION_INPUT]) ??
     textInput(toolName, attributes[OPENINFERENCE_INPUT_VALUE]) ??
+    textInput(toolName, attributes[LANGFUSE_OBSERVATION_INPUT]) ??
     textInput(toolName, attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]) ??
     {};
   const described = describedOnly(describedAttributes(toolName, input, cwd), attributes);

@@ -65,6 +65,10 @@ describe('roleOf', () => {
     assert.equal(roleOf('running tool', { [ATTR_GEN_AI_TOOL_NAME]: 'read_file' }), 'tool');
     assert.equal(roleOf('running tools', {}), 'other');
     assert.equal(roleOf('execute_tools', {}), 'other');
+    // Langfuse's observations: a tool call, an agent run (the summary), anything else.
+    assert.equal(roleOf('readFile', { 'langfuse.observation.type': 'tool' }), 'tool');
+    assert.equal(roleOf('shop-agent', { 'langfuse.observation.type': 'agent' }), 'session');
+    assert.equal(roleOf('plan', { 'langfuse.observation.type': 'generation' }), 'other');
   });
 });
 
@@ -324,6 +328,36 @@ describe('toolViewOf', () => {
       '/repo',
     );
     assert.equal(derivedOf(list)[ATTR_AGENT_TOOL_CATEGORY], 'other');
+  });
+
+  it("reads Langfuse's tool observations: the span's name is the tool, the input JSON or text", () => {
+    const json = toolViewOf(
+      span('readFile', 'b'.repeat(16)),
+      {
+        'langfuse.observation.type': 'tool',
+        'langfuse.observation.input': JSON.stringify({ path: '/repo/.env' }),
+      },
+      '/repo',
+    );
+    assert.equal(derivedOf(json)[ATTR_GEN_AI_TOOL_NAME], 'readFile');
+    assert.equal(derivedOf(json)[ATTR_AGENT_TOOL_CATEGORY], 'read');
+    assert.deepEqual(derivedOf(json)[ATTR_AGENT_TOOL_PATHS], ['/repo/.env']);
+    const text = toolViewOf(
+      span('bash', 'b'.repeat(16)),
+      { 'langfuse.observation.type': 'tool', 'langfuse.observation.input': 'cat .env' },
+      '/repo',
+    );
+    assert.equal(derivedOf(text)[ATTR_AGENT_TOOL_CATEGORY], 'execute');
+    assert.deepEqual(derivedOf(text)[ATTR_AGENT_TOOL_PATHS], ['/repo/.env']);
+    // Another observation type names no tool.
+    assert.equal(
+      toolViewOf(
+        span('plan', 'b'.repeat(16)),
+        { 'langfuse.observation.type': 'span', 'langfuse.observation.input': '{"a":1}' },
+        '/repo',
+      ),
+      undefined,
+    );
   });
 
   it("reads OpenLLMetry's and OpenInference's tool spans: the tool's name and its input", () => {
