@@ -4,6 +4,7 @@
  * decoder), temp dirs, a wait helper, and a collector with the recommended ruleset in front of
  * such a backend.
  */
+import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
@@ -14,7 +15,14 @@ import { gunzipSync } from 'node:zlib';
 import { Collector, decodeProtobufBody } from '@agent-otel/collector';
 import type { OtlpSpan, OtlpTraceRequest } from '@agent-otel/collector';
 import { describeToolCall } from '@agent-otel/core';
+import type { SpanAttributes } from '@agent-otel/core';
 import { loadPolicy } from '@agent-otel/policy';
+import {
+  ATTR_AGENT_INTENT_CATEGORY,
+  ATTR_AGENT_POLICY_RULE_IDS,
+  ATTR_AGENT_POLICY_VIOLATED,
+  ATTR_AGENT_POLICY_VIOLATION_COUNT,
+} from '@agent-otel/semconv';
 
 export interface Backend {
   readonly url: string;
@@ -173,4 +181,40 @@ export function claudeCodeRuleIds(
       .findings.map((finding) => finding.ruleId)
       .sort(),
   );
+}
+
+/**
+ * Checks a framework's session that reads a secret file (`env`) and then runs `upload` as it
+ * left the collector: the two tool spans break the rules Claude Code's `Read` and `Bash` break
+ * for the same calls, the upload `exfiltration-after-secret-read` among them; and the span that
+ * sums the session up, when there is one, carries the exfiltration intent and their count.
+ * Returns the two spans' rule ids.
+ */
+export function assertSecretThenUpload(
+  spans: { read: SpanAttributes; upload: SpanAttributes; summary?: SpanAttributes },
+  calls: { env: string; upload: string; cwd?: string },
+): { readRules: string[]; uploadRules: string[] } {
+  const readRules = spans.read[ATTR_AGENT_POLICY_RULE_IDS] as string[];
+  const uploadRules = spans.upload[ATTR_AGENT_POLICY_RULE_IDS] as string[];
+  assert.ok(readRules.includes('secret-file-access'), readRules.join(','));
+  assert.ok(uploadRules.includes('exfiltration-after-secret-read'), uploadRules.join(','));
+  assert.deepEqual(
+    [[...readRules].sort(), [...uploadRules].sort()],
+    claudeCodeRuleIds(
+      [
+        { toolName: 'Read', input: { file_path: calls.env } },
+        { toolName: 'Bash', input: { command: calls.upload } },
+      ],
+      calls.cwd,
+    ),
+  );
+  if (spans.summary) {
+    assert.equal(spans.summary[ATTR_AGENT_INTENT_CATEGORY], 'exfiltration');
+    assert.equal(spans.summary[ATTR_AGENT_POLICY_VIOLATED], true);
+    assert.equal(
+      spans.summary[ATTR_AGENT_POLICY_VIOLATION_COUNT],
+      readRules.length + uploadRules.length,
+    );
+  }
+  return { readRules, uploadRules };
 }

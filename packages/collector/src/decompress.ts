@@ -66,8 +66,22 @@ class BoundedOutput {
   }
 }
 
+/**
+ * Where the skippable frame at `at` ends (magic 0x184D2A50–5F, a 4-byte length, that many bytes:
+ * the same in zstd and the LZ4 frame format), or undefined when the frame there is another.
+ */
+function skippableFrameEnd(
+  body: Buffer,
+  at: number,
+  invalid: (why: string) => Error,
+): number | undefined {
+  if (at + 4 > body.length) throw invalid('truncated frame');
+  if ((body.readUInt32LE(at) & 0xfffffff0) >>> 0 !== 0x184d2a50) return undefined;
+  if (at + 8 > body.length) throw invalid('truncated skippable frame');
+  return at + 8 + body.readUInt32LE(at + 4);
+}
+
 const ZSTD_MAGIC = 0xfd2fb528;
-const ZSTD_SKIPPABLE = 0x184d2a50;
 
 /**
  * Walks a zstd body's frames and blocks by their headers, without decoding (RFC 8878 §3.1),
@@ -81,14 +95,12 @@ function checkZstdFrames(body: Buffer, limit: number): void {
   let at = 0;
   let declared = 0;
   while (at < body.length) {
-    if (at + 4 > body.length) throw invalid('truncated frame');
-    const magic = body.readUInt32LE(at);
-    if ((magic & 0xfffffff0) >>> 0 === ZSTD_SKIPPABLE) {
-      if (at + 8 > body.length) throw invalid('truncated skippable frame');
-      at += 8 + body.readUInt32LE(at + 4);
+    const skipped = skippableFrameEnd(body, at, invalid);
+    if (skipped !== undefined) {
+      at = skipped;
       continue;
     }
-    if (magic !== ZSTD_MAGIC) throw invalid('not a zstd frame');
+    if (body.readUInt32LE(at) !== ZSTD_MAGIC) throw invalid('not a zstd frame');
     if (at + 5 > body.length) throw invalid('truncated frame header');
     const descriptor = body[at + 4]!;
     const sizeFlag = descriptor >>> 6;
@@ -292,7 +304,6 @@ function decodeSnappy(body: Buffer, limit: number): Buffer {
 }
 
 const LZ4_MAGIC = 0x184d2204;
-const LZ4_SKIPPABLE = 0x184d2a50;
 
 /**
  * One LZ4 block (https://github.com/lz4/lz4/blob/dev/doc/lz4_Block_format.md) decoded into
@@ -360,14 +371,12 @@ function decodeLz4(body: Buffer, limit: number): Buffer {
   const output = new BoundedOutput(limit);
   let at = 0;
   while (at < body.length) {
-    if (at + 4 > body.length) throw invalid('truncated frame');
-    const magic = body.readUInt32LE(at);
-    if ((magic & 0xfffffff0) >>> 0 === LZ4_SKIPPABLE) {
-      if (at + 8 > body.length) throw invalid('truncated skippable frame');
-      at += 8 + body.readUInt32LE(at + 4);
+    const skipped = skippableFrameEnd(body, at, invalid);
+    if (skipped !== undefined) {
+      at = skipped;
       continue;
     }
-    if (magic !== LZ4_MAGIC) throw invalid('not an lz4 frame');
+    if (body.readUInt32LE(at) !== LZ4_MAGIC) throw invalid('not an lz4 frame');
     if (at + 7 > body.length) throw invalid('truncated frame descriptor');
     const flags = body[at + 4]!;
     if (flags >>> 6 !== 1) throw invalid('unsupported frame version');
