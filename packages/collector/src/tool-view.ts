@@ -55,6 +55,12 @@ const PYDANTIC_AI_V1_TOOL_ARGUMENTS = 'tool_arguments';
 const GOOGLE_ADK_TOOL_CALL_ARGS = 'gcp.vertex.agent.tool_call_args';
 export const LANGFUSE_OBSERVATION_TYPE = 'langfuse.observation.type';
 const LANGFUSE_OBSERVATION_INPUT = 'langfuse.observation.input';
+/**
+ * LangSmith's OpenTelemetry export (its SDKs' `otel` tracing mode) writes a tool run as a GenAI
+ * `execute_tool` span with the run's inputs as JSON in `gen_ai.prompt`: an object argument as it
+ * is, one argument of another type as `{"input": …}`.
+ */
+const LANGSMITH_INPUTS = 'gen_ai.prompt';
 
 /**
  * Whether a span without a GenAI operation is a tool call: named as the GenAI conventions name
@@ -161,6 +167,15 @@ function textInput(toolName: string, value: unknown): Record<string, unknown> | 
   if (typeof value !== 'string' || value.trim() === '' || /^\s*[[{"]/u.test(value))
     return undefined;
   return toolInputOfText(toolName, value);
+}
+
+/** LangSmith's inputs of a tool run: one text argument (`{"input": "cat .env"}`) as bare text. */
+function langsmithInput(toolName: string, value: unknown): Record<string, unknown> | undefined {
+  const inputs = parseJsonObject(value);
+  if (!inputs) return undefined;
+  const keys = Object.keys(inputs);
+  const only = keys.length === 1 && keys[0] === 'input' ? inputs['input'] : undefined;
+  return (typeof only === 'string' ? textInput(toolName, only) : undefined) ?? inputs;
 }
 
 function parseJsonObject(value: unknown): Record<string, unknown> | undefined {
@@ -539,6 +554,7 @@ export function toolViewOf(
     parseJsonObject(attributes[OPENINFERENCE_INPUT_VALUE]) ??
     traceloopInput(attributes[TRACELOOP_ENTITY_INPUT]) ??
     parseJsonObject(attributes[LANGFUSE_OBSERVATION_INPUT]) ??
+    langsmithInput(toolName, attributes[LANGSMITH_INPUTS]) ??
     textInput(toolName, attributes[OPENINFERENCE_INPUT_VALUE]) ??
     textInput(toolName, attributes[LANGFUSE_OBSERVATION_INPUT]) ??
     textInput(toolName, attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]) ??

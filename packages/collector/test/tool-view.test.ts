@@ -360,6 +360,28 @@ describe('toolViewOf', () => {
     );
   });
 
+  it("reads LangSmith's tool runs: the inputs in gen_ai.prompt, one text argument as bare text", () => {
+    const run = (tool: string, inputs: unknown) =>
+      derivedOf(
+        toolViewOf(
+          span(`${tool}`, 'c'.repeat(16)),
+          {
+            [ATTR_GEN_AI_OPERATION_NAME]: 'execute_tool',
+            [ATTR_GEN_AI_TOOL_NAME]: tool,
+            'langsmith.span.kind': 'tool',
+            'gen_ai.prompt': JSON.stringify(inputs),
+          },
+          '/repo',
+        ),
+      );
+    assert.deepEqual(run('read_file', { path: '.env' })[ATTR_AGENT_TOOL_PATHS], ['/repo/.env']);
+    const shell = run('bash', { input: 'cat .env' });
+    assert.equal(shell[ATTR_AGENT_TOOL_CATEGORY], 'execute');
+    assert.deepEqual(shell[ATTR_AGENT_TOOL_PATHS], ['/repo/.env']);
+    // An `input` beside other arguments is an argument like the others.
+    assert.equal(run('bash', { input: 'cat .env', timeout: 5 })[ATTR_AGENT_TOOL_TARGET], undefined);
+  });
+
   it("reads OpenLLMetry's and OpenInference's tool spans: the tool's name and its input", () => {
     const views = [
       // OpenLLMetry's MCP instrumentation: `{tool_name, arguments}`.
