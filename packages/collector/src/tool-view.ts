@@ -32,7 +32,7 @@ import { isJsonObject } from './json.js';
  * instrumentations name a GenAI tool span without its `gen_ai.operation.name`: Pydantic AI
  * (`execute_tool {tool}`, and `running tool` before its instrumentation version 2, the input in
  * `tool_arguments`); Google's ADK writes the operation, and the input in
- * `gcp.vertex.agent.tool_call_args`. Langfuse's SDK (JS 4–5, Python 3: OpenTelemetry spans)
+ * `gcp.vertex.agent.tool_call_args`. Langfuse's JS SDK (`@langfuse/tracing`, OpenTelemetry spans)
  * marks its observations with `langfuse.observation.type` — `tool` a tool call named by the span,
  * its input as JSON in `langfuse.observation.input`; `agent` an agent run.
  */
