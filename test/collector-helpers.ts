@@ -12,6 +12,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Collector, decodeProtobufBody } from '@agent-otel/collector';
 import type { OtlpSpan, OtlpTraceRequest } from '@agent-otel/collector';
 import { describeToolCall } from '@agent-otel/core';
@@ -217,4 +219,16 @@ export function assertSecretThenUpload(
     );
   }
   return { readRules, uploadRules };
+}
+
+/**
+ * A tracer provider whose spans go to `collector` one by one through the official OTLP/protobuf
+ * exporter, as an application's would (the framework tests' sender).
+ */
+export function providerSendingTo(collector: Collector): BasicTracerProvider {
+  return new BasicTracerProvider({
+    spanProcessors: [
+      new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${collector.url}/v1/traces` })),
+    ],
+  });
 }

@@ -15,8 +15,6 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { McpInstrumentation } from '@traceloop/instrumentation-mcp';
 import { attributesOf } from '@agent-otel/collector';
 import {
@@ -26,7 +24,7 @@ import {
   ATTR_AGENT_TOOL_PATHS,
   ATTR_GEN_AI_TOOL_NAME,
 } from '@agent-otel/semconv';
-import { startPolicyCollector, waitFor } from './collector-helpers.js';
+import { providerSendingTo, startPolicyCollector, waitFor } from './collector-helpers.js';
 
 const require = createRequire(import.meta.url);
 const filesystemBin = require.resolve('@modelcontextprotocol/server-filesystem/dist/index.js');
@@ -37,11 +35,7 @@ describe('collector: an OpenLLMetry-instrumented MCP client', () => {
     writeFileSync(join(root, 'README.md'), '# notes\n');
     writeFileSync(join(root, '.env'), 'DATABASE_URL=postgres://app:hunter2@db.internal/app\n');
     const { collector, backend, stop } = await startPolicyCollector('collector-openllmetry', 500);
-    const provider = new BasicTracerProvider({
-      spanProcessors: [
-        new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${collector.url}/v1/traces` })),
-      ],
-    });
+    const provider = providerSendingTo(collector);
     // Its own subclass, so that the instrumentation's patches stay with this test.
     const InstrumentedClient = class extends Client {};
     const instrumentation = new McpInstrumentation();
