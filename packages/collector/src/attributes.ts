@@ -6,19 +6,53 @@ import type { AttributeValue, SpanAttributes } from '@agent-otel/core';
 import { ATTR_AGENT_INTENT_CONFIDENCE } from '@agent-otel/semconv';
 import type { OtlpAnyValue, OtlpKeyValue } from './otlp-model.js';
 
-/** A scalar or homogeneous array attribute value, or undefined for maps, bytes and mixed arrays. */
-export function attributeValueOf(value: OtlpAnyValue): AttributeValue | undefined {
+/** A string, boolean or number value; undefined for any other. */
+function scalarValueOf(value: OtlpAnyValue): string | number | boolean | undefined {
   if (value.stringValue !== undefined) return value.stringValue;
   if (value.boolValue !== undefined) return value.boolValue;
   if (value.intValue !== undefined) return Number(value.intValue);
   if (value.doubleValue !== undefined) return value.doubleValue;
+  return undefined;
+}
+
+/**
+ * An attribute value as the flat record holds it: a scalar, a homogeneous array of scalars, or
+ * — for a map or any other array — its JSON (`anyValueJson`); undefined for bytes and an empty
+ * value. The OpenTelemetry conventions ask for structured values where the SDK can write them
+ * (`gen_ai.tool.call.arguments` "SHOULD be recorded in structured form"), and a tool input
+ * recorded as a map is read as one recorded as a JSON string is.
+ */
+export function attributeValueOf(value: OtlpAnyValue): AttributeValue | undefined {
+  const scalar = scalarValueOf(value);
+  if (scalar !== undefined) return scalar;
   if (value.arrayValue !== undefined) {
-    const items = value.arrayValue.values.map(attributeValueOf);
+    const items = value.arrayValue.values.map(scalarValueOf);
     if (items.every((item): item is string => typeof item === 'string')) return items;
     if (items.every((item): item is number => typeof item === 'number')) return items;
     if (items.every((item): item is boolean => typeof item === 'boolean')) return items;
+    return JSON.stringify(anyValueJson(value));
   }
+  if (value.kvlistValue !== undefined) return JSON.stringify(anyValueJson(value));
   return undefined;
+}
+
+/**
+ * An AnyValue as plain JSON: a map is an object (a later key wins; `__proto__` is a key like
+ * any other), an array a list, bytes their base64 (as OTLP/JSON writes them), 64-bit integers
+ * numbers, an empty value null.
+ */
+export function anyValueJson(value: OtlpAnyValue): unknown {
+  const scalar = scalarValueOf(value);
+  if (scalar !== undefined) return scalar;
+  if (value.arrayValue !== undefined) return value.arrayValue.values.map(anyValueJson);
+  if (value.kvlistValue !== undefined) {
+    const object: SpanAttributes = {};
+    for (const entry of value.kvlistValue.values)
+      putAttribute(object, entry.key, anyValueJson(entry.value));
+    return object;
+  }
+  if (value.bytesValue !== undefined) return value.bytesValue;
+  return null;
 }
 
 /**

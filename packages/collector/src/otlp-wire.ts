@@ -72,7 +72,9 @@ const SPAN_CHANGED = 11;
 const SPAN_PROBLEM = 12;
 /** With the problem of a link: the link's index. */
 const SPAN_BAD_LINK = 13;
-const SPAN_FIELDS = 14;
+/** The span's kind (0, unspecified, when absent). */
+const SPAN_KIND = 14;
+const SPAN_FIELDS = 15;
 
 /** The problems `SPAN_PROBLEM` names, in the words of the model's checks (otlp-decode.ts). */
 const SPAN_PROBLEMS = [
@@ -1083,6 +1085,12 @@ export class WireSpan {
     spans[at + SPAN_CHANGED] = 0;
     spans[at + SPAN_PROBLEM] = problem;
     spans[at + SPAN_BAD_LINK] = badLink;
+    spans[at + SPAN_KIND] = kind;
+  }
+
+  /** The span's kind as received, without decoding the model (`spanKind`). */
+  kindOnWire(): number {
+    return this.field(SPAN_KIND);
   }
 
   /** The whole span as the model (decoded once; what was added is applied). */
@@ -1475,12 +1483,116 @@ export class WireSpan {
         return buf.readDoubleLE(at);
       case 5:
         return arrayDepth > 0 ? undefined : this.arrayAt(at, fieldEnd);
+      case 6:
+        // A map: its JSON (`attributeValueOf`).
+        return arrayDepth > 0 ? undefined : JSON.stringify(this.jsonMapAt(at, fieldEnd));
       default:
         return undefined;
     }
   }
 
-  /** A homogeneous array of strings, numbers or booleans; undefined for anything else. */
+  /** The AnyValue between `start` and `end` as plain JSON (`anyValueJson` of attributes.ts). */
+  private jsonAt(start: number, end: number): unknown {
+    const { reader, buf } = this.#body;
+    reader.pos = start;
+    let kind = 0;
+    let at = 0;
+    let fieldEnd = 0;
+    while (reader.pos < end) {
+      const key = reader.uint32();
+      kind = key >>> 3;
+      at = reader.pos;
+      if ((key & 7) === 2) {
+        const length = reader.uint32();
+        at = reader.pos;
+        fieldEnd = at + length;
+        reader.pos = fieldEnd;
+      } else reader.skipType(key & 7);
+    }
+    switch (kind) {
+      case 1:
+        return utf8(buf, at, fieldEnd);
+      case 2:
+        reader.pos = at;
+        return reader.bool();
+      case 3: {
+        reader.pos = at;
+        const value = reader.int64() as unknown as Int64;
+        return typeof value === 'number' ? value : value.toNumber();
+      }
+      case 4:
+        return buf.readDoubleLE(at);
+      case 5:
+        return this.jsonListAt(at, fieldEnd);
+      case 6:
+        return this.jsonMapAt(at, fieldEnd);
+      case 7:
+        return buf.toString('base64', at, fieldEnd);
+      default:
+        return null;
+    }
+  }
+
+  /**
+   * The entries (field 1, length-delimited) of an `ArrayValue` or a `KeyValueList` between
+   * `start` and `end`, each as where it starts and ends; other fields skipped.
+   */
+  private listEntries(start: number, end: number): number[] {
+    const reader = this.#body.reader;
+    const entries: number[] = [];
+    reader.pos = start;
+    while (reader.pos < end) {
+      const key = reader.uint32();
+      if (key !== LEN1) {
+        reader.skipType(key & 7);
+        continue;
+      }
+      const length = reader.uint32();
+      entries.push(reader.pos, reader.pos + length);
+      reader.pos += length;
+    }
+    return entries;
+  }
+
+  /** An `ArrayValue`'s items as a JSON list. */
+  private jsonListAt(start: number, end: number): unknown[] {
+    const entries = this.listEntries(start, end);
+    const items: unknown[] = [];
+    for (let index = 0; index < entries.length; index += 2)
+      items.push(this.jsonAt(entries[index]!, entries[index + 1]!));
+    return items;
+  }
+
+  /** A `KeyValueList` as a JSON object: a later key wins; `__proto__` is a key like any other. */
+  private jsonMapAt(start: number, end: number): SpanAttributes {
+    const { reader, buf } = this.#body;
+    const entries = this.listEntries(start, end);
+    const object: SpanAttributes = {};
+    for (let index = 0; index < entries.length; index += 2) {
+      // KeyValue { key = 1; value = 2 }: the last of each on the wire.
+      const entryEnd = entries[index + 1]!;
+      let key = '';
+      let valueStart = -1;
+      let valueEnd = -1;
+      reader.pos = entries[index]!;
+      while (reader.pos < entryEnd) {
+        const tag = reader.uint32();
+        if (tag === LEN1 || tag === LEN2) {
+          const length = reader.uint32();
+          if (tag === LEN1) key = utf8(buf, reader.pos, reader.pos + length);
+          else {
+            valueStart = reader.pos;
+            valueEnd = reader.pos + length;
+          }
+          reader.pos += length;
+        } else reader.skipType(tag & 7);
+      }
+      putAttribute(object, key, valueStart < 0 ? null : this.jsonAt(valueStart, valueEnd));
+    }
+    return object;
+  }
+
+  /** A homogeneous array of strings, numbers or booleans; any other as its JSON. */
   private arrayAt(start: number, end: number): AttributeValue | undefined {
     const reader = this.#body.reader;
     const items: (string | number | boolean | undefined | AttributeValue)[] = [];
@@ -1502,7 +1614,8 @@ export class WireSpan {
     if (items.every((item): item is string => typeof item === 'string')) return items;
     if (items.every((item): item is number => typeof item === 'number')) return items;
     if (items.every((item): item is boolean => typeof item === 'boolean')) return items;
-    return undefined;
+    // Mixed, or lists and maps in it: its JSON (`attributeValueOf`).
+    return JSON.stringify(this.jsonListAt(start, end));
   }
 
   /**
@@ -1804,7 +1917,13 @@ export function readWireRequest(
  * What the processor and exporters use, for any span (WireSpan or a plain model from JSON).
  * ---------------------------------------------------------------------------------------- */
 
+/** A span's kind (`SPAN_KIND_…`, 0 when unspecified); a received span's without decoding it. */
+export function spanKind(span: OtlpSpan): number {
+  return span instanceof WireSpan ? span.kindOnWire() : (span.kind ?? 0);
+}
+
 /** The string value of a span's attribute (the first with the key), without decoding the rest. */
+
 export function spanStringAttribute(span: OtlpSpan, key: string): string | undefined {
   if (span instanceof WireSpan) return span.stringAttribute(key);
   for (const entry of span.attributes) if (entry.key === key) return entry.value.stringValue;

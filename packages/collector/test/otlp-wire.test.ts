@@ -77,6 +77,45 @@ function fixtureRequest(): OtlpTraceRequest {
         value: { kvlistValue: { values: [{ key: 'x', value: { stringValue: 'y' } }] } },
       },
       { key: 'bytes', value: { bytesValue: 'AQID' } },
+      // A tool's arguments in structured form (the GenAI conventions' preference).
+      {
+        key: 'gen_ai.tool.call.arguments',
+        value: {
+          kvlistValue: {
+            values: [
+              { key: 'command', value: { stringValue: 'cat .env' } },
+              { key: 'timeout', value: { intValue: '9007199254740993' } },
+              { key: 'dup', value: { boolValue: false } },
+              { key: '__proto__', value: { arrayValue: { values: [{ stringValue: 'p' }] } } },
+              {
+                key: 'nested',
+                value: {
+                  kvlistValue: {
+                    values: [
+                      { key: 'raw', value: { bytesValue: 'AQID' } },
+                      { key: 'none', value: {} },
+                      { key: 'half', value: { doubleValue: 0.5 } },
+                    ],
+                  },
+                },
+              },
+              { key: 'dup', value: { boolValue: true } },
+            ],
+          },
+        },
+      },
+      {
+        key: 'listOfMaps',
+        value: {
+          arrayValue: {
+            values: [
+              { kvlistValue: { values: [{ key: 'a', value: { stringValue: 'ü' } }] } },
+              {},
+              { arrayValue: { values: [{ intValue: '2' }] } },
+            ],
+          },
+        },
+      },
       { key: 'dup', value: { stringValue: 'first' } },
       { key: 'dup', value: { stringValue: 'second' } },
     ],
@@ -132,6 +171,30 @@ describe('decodeProtobufWire', () => {
       assert.deepEqual(spanAttributes(span), attributesOf(expected.attributes));
       for (const key of [ATTR_SESSION_ID, 'dup', 'n', 'missing', 'tool_name'])
         assert.equal(spanStringAttribute(span, key), spanStringAttribute(expected, key));
+    }
+  });
+
+  it('reads a map or a mixed list as its JSON, as the model does', () => {
+    const [wire] = spansOf(decodeProtobufWire(bytes, LIMITS).request).slice(-1);
+    const [eager] = spansOf(decodeProtobufBody(bytes, LIMITS).request).slice(-1);
+    for (const attributes of [spanAttributes(wire!), attributesOf(eager!.attributes)]) {
+      assert.equal(attributes['map'], '{"x":"y"}');
+      assert.equal(attributes['mixed'], '[1,"x"]');
+      const args = JSON.parse(String(attributes['gen_ai.tool.call.arguments'])) as Record<
+        string,
+        unknown
+      >;
+      assert.deepEqual(Object.keys(args), ['command', 'timeout', 'dup', '__proto__', 'nested']);
+      assert.equal(args['command'], 'cat .env');
+      assert.equal(args['timeout'], 9007199254740992);
+      assert.equal(args['dup'], true);
+      assert.deepEqual(Object.getOwnPropertyDescriptor(args, '__proto__')?.value, ['p']);
+      assert.deepEqual(args['nested'], { raw: 'AQID', none: null, half: 0.5 });
+      assert.equal(attributes['listOfMaps'], '[{"a":"ü"},null,[2]]');
+      // Bytes and an empty value alone are still no attribute.
+      assert.equal(attributes['bytes'], undefined);
+      assert.equal(attributes['empty'], undefined);
+      assert.deepEqual(attributes['strings'], ['a']);
     }
   });
 
