@@ -30,8 +30,11 @@ import {
   ATTR_AGENT_WORKSPACE_PATH,
   ATTR_GEN_AI_CONVERSATION_ID,
   ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_TOOL_CALL_ID,
+  ATTR_MCP_METHOD_NAME,
   ATTR_SESSION_ID,
   AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR,
+  MCP_METHOD_NAME_VALUE_TOOLS_CALL,
 } from '@agent-otel/semconv';
 import type { PolicyAction, PolicySeverity } from '@agent-otel/semconv';
 import {
@@ -39,6 +42,7 @@ import {
   addSpanEvents,
   spanAttributes,
   spanAttributesToChange,
+  spanKind,
   spanStartMs,
   spanStringAttribute,
   spanTimeHigh,
@@ -59,13 +63,14 @@ import {
   LANGFUSE_OBSERVATION_TYPE,
   OPENINFERENCE_SPAN_KIND,
   TRACELOOP_SPAN_KIND,
+  isMcpServerSide,
   isSessionName,
   isToolKind,
   roleOf,
   roleOfValues,
   toolViewOf,
 } from './tool-view.js';
-import type { SpanRole } from './tool-view.js';
+import type { SpanRole, ToolView } from './tool-view.js';
 
 const logger = diag.createComponentLogger({ namespace: '@agent-otel/collector/processor' });
 
@@ -189,6 +194,7 @@ const PUSH_KEYS = [
   TRACELOOP_SPAN_KIND,
   OPENINFERENCE_SPAN_KIND,
   LANGFUSE_OBSERVATION_TYPE,
+  ATTR_MCP_METHOD_NAME,
 ] as const;
 const PUSH_KEY_BYTES = PUSH_KEYS.map((key) => Buffer.from(key));
 const PUSH_SESSION = 0;
@@ -198,6 +204,7 @@ const PUSH_WORKSPACE = 3;
 const PUSH_TRACELOOP_KIND = PUSH_WORKSPACE + WORKSPACE_KEYS.length;
 const PUSH_OPENINFERENCE_KIND = PUSH_TRACELOOP_KIND + 1;
 const PUSH_LANGFUSE_TYPE = PUSH_OPENINFERENCE_KIND + 1;
+const PUSH_MCP_METHOD = PUSH_LANGFUSE_TYPE + 1;
 /** Where `firstAttributes` found PUSH_KEYS on the span `push` is reading (one at a time). */
 const pushFound = new Int32Array(PUSH_KEYS.length);
 
@@ -266,6 +273,7 @@ function variableFields(state: SessionState): void {
   state.severity = undefined;
   state.action = undefined;
   state.held = [];
+  state.toolCallsBySpan = undefined;
 }
 
 /** Whether a span is a summary (a session or turn span, evaluated after the tool calls). */
@@ -321,6 +329,14 @@ interface SessionState {
   /** The strongest action among the session's findings. */
   action: PolicyAction | undefined;
   held: HeldList;
+  /**
+   * Once the session has an MCP client's tool span (`mcp.method.name: tools/call`): the tool
+   * call of each tool span evaluated, by span id (the last `MAX_TOOL_SPANS`). An MCP client's
+   * span that names no call id of its own, under another tool span — a framework's
+   * `execute_tool` span whose tool is the MCP call — is that call, not a second one
+   * (`mcpCallsAfterParents`).
+   */
+  toolCallsBySpan: Map<string, ToolSpanCall> | undefined;
   /** When the oldest held span arrived. */
   heldSince: number;
   /** When the last span arrived. */
@@ -344,6 +360,8 @@ function flatValueOf(span: WireSpan, key: string): unknown {
 
 /** `roleOf` without converting the attributes of spans that cannot be tool, session or turn spans. */
 function roleOfSpan(span: OtlpSpan, found: boolean): SpanRole {
+  const kind = spanKind(span);
+  if (isMcpServerSide(kind, pushAttribute(span, found, PUSH_MCP_METHOD))) return 'other';
   const operation = pushAttribute(span, found, PUSH_OPERATION);
   // Read once: a received span decodes its name at each reading.
   const name = span.name;
@@ -357,14 +375,75 @@ function roleOfSpan(span: OtlpSpan, found: boolean): SpanRole {
       pushAttribute(span, found, PUSH_TRACELOOP_KIND),
       pushAttribute(span, found, PUSH_OPENINFERENCE_KIND),
       langfuseType,
+      pushAttribute(span, found, PUSH_MCP_METHOD),
     )
       ? 'tool'
       : 'other';
   }
   // A received span: the three attributes `roleOf` reads, not the whole record (which would
   // stay in memory, and through the young generation's copies, while the span is held).
-  if (span instanceof WireSpan) return roleOfValues(name, span, flatValueOf);
-  return roleOf(name, spanAttributes(span));
+  if (span instanceof WireSpan) return roleOfValues(name, span, flatValueOf, kind);
+  return roleOf(name, spanAttributes(span), kind);
+}
+
+/** A tool span's call and its findings, for an MCP client's span under it. */
+interface ToolSpanCall {
+  readonly toolCallId: string;
+  readonly findings: readonly PolicyFinding[];
+}
+
+/** Tool spans remembered per session for MCP calls under them (`toolCallsBySpan`). */
+const MAX_TOOL_SPANS = 1024;
+
+/** Whether a tool span is an MCP client's call naming no call id (it may be its parent's call). */
+function isUnidentifiedMcpCall(span: OtlpSpan): boolean {
+  return (
+    spanStringAttribute(span, ATTR_MCP_METHOD_NAME) === MCP_METHOD_NAME_VALUE_TOOLS_CALL &&
+    spanStringAttribute(span, ATTR_GEN_AI_TOOL_CALL_ID) === undefined &&
+    span.parentSpanId !== undefined &&
+    span.parentSpanId !== ''
+  );
+}
+
+/**
+ * Moves each MCP client's tool span that names no call id to just after the tool span it is a
+ * child of, when that one comes later in the batch (both started in the same millisecond, or
+ * the clocks disagree): the parent is evaluated first, and its call is the child's
+ * (`#evaluateTool`). The rest keep their order.
+ */
+function mcpCallsAfterParents(held: HeldList): void {
+  const count = held.length / HELD_SLOTS;
+  const toolAt = new Map<string, number>();
+  for (let index = 0; index < count; index++) {
+    if (held[HELD_SLOTS * index + 1] === 'tool')
+      toolAt.set((held[HELD_SLOTS * index] as PipelineSpan).span.spanId, index);
+  }
+  const waiting = new Map<string, number[]>();
+  const order: number[] = [];
+  for (let index = 0; index < count; index++) {
+    const { span } = held[HELD_SLOTS * index] as PipelineSpan;
+    if (held[HELD_SLOTS * index + 1] === 'tool' && isUnidentifiedMcpCall(span)) {
+      const parentAt = toolAt.get(span.parentSpanId!);
+      if (parentAt !== undefined && parentAt > index) {
+        const list = waiting.get(span.parentSpanId!) ?? [];
+        list.push(index);
+        waiting.set(span.parentSpanId!, list);
+        continue;
+      }
+    }
+    order.push(index);
+    const children = waiting.get(span.spanId);
+    if (children !== undefined) {
+      order.push(...children);
+      waiting.delete(span.spanId);
+    }
+  }
+  if (order.every((from, at) => from === at)) return;
+  const copy = held.slice();
+  order.forEach((from, at) => {
+    for (let slot = 0; slot < HELD_SLOTS; slot++)
+      held[HELD_SLOTS * at + slot] = copy[HELD_SLOTS * from + slot]!;
+  });
 }
 
 /** `isSessionAttribute` per key seen (keys repeat on every span of a source). */
@@ -566,6 +645,7 @@ export class PolicyProcessor {
         severity: undefined,
         action: undefined,
         held: [],
+        toolCallsBySpan: undefined,
         heldSince: now,
         lastSeen: now,
       };
@@ -643,6 +723,12 @@ export class PolicyProcessor {
         this.#passThrough.push(item);
         continue;
       }
+      if (
+        role === 'tool' &&
+        state.toolCallsBySpan === undefined &&
+        pushAttribute(span, indexed, PUSH_MCP_METHOD) === MCP_METHOD_NAME_VALUE_TOOLS_CALL
+      )
+        state.toolCallsBySpan = new Map();
       if (state.held.length === 0) {
         state.heldSince = now;
         this.#insertDue({ key, dueAt: now + this.#options.windowMs });
@@ -678,6 +764,7 @@ export class PolicyProcessor {
       }
       const held = state.held;
       sortHeld(held);
+      if (state.toolCallsBySpan !== undefined) mcpCallsAfterParents(held);
       state.held = [];
       this.#heldCount -= held.length / HELD_SLOTS;
       for (let index = 0; index < held.length; index += HELD_SLOTS) {
@@ -759,8 +846,52 @@ export class PolicyProcessor {
   ): void {
     // Read before the view adds its keys to the record.
     const taggedUpstream = attributes[ATTR_AGENT_POLICY_ENFORCED_BY] !== undefined;
+    const calls = state.toolCallsBySpan;
+    const unidentifiedMcp = calls !== undefined && isUnidentifiedMcpCall(span);
     const view = toolViewOf(span, attributes, state.workspace ?? this.#options.defaultCwd, true);
     if (!view) return;
+    const parent =
+      calls !== undefined && unidentifiedMcp ? calls.get(span.parentSpanId!) : undefined;
+    let toolCallId: string;
+    let findings: readonly PolicyFinding[];
+    if (parent !== undefined) {
+      // The MCP call its parent tool span made, not a second call: the parent's decision, and
+      // its call id on the span. (Decided again, its record would replace the parent's — an
+      // `mcp` call where the parent's read a file — and the session would lose what it read.)
+      toolCallId = parent.toolCallId;
+      findings = parent.findings;
+      addSpanAttributes(span, { [ATTR_GEN_AI_TOOL_CALL_ID]: toolCallId });
+    } else {
+      toolCallId = view.toolCallId;
+      findings = this.#decide(state, span, view, decider);
+      if (calls !== undefined) {
+        if (calls.size >= MAX_TOOL_SPANS) calls.delete(calls.keys().next().value!);
+        calls.set(span.spanId, { toolCallId, findings });
+      }
+    }
+    for (const derived of view.derived) addSpanAttributes(span, derived);
+    this.#record(state, findings, toolCallId);
+    // A span already tagged upstream (the hook or the SDK) keeps its tags: tagging it again
+    // would duplicate its violation events. Its findings still count for the session.
+    if (findings.length === 0 || taggedUpstream) {
+      return;
+    }
+    const tags = collectorTags(findings);
+    addSpanAttributes(span, tags.attributes);
+    // The shared, frozen events: without a time of their own they are at the span's end (its
+    // start without one).
+    addSpanEvents(span, tags.events);
+    this.counters.tagged++;
+    this.counters.violations += findings.length;
+  }
+
+  /** The engine's findings for a tool span's view. */
+  #decide(
+    state: SessionState,
+    span: OtlpSpan,
+    view: ToolView,
+    decider: Decider,
+  ): readonly PolicyFinding[] {
     const sessionId = state.attributes[ATTR_SESSION_ID];
     // The same request with or without a turn, as one object literal each (no spread).
     const request: DecisionRequest =
@@ -784,21 +915,7 @@ export class PolicyProcessor {
             enforcedBy: AGENT_POLICY_ENFORCED_BY_VALUE_COLLECTOR,
             timeMs: spanStartMs(span),
           };
-    const decision = decider.decide(request, state.decider);
-    for (const derived of view.derived) addSpanAttributes(span, derived);
-    this.#record(state, decision.findings, view.toolCallId);
-    // A span already tagged upstream (the hook or the SDK) keeps its tags: tagging it again
-    // would duplicate its violation events. Its findings still count for the session.
-    if (decision.findings.length === 0 || taggedUpstream) {
-      return;
-    }
-    const tags = collectorTags(decision.findings);
-    addSpanAttributes(span, tags.attributes);
-    // The shared, frozen events: without a time of their own they are at the span's end (its
-    // start without one).
-    addSpanEvents(span, tags.events);
-    this.counters.tagged++;
-    this.counters.violations += decision.findings.length;
+    return decider.decide(request, state.decider).findings;
   }
 
   #record(state: SessionState, findings: readonly PolicyFinding[], toolCallId: string): void {

@@ -8,6 +8,7 @@ import { posix } from 'node:path';
 import { describeToolCall, toolInputOfText } from '@agent-otel/core';
 import type { SpanAttributes } from '@agent-otel/core';
 import {
+  ATTR_AGENT_MCP_SERVER_NAME,
   ATTR_AGENT_TOOL_CATEGORY,
   ATTR_AGENT_TURN_ID,
   ATTR_GEN_AI_AGENT_ID,
@@ -15,8 +16,12 @@ import {
   ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
   ATTR_GEN_AI_TOOL_CALL_ID,
   ATTR_GEN_AI_TOOL_NAME,
+  ATTR_MCP_METHOD_NAME,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
   GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
   GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT,
+  MCP_METHOD_NAME_VALUE_TOOLS_CALL,
 } from '@agent-otel/semconv';
 import { assignOwn, putAttribute } from './attributes.js';
 import { isJsonObject } from './json.js';
@@ -34,7 +39,10 @@ import { isJsonObject } from './json.js';
  * `tool_arguments`); Google's ADK writes the operation, and the input in
  * `gcp.vertex.agent.tool_call_args`. Langfuse's JS SDK (`@langfuse/tracing`, OpenTelemetry spans)
  * marks its observations with `langfuse.observation.type` — `tool` a tool call named by the span,
- * its input as JSON in `langfuse.observation.input`; `agent` an agent run.
+ * its input as JSON in `langfuse.observation.input`; `agent` an agent run. The conventions'
+ * MCP client spans (`mcp.method.name: tools/call`, `tools/call {tool}`) are tool calls with or
+ * without the operation name the conventions recommend on them; their server's side of the
+ * same request (a `SERVER` span, the client span's child) is not a call of its own.
  */
 export const TRACELOOP_SPAN_KIND = 'traceloop.span.kind';
 export const OPENINFERENCE_SPAN_KIND = 'openinference.span.kind';
@@ -50,6 +58,9 @@ const AI_SDK_TOOL_CALL_ID = 'ai.toolCall.id';
 const AI_SDK_TOOL_ARGS = 'ai.toolCall.args';
 /** The GenAI tool span's name prefix (`execute_tool {gen_ai.tool.name}`). */
 const EXECUTE_TOOL_NAME_PREFIX = 'execute_tool ';
+const MCP_TOOLS_CALL_NAME_PREFIX = `${MCP_METHOD_NAME_VALUE_TOOLS_CALL} `;
+/** OTLP's `SPAN_KIND_SERVER`. */
+const SPAN_KIND_SERVER = 2;
 const PYDANTIC_AI_V1_TOOL_SPAN = 'running tool';
 const PYDANTIC_AI_V1_TOOL_ARGUMENTS = 'tool_arguments';
 const GOOGLE_ADK_TOOL_CALL_ARGS = 'gcp.vertex.agent.tool_call_args';
@@ -72,8 +83,10 @@ export function isToolKind(
   traceloopKind: unknown,
   openInferenceKind: unknown,
   langfuseType: unknown,
+  mcpMethod: unknown,
 ): boolean {
   return (
+    mcpMethod === MCP_METHOD_NAME_VALUE_TOOLS_CALL ||
     traceloopKind === 'tool' ||
     openInferenceKind === 'TOOL' ||
     langfuseType === 'tool' ||
@@ -205,9 +218,21 @@ export function isSessionName(name: string): boolean {
   );
 }
 
-/** The role of a span: tool call, session root, turn, or anything else. */
-export function roleOf(name: string, attributes: SpanAttributes): SpanRole {
-  return roleOfValues(name, attributes, valueOfRecord);
+/**
+ * Whether a span is the server's side of an MCP request (`mcp.method.name` on a `SERVER`
+ * span): the call its client's span describes — the conventions make it that span's child —
+ * and not one of its own, whatever operation it names.
+ */
+export function isMcpServerSide(kind: number, mcpMethod: unknown): boolean {
+  return kind === SPAN_KIND_SERVER && mcpMethod !== undefined;
+}
+
+/**
+ * The role of a span: tool call, session root, turn, or anything else. `kind`: the span's
+ * (OTLP `SPAN_KIND_…`).
+ */
+export function roleOf(name: string, attributes: SpanAttributes, kind = 0): SpanRole {
+  return roleOfValues(name, attributes, valueOfRecord, kind);
 }
 
 /** `roleOf` reading only the attributes it needs, through `value` (`value(source, key)`). */
@@ -215,7 +240,11 @@ export function roleOfValues<S>(
   name: string,
   source: S,
   value: (source: S, key: string) => unknown,
+  kind = 0,
 ): SpanRole {
+  // Read for server spans only: they are rare in an agent's traffic.
+  if (kind === SPAN_KIND_SERVER && isMcpServerSide(kind, value(source, ATTR_MCP_METHOD_NAME)))
+    return 'other';
   if (name === CLAUDE_CODE_TOOL_SPAN) return 'tool';
   const operation = value(source, ATTR_GEN_AI_OPERATION_NAME);
   if (operation === GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL) return 'tool';
@@ -235,9 +264,27 @@ export function roleOfValues<S>(
     value(source, TRACELOOP_SPAN_KIND),
     value(source, OPENINFERENCE_SPAN_KIND),
     langfuseType,
+    value(source, ATTR_MCP_METHOD_NAME),
   )
     ? 'tool'
     : 'other';
+}
+
+/**
+ * The MCP server of an MCP client's tool-call span: the name agent-otel's instrumentation
+ * records (`agent.mcp.server.name`, from the server's `initialize` answer), else the address
+ * the conventions record for a server over HTTP (`server.address`, with `server.port`), else
+ * '' — over stdio the conventions name no server (`describeToolCall`'s unnamed server).
+ */
+function mcpServerOf(attributes: SpanAttributes): string {
+  const name = attributes[ATTR_AGENT_MCP_SERVER_NAME];
+  if (typeof name === 'string' && name !== '') return name;
+  const address = attributes[ATTR_SERVER_ADDRESS];
+  if (typeof address !== 'string' || address === '') return '';
+  const port = attributes[ATTR_SERVER_PORT];
+  return typeof port === 'number' || (typeof port === 'string' && port !== '')
+    ? `${address}:${port}`
+    : address;
 }
 
 /**
@@ -359,13 +406,16 @@ function describedAttributes(
   toolName: string,
   input: Record<string, unknown>,
   cwd: string | undefined,
+  mcpServer?: string,
 ): SpanAttributes {
   if (descriptionCount >= DESCRIPTION_CACHE_SIZE) {
     descriptionSteps.clear();
     descriptionsByJson.clear();
     descriptionCount = 0;
   }
-  const step = descriptionStep(toolName, input, cwd ?? '');
+  // An MCP tool is cached under its server too (NUL: in no tool name).
+  const cacheName = mcpServer === undefined ? toolName : `${toolName}\u0000${mcpServer}`;
+  const step = descriptionStep(cacheName, input, cwd ?? '');
   if (step?.described) return step.described;
   let json: string | undefined;
   if (step === undefined) {
@@ -378,16 +428,17 @@ function describedAttributes(
       json !== undefined
         ? descriptionsByJson
             .get(cwd ?? '')
-            ?.get(toolName)
+            ?.get(cacheName)
             ?.get(json)
         : undefined;
     if (cached) return cached;
   }
+  const server = mcpServer === undefined ? {} : { mcpServer };
   const attributes =
     cwd !== undefined && cwd !== ''
-      ? describeToolCall(toolName, input, cwd, { home: homeOfWorkspace(cwd) }).attributes
+      ? describeToolCall(toolName, input, cwd, { home: homeOfWorkspace(cwd), ...server }).attributes
       : withRelativePaths(
-          describeToolCall(toolName, input, UNKNOWN_CWD, { home: null }).attributes,
+          describeToolCall(toolName, input, UNKNOWN_CWD, { home: null, ...server }).attributes,
         );
   // Shared by every call with this input, and read-only from here on: frozen (lists too), so
   // the exporter can keep the encodings of its lists once made.
@@ -400,7 +451,7 @@ function describedAttributes(
     step.described = attributes;
     descriptionCount++;
   } else if (json !== undefined) {
-    mapIn(mapIn(descriptionsByJson, cwd ?? ''), toolName).set(json, attributes);
+    mapIn(mapIn(descriptionsByJson, cwd ?? ''), cacheName).set(json, attributes);
     descriptionCount++;
   }
   return attributes;
@@ -529,10 +580,14 @@ export function toolViewOf(
   }
   if (name === AI_SDK_TOOL_CALL_SPAN && attributes[ATTR_GEN_AI_TOOL_NAME] === undefined)
     return aiSdkToolView(span, attributes, cwd, attributesToChange);
+  const mcpCall = attributes[ATTR_MCP_METHOD_NAME] === MCP_METHOD_NAME_VALUE_TOOLS_CALL;
   const toolName =
     attributes[ATTR_GEN_AI_TOOL_NAME] ??
     (name.startsWith(EXECUTE_TOOL_NAME_PREFIX)
       ? name.slice(EXECUTE_TOOL_NAME_PREFIX.length)
+      : undefined) ??
+    (mcpCall && name.startsWith(MCP_TOOLS_CALL_NAME_PREFIX)
+      ? name.slice(MCP_TOOLS_CALL_NAME_PREFIX.length)
       : undefined) ??
     attributes[OPENINFERENCE_TOOL_NAME] ??
     attributes[TRACELOOP_ENTITY_NAME] ??
@@ -559,7 +614,10 @@ export function toolViewOf(
     textInput(toolName, attributes[LANGFUSE_OBSERVATION_INPUT]) ??
     textInput(toolName, attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]) ??
     {};
-  const described = describedOnly(describedAttributes(toolName, input, cwd), attributes);
+  const described = describedOnly(
+    describedAttributes(toolName, input, cwd, mcpCall ? mcpServerOf(attributes) : undefined),
+    attributes,
+  );
   const merged = assignOwn(attributesToChange ? attributes : assignOwn({}, attributes), described);
   const derived = nonEmpty(described);
   return turnId

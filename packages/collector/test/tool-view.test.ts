@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { describeToolCall } from '@agent-otel/core';
 import {
+  ATTR_AGENT_MCP_SERVER_NAME,
+  ATTR_AGENT_MCP_TOOL_NAME,
   ATTR_AGENT_TOOL_CATEGORY,
   ATTR_AGENT_TOOL_PATHS,
   ATTR_AGENT_TOOL_TARGET,
@@ -12,6 +14,10 @@ import {
   ATTR_GEN_AI_TOOL_CALL_ID,
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_AGENT_TURN_ID,
+  ATTR_MCP_METHOD_NAME,
+  ATTR_NETWORK_TRANSPORT,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
 } from '@agent-otel/semconv';
 import type { SpanAttributes } from '@agent-otel/core';
 import { roleOf, toolViewOf } from '../src/index.js';
@@ -56,6 +62,21 @@ describe('roleOf', () => {
     assert.equal(roleOf('ai.generateText', {}), 'session');
     assert.equal(roleOf('ai.streamText', {}), 'session');
     assert.equal(roleOf('ai.generateText.doGenerate', {}), 'other');
+    // The conventions' MCP client spans of a tool call, with or without the operation name
+    // they recommend; other MCP requests are not tool calls; the server's side of a request
+    // (a SERVER span, 2) is the call its client's span describes, not one of its own.
+    const mcpCall = { [ATTR_MCP_METHOD_NAME]: 'tools/call', [ATTR_GEN_AI_TOOL_NAME]: 'x' };
+    assert.equal(roleOf('tools/call x', mcpCall), 'tool');
+    assert.equal(roleOf('tools/call x', mcpCall, 3), 'tool');
+    assert.equal(roleOf('tools/call x', mcpCall, 2), 'other');
+    assert.equal(
+      roleOf('tools/call x', { ...mcpCall, [ATTR_GEN_AI_OPERATION_NAME]: 'execute_tool' }, 2),
+      'other',
+    );
+    assert.equal(roleOf('tools/list', { [ATTR_MCP_METHOD_NAME]: 'tools/list' }), 'other');
+    assert.equal(roleOf('initialize', { [ATTR_MCP_METHOD_NAME]: 'initialize' }, 3), 'other');
+    // A server span that is not MCP keeps its role.
+    assert.equal(roleOf('x', { [ATTR_GEN_AI_OPERATION_NAME]: 'execute_tool' }, 2), 'tool');
     // Named as the GenAI conventions name a tool span, without the operation attribute
     // (Pydantic AI), and Pydantic AI 1's `running tool`.
     assert.equal(
@@ -482,6 +503,74 @@ describe('toolViewOf', () => {
       toolViewOf(span('ai.toolCall', 'c'.repeat(16)), { 'ai.toolCall.id': 'x' }, '/w'),
       undefined,
     );
+  });
+
+  it("reads the conventions' MCP client spans: an mcp call, to the server they name", () => {
+    const args = JSON.stringify({ path: '/home/dev/app/.env' });
+    const mcp = (attributes: SpanAttributes, name = 'tools/call read_text_file') =>
+      toolViewOf(
+        span(name, 'e'.repeat(16)),
+        { [ATTR_MCP_METHOD_NAME]: 'tools/call', ...attributes },
+        '/home/dev/app',
+      );
+    // Over HTTP: the server's address and port name it.
+    const http = mcp({
+      [ATTR_GEN_AI_OPERATION_NAME]: 'execute_tool',
+      [ATTR_GEN_AI_TOOL_NAME]: 'read_text_file',
+      [ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]: args,
+      [ATTR_SERVER_ADDRESS]: 'files.internal',
+      [ATTR_SERVER_PORT]: 8443,
+      [ATTR_NETWORK_TRANSPORT]: 'tcp',
+    });
+    assert.equal(http?.attributes[ATTR_AGENT_TOOL_CATEGORY], 'mcp');
+    assert.equal(http?.attributes[ATTR_AGENT_MCP_SERVER_NAME], 'files.internal:8443');
+    assert.equal(http?.attributes[ATTR_AGENT_MCP_TOOL_NAME], 'read_text_file');
+    assert.equal(http?.attributes[ATTR_AGENT_TOOL_TARGET], 'files.internal:8443/read_text_file');
+    assert.deepEqual(http?.attributes[ATTR_AGENT_TOOL_PATHS], ['/home/dev/app/.env']);
+    // agent-otel's own instrumentation names the server (its `initialize` answer); without the
+    // operation name and the tool name, the span's name gives the tool.
+    const named = mcp(
+      {
+        [ATTR_AGENT_MCP_SERVER_NAME]: 'secure-filesystem-server',
+        [ATTR_SERVER_ADDRESS]: 'files.internal',
+        [ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]: args,
+      },
+      'tools/call read_text_file',
+    );
+    assert.equal(named?.attributes[ATTR_GEN_AI_TOOL_NAME], 'read_text_file');
+    assert.equal(named?.attributes[ATTR_AGENT_TOOL_CATEGORY], 'mcp');
+    assert.equal(
+      named?.attributes[ATTR_AGENT_TOOL_TARGET],
+      'secure-filesystem-server/read_text_file',
+    );
+    // Over stdio the conventions name no server: still an mcp call, its target the tool.
+    const stdio = mcp({
+      [ATTR_GEN_AI_TOOL_NAME]: 'read_text_file',
+      [ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]: args,
+      [ATTR_NETWORK_TRANSPORT]: 'pipe',
+    });
+    assert.equal(stdio?.attributes[ATTR_AGENT_TOOL_CATEGORY], 'mcp');
+    assert.equal(stdio?.attributes[ATTR_AGENT_TOOL_TARGET], 'read_text_file');
+    assert.equal(stdio?.attributes[ATTR_AGENT_MCP_SERVER_NAME], undefined);
+    assert.deepEqual(stdio?.attributes[ATTR_AGENT_TOOL_PATHS], ['/home/dev/app/.env']);
+    // The same tool of another server is described apart (the description cache keys on it).
+    const other = mcp({
+      [ATTR_GEN_AI_TOOL_NAME]: 'read_text_file',
+      [ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]: args,
+      [ATTR_SERVER_ADDRESS]: 'other.internal',
+    });
+    assert.equal(other?.attributes[ATTR_AGENT_MCP_SERVER_NAME], 'other.internal');
+    // Not an MCP span: the same tool is not an mcp call.
+    const plain = toolViewOf(
+      span('execute_tool read_text_file', 'e'.repeat(16)),
+      {
+        [ATTR_GEN_AI_OPERATION_NAME]: 'execute_tool',
+        [ATTR_GEN_AI_TOOL_NAME]: 'read_text_file',
+        [ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]: args,
+      },
+      '/home/dev/app',
+    );
+    assert.notEqual(plain?.attributes[ATTR_AGENT_TOOL_CATEGORY], 'mcp');
   });
 
   it('keeps relative paths relative when the workspace is unknown, never resolving them against /', () => {

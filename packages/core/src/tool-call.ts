@@ -67,7 +67,12 @@ export interface ToolCallDescription {
 
 /** Options of {@link describeToolCall}. */
 export interface DescribeToolCallOptions {
-  /** The MCP server that provides the tool, when the payload says so (Claude Code `mcp_server`). Default: parsed from `mcp__server__tool`. */
+  /**
+   * The MCP server that provides the tool, when the payload says so (Claude Code `mcp_server`).
+   * Default: parsed from `mcp__server__tool`. `''`: an MCP tool whose server is not named (an
+   * MCP client's span over stdio names none): the call is `mcp`, its target the tool's name, and
+   * no `agent.mcp.server.name` is set.
+   */
   readonly mcpServer?: string;
   /** Applied to the command line in `agent.tool.target` (the secret redactor). Default: identity. */
   readonly redact?: (value: string) => string;
@@ -1343,11 +1348,14 @@ function describeWithin(
   let subagentType: string | undefined;
   const mcp = parseMcpToolName(toolName);
   let mcpServerName = options.mcpServer ?? mcp?.server;
-  let mcpToolName = mcp?.tool ?? (options.mcpServer ? toolName : undefined);
+  let mcpToolName = mcp?.tool ?? (options.mcpServer !== undefined ? toolName : undefined);
 
   if (mcpServerName !== undefined) {
     category = AGENT_TOOL_CATEGORY_VALUE_MCP;
-    target = `${mcpServerName}/${mcpToolName ?? toolName}`;
+    target =
+      mcpServerName === ''
+        ? (mcpToolName ?? toolName)
+        : `${mcpServerName}/${mcpToolName ?? toolName}`;
     scanInput(findings, toolInput, cwd);
   } else if (READ_TOOLS.has(toolName) || WRITE_TOOLS.has(toolName)) {
     category = WRITE_TOOLS.has(toolName)
@@ -1429,7 +1437,7 @@ function describeWithin(
   if (serverPort !== undefined) attributes[ATTR_SERVER_PORT] = serverPort;
   if (findings.hosts.length > 0) attributes[ATTR_AGENT_TOOL_HOSTS] = [...findings.hosts];
   if (findings.paths.length > 0) attributes[ATTR_AGENT_TOOL_PATHS] = [...findings.paths];
-  if (mcpServerName !== undefined) attributes[ATTR_AGENT_MCP_SERVER_NAME] = mcpServerName;
+  if (mcpServerName) attributes[ATTR_AGENT_MCP_SERVER_NAME] = mcpServerName;
   if (mcpToolName !== undefined) attributes[ATTR_AGENT_MCP_TOOL_NAME] = mcpToolName;
 
   return {
@@ -1443,7 +1451,7 @@ function describeWithin(
     ...(serverPort !== undefined ? { serverPort } : {}),
     hosts: findings.hosts,
     paths: findings.paths,
-    ...(mcpServerName !== undefined ? { mcpServerName } : {}),
+    ...(mcpServerName ? { mcpServerName } : {}),
     ...(mcpToolName !== undefined ? { mcpToolName } : {}),
     ...(subagentType !== undefined ? { subagentType } : {}),
     commands,

@@ -338,6 +338,23 @@ describe('describeToolCall: network, agent, MCP and unknown tools', () => {
     });
   });
 
+  it('an MCP tool of an unnamed server (mcpServer empty) is mcp, its target the tool', () => {
+    const described = describeToolCall('fetch', { url: 'https://api.example.com/v1' }, cwd, {
+      mcpServer: '',
+    });
+    assert.deepEqual(described.attributes, {
+      [ATTR_GEN_AI_TOOL_NAME]: 'fetch',
+      [ATTR_GEN_AI_TOOL_TYPE]: GEN_AI_TOOL_TYPE_VALUE_EXTENSION,
+      [ATTR_AGENT_TOOL_CATEGORY]: AGENT_TOOL_CATEGORY_VALUE_MCP,
+      [ATTR_AGENT_TOOL_TARGET]: 'fetch',
+      [ATTR_URL_FULL]: 'https://api.example.com/v1',
+      [ATTR_SERVER_ADDRESS]: 'api.example.com',
+      [ATTR_AGENT_TOOL_HOSTS]: ['api.example.com'],
+      [ATTR_AGENT_MCP_TOOL_NAME]: 'fetch',
+    });
+    assert.equal(described.mcpServerName, undefined);
+  });
+
   it('TodoWrite and unknown tools are other; non-object input is tolerated', () => {
     for (const [tool, input] of [
       ['TodoWrite', { todos: [{ content: 'x' }] }],
