@@ -63,7 +63,7 @@ import {
   LANGFUSE_OBSERVATION_TYPE,
   OPENINFERENCE_SPAN_KIND,
   TRACELOOP_SPAN_KIND,
-  isMcpServerSide,
+  SPAN_KIND_SERVER,
   isSessionName,
   isToolKind,
   roleOf,
@@ -361,7 +361,9 @@ function flatValueOf(span: WireSpan, key: string): unknown {
 /** `roleOf` without converting the attributes of spans that cannot be tool, session or turn spans. */
 function roleOfSpan(span: OtlpSpan, found: boolean): SpanRole {
   const kind = spanKind(span);
-  if (isMcpServerSide(kind, pushAttribute(span, found, PUSH_MCP_METHOD))) return 'other';
+  // The attribute read for server spans only: they are rare in an agent's traffic.
+  if (kind === SPAN_KIND_SERVER && pushAttribute(span, found, PUSH_MCP_METHOD) !== undefined)
+    return 'other';
   const operation = pushAttribute(span, found, PUSH_OPERATION);
   // Read once: a received span decodes its name at each reading.
   const name = span.name;

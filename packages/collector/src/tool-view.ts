@@ -60,7 +60,7 @@ const AI_SDK_TOOL_ARGS = 'ai.toolCall.args';
 const EXECUTE_TOOL_NAME_PREFIX = 'execute_tool ';
 const MCP_TOOLS_CALL_NAME_PREFIX = `${MCP_METHOD_NAME_VALUE_TOOLS_CALL} `;
 /** OTLP's `SPAN_KIND_SERVER`. */
-const SPAN_KIND_SERVER = 2;
+export const SPAN_KIND_SERVER = 2;
 const PYDANTIC_AI_V1_TOOL_SPAN = 'running tool';
 const PYDANTIC_AI_V1_TOOL_ARGUMENTS = 'tool_arguments';
 const GOOGLE_ADK_TOOL_CALL_ARGS = 'gcp.vertex.agent.tool_call_args';
@@ -219,15 +219,6 @@ export function isSessionName(name: string): boolean {
 }
 
 /**
- * Whether a span is the server's side of an MCP request (`mcp.method.name` on a `SERVER`
- * span): the call its client's span describes — the conventions make it that span's child —
- * and not one of its own, whatever operation it names.
- */
-export function isMcpServerSide(kind: number, mcpMethod: unknown): boolean {
-  return kind === SPAN_KIND_SERVER && mcpMethod !== undefined;
-}
-
-/**
  * The role of a span: tool call, session root, turn, or anything else. `kind`: the span's
  * (OTLP `SPAN_KIND_…`).
  */
@@ -242,8 +233,10 @@ export function roleOfValues<S>(
   value: (source: S, key: string) => unknown,
   kind = 0,
 ): SpanRole {
-  // Read for server spans only: they are rare in an agent's traffic.
-  if (kind === SPAN_KIND_SERVER && isMcpServerSide(kind, value(source, ATTR_MCP_METHOD_NAME)))
+  // The server's side of an MCP request (`mcp.method.name` on a `SERVER` span) is the call its
+  // client's span describes — the conventions make it that span's child — not one of its own,
+  // whatever operation it names. Read for server spans only: rare in an agent's traffic.
+  if (kind === SPAN_KIND_SERVER && value(source, ATTR_MCP_METHOD_NAME) !== undefined)
     return 'other';
   if (name === CLAUDE_CODE_TOOL_SPAN) return 'tool';
   const operation = value(source, ATTR_GEN_AI_OPERATION_NAME);
