@@ -3,7 +3,7 @@
  * client span per request (`tools/call {tool}`, `mcp.method.name`), the server's side of it a
  * `SERVER` span under it, and — where a framework traces the tool too — the client span under
  * the framework's own `execute_tool` span. Each tool call is evaluated once, as an `mcp` call to
- * the server the span names.
+ * the server the span names; a client's `resources/read` as Claude Code's `ReadMcpResource`.
  *
  * The first test is all real parts: agent-otel's MCP instrumentation on both sides of a real MCP
  * SDK client and server, sending through the official OTLP/protobuf exporter. The second
@@ -16,6 +16,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
@@ -63,6 +64,11 @@ describe('collector: MCP calls as the OpenTelemetry conventions record them', ()
         content: [{ type: 'text' as const, text: readFileSync(path, 'utf8') }],
       }),
     );
+    // The same secret offered as a resource: a `file:` URI is a file of this machine.
+    const envUri = pathToFileURL(join(root, '.env')).href;
+    server.registerResource('env', envUri, { mimeType: 'text/plain' }, async (uri) => ({
+      contents: [{ uri: uri.href, text: readFileSync(join(root, '.env'), 'utf8') }],
+    }));
     const client = new Client({ name: 'mcp-agent', version: '1.0.0' });
     try {
       instrumentMcpServer(server, { tracerProvider: provider, captureContent: true });
@@ -81,6 +87,8 @@ describe('collector: MCP calls as the OpenTelemetry conventions record them', ()
       // Real calls: the server read both files.
       assert.match(JSON.stringify(readme), /# notes/u);
       assert.match(JSON.stringify(secret), /DATABASE_URL/u);
+      const resource = await client.readResource({ uri: envUri });
+      assert.match(JSON.stringify(resource), /DATABASE_URL/u);
       await client.close();
       await provider.forceFlush();
 
@@ -116,6 +124,16 @@ describe('collector: MCP calls as the OpenTelemetry conventions record them', ()
           String(attributesOf(span.attributes)[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]).includes('.env'),
         ),
       );
+      // The resource read: the client's span reads the file (as Claude Code's ReadMcpResource
+      // of it would), the server's is left alone.
+      const reads = () => backend.spans().filter((span) => span.name === 'resources/read');
+      await waitFor(() => reads().length === 2, 'the resource read spans at the backend');
+      const clientRead = reads().find((span) => span.kind === 3);
+      const serverRead = reads().find((span) => span.kind === 2);
+      assert.ok(ruleIdsOf(clientRead).includes('secret-file-access'));
+      assert.equal(attributesOf(clientRead?.attributes)[ATTR_AGENT_TOOL_CATEGORY], 'mcp');
+      assert.equal(attributesOf(clientRead?.attributes)[ATTR_GEN_AI_TOOL_NAME], undefined);
+      assert.equal(attributesOf(serverRead?.attributes)[ATTR_AGENT_POLICY_VIOLATED], undefined);
     } finally {
       await client.close().catch(() => undefined);
       await provider.shutdown();

@@ -16,11 +16,14 @@ import {
   ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
   ATTR_GEN_AI_TOOL_CALL_ID,
   ATTR_GEN_AI_TOOL_NAME,
+  ATTR_GEN_AI_TOOL_TYPE,
   ATTR_MCP_METHOD_NAME,
+  ATTR_MCP_RESOURCE_URI,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
   GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
   GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT,
+  MCP_METHOD_NAME_VALUE_RESOURCES_READ,
   MCP_METHOD_NAME_VALUE_TOOLS_CALL,
 } from '@agent-otel/semconv';
 import { assignOwn, putAttribute } from './attributes.js';
@@ -41,7 +44,8 @@ import { isJsonObject } from './json.js';
  * marks its observations with `langfuse.observation.type` — `tool` a tool call named by the span,
  * its input as JSON in `langfuse.observation.input`; `agent` an agent run. The conventions'
  * MCP client spans (`mcp.method.name: tools/call`, `tools/call {tool}`) are tool calls with or
- * without the operation name the conventions recommend on them; their server's side of the
+ * without the operation name the conventions recommend on them, and a client's
+ * `resources/read` is read as Claude Code's `ReadMcpResource` is; their server's side of the
  * same request (a `SERVER` span, the client span's child) is not a call of its own.
  */
 export const TRACELOOP_SPAN_KIND = 'traceloop.span.kind';
@@ -87,6 +91,7 @@ export function isToolKind(
 ): boolean {
   return (
     mcpMethod === MCP_METHOD_NAME_VALUE_TOOLS_CALL ||
+    mcpMethod === MCP_METHOD_NAME_VALUE_RESOURCES_READ ||
     traceloopKind === 'tool' ||
     openInferenceKind === 'TOOL' ||
     langfuseType === 'tool' ||
@@ -573,6 +578,8 @@ export function toolViewOf(
   }
   if (name === AI_SDK_TOOL_CALL_SPAN && attributes[ATTR_GEN_AI_TOOL_NAME] === undefined)
     return aiSdkToolView(span, attributes, cwd, attributesToChange);
+  if (attributes[ATTR_MCP_METHOD_NAME] === MCP_METHOD_NAME_VALUE_RESOURCES_READ)
+    return mcpResourceReadView(span, attributes, cwd, attributesToChange);
   const mcpCall = attributes[ATTR_MCP_METHOD_NAME] === MCP_METHOD_NAME_VALUE_TOOLS_CALL;
   const toolName =
     attributes[ATTR_GEN_AI_TOOL_NAME] ??
@@ -615,6 +622,47 @@ export function toolViewOf(
   const derived = nonEmpty(described);
   return turnId
     ? { toolCallId, turnId, attributes: merged, derived }
+    : { toolCallId, attributes: merged, derived };
+}
+
+/** Claude Code's tool that reads an MCP server's resource: the same action, described alike. */
+const READ_MCP_RESOURCE = 'ReadMcpResource';
+
+/** What a resource read's span is not given on export: it is not a tool span of the conventions. */
+const RESOURCE_READ_NOT_EXPORTED: SpanAttributes = Object.freeze({
+  [ATTR_GEN_AI_TOOL_NAME]: READ_MCP_RESOURCE,
+  [ATTR_GEN_AI_TOOL_TYPE]: 'extension',
+});
+
+/**
+ * The view of an MCP client's `resources/read` span: the read of `mcp.resource.uri` from the
+ * span's server, described as Claude Code's `ReadMcpResource` of it — an `mcp` call, and a
+ * `file:` resource a path of this machine, so the rules that judge that tool judge this read.
+ * The engine sees the tool's name; the exported span is not given one (nor a tool type).
+ */
+function mcpResourceReadView(
+  span: ToolSpan,
+  attributes: SpanAttributes,
+  cwd: string | undefined,
+  attributesToChange: boolean,
+): ToolView | undefined {
+  const uri = attributes[ATTR_MCP_RESOURCE_URI];
+  if (typeof uri !== 'string' || uri === '') return undefined;
+  const server = mcpServerOf(attributes);
+  const described = describedAttributes(
+    READ_MCP_RESOURCE,
+    server === '' ? { uri } : { server, uri },
+    cwd,
+  );
+  const id = attributes[ATTR_GEN_AI_TOOL_CALL_ID];
+  const toolCallId = typeof id === 'string' && id !== '' ? id : span.spanId;
+  // What the span lacks, worked out before the view's record is made (perhaps in place).
+  const lacking = describedOnly(described, attributes);
+  const derived = nonEmpty(derivedOnly(lacking, RESOURCE_READ_NOT_EXPORTED));
+  const merged = assignOwn(attributesToChange ? attributes : assignOwn({}, attributes), lacking);
+  const turn = attributes[ATTR_AGENT_TURN_ID];
+  return typeof turn === 'string'
+    ? { toolCallId, turnId: turn, attributes: merged, derived }
     : { toolCallId, attributes: merged, derived };
 }
 

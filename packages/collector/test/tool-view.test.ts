@@ -15,6 +15,7 @@ import {
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_AGENT_TURN_ID,
   ATTR_MCP_METHOD_NAME,
+  ATTR_MCP_RESOURCE_URI,
   ATTR_NETWORK_TRANSPORT,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
@@ -74,6 +75,11 @@ describe('roleOf', () => {
       'other',
     );
     assert.equal(roleOf('tools/list', { [ATTR_MCP_METHOD_NAME]: 'tools/list' }), 'other');
+    assert.equal(roleOf('resources/read', { [ATTR_MCP_METHOD_NAME]: 'resources/read' }), 'tool');
+    assert.equal(
+      roleOf('resources/read', { [ATTR_MCP_METHOD_NAME]: 'resources/read' }, 2),
+      'other',
+    );
     assert.equal(roleOf('initialize', { [ATTR_MCP_METHOD_NAME]: 'initialize' }, 3), 'other');
     // A server span that is not MCP keeps its role.
     assert.equal(roleOf('x', { [ATTR_GEN_AI_OPERATION_NAME]: 'execute_tool' }, 2), 'tool');
@@ -571,6 +577,44 @@ describe('toolViewOf', () => {
       '/home/dev/app',
     );
     assert.notEqual(plain?.attributes[ATTR_AGENT_TOOL_CATEGORY], 'mcp');
+  });
+
+  it("reads an MCP client's resources/read as Claude Code's ReadMcpResource, without a tool name on export", () => {
+    const view = toolViewOf(
+      span('resources/read', 'f'.repeat(16)),
+      {
+        [ATTR_MCP_METHOD_NAME]: 'resources/read',
+        [ATTR_MCP_RESOURCE_URI]: 'file:///home/dev/.aws/credentials',
+        [ATTR_AGENT_MCP_SERVER_NAME]: 'fs',
+      },
+      '/home/dev/app',
+    );
+    const claude = describeToolCall(
+      'ReadMcpResource',
+      { server: 'fs', uri: 'file:///home/dev/.aws/credentials' },
+      '/home/dev/app',
+    ).attributes;
+    // The engine sees what it sees of Claude Code's tool reading the same resource.
+    for (const key of Object.keys(claude))
+      assert.deepEqual(view?.attributes[key], claude[key], key);
+    assert.deepEqual(view?.attributes[ATTR_AGENT_TOOL_PATHS], ['/home/dev/.aws/credentials']);
+    assert.equal(view?.toolCallId, 'f'.repeat(16));
+    // The span gets the description but no tool name or type: it is no tool span.
+    const derived = derivedOf(view);
+    assert.equal(derived[ATTR_AGENT_TOOL_CATEGORY], 'mcp');
+    assert.equal(derived[ATTR_AGENT_TOOL_TARGET], 'fs/file:///home/dev/.aws/credentials');
+    assert.equal(derived[ATTR_GEN_AI_TOOL_NAME], undefined);
+    assert.equal(derived['gen_ai.tool.type'], undefined);
+    assert.equal(derived[ATTR_AGENT_MCP_SERVER_NAME], undefined); // the span has it
+    // Without a URI there is nothing to describe.
+    assert.equal(
+      toolViewOf(
+        span('resources/read', 'f'.repeat(16)),
+        { [ATTR_MCP_METHOD_NAME]: 'resources/read' },
+        '/',
+      ),
+      undefined,
+    );
   });
 
   it('keeps relative paths relative when the workspace is unknown, never resolving them against /', () => {
