@@ -394,8 +394,12 @@ interface ToolSpanCall {
   readonly findings: readonly PolicyFinding[];
 }
 
-/** Tool spans remembered per session for MCP calls under them (`toolCallsBySpan`). */
-const MAX_TOOL_SPANS = 1024;
+/**
+ * Tool spans remembered per session for MCP calls under them (`toolCallsBySpan`): a parent is
+ * evaluated just before its MCP span (`mcpCallsAfterParents`), or in an earlier batch a few
+ * calls before, so a few dozen are plenty — and they are bounded per session, as sessions are.
+ */
+const MAX_TOOL_SPANS = 64;
 
 /** Whether a tool span is an MCP client's call naming no call id (it may be its parent's call). */
 function isUnidentifiedMcpCall(span: OtlpSpan): boolean {
