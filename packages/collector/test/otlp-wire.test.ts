@@ -15,7 +15,7 @@ import {
   encodeTraceRequestProto,
   setAttributes,
 } from '../src/index.js';
-import type { OtlpSpan, OtlpTraceRequest } from '../src/index.js';
+import type { OtlpAnyValue, OtlpSpan, OtlpTraceRequest } from '../src/index.js';
 import { MalformedRequestError, decodeProtobufWire } from '../src/otlp-decode.js';
 import {
   WireSpan,
@@ -196,6 +196,74 @@ describe('decodeProtobufWire', () => {
       assert.equal(attributes['empty'], undefined);
       assert.deepEqual(attributes['strings'], ['a']);
     }
+  });
+
+  it('reads random nested values as the model does (maps and mixed lists as their JSON)', () => {
+    // A seeded generator (xorshift): the same values every run.
+    let seed = 0x2545f491;
+    const next = () => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) / 2 ** 32;
+    };
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+    const keys = ['k', 'path', '__proto__', 'constructor', 'ü', '', '0', 'k'];
+    const scalar = (): OtlpAnyValue =>
+      pick<() => OtlpAnyValue>([
+        () => ({ stringValue: pick(['', 'a', 'ünïcödé', 'x'.repeat(300), '/home/dev/.env']) }),
+        () => ({ boolValue: next() < 0.5 }),
+        () => ({ intValue: pick(['0', '-1', '42', '9007199254740993', '-9223372036854775808']) }),
+        () => ({ doubleValue: pick([0.5, -0, 1e300, Number.NaN, Number.POSITIVE_INFINITY]) }),
+        () => ({ bytesValue: Buffer.from([0, 1, 2, Math.floor(next() * 256)]).toString('base64') }),
+        () => ({}),
+      ])();
+    const value = (depth: number): OtlpAnyValue => {
+      const roll = next();
+      if (depth < 4 && roll < 0.2)
+        return {
+          arrayValue: {
+            values: Array.from({ length: Math.floor(next() * 4) }, () =>
+              next() < 0.5 ? { stringValue: pick(['a', 'b']) } : value(depth + 1),
+            ),
+          },
+        };
+      if (depth < 4 && roll < 0.4)
+        return {
+          kvlistValue: {
+            values: Array.from({ length: Math.floor(next() * 4) }, () => ({
+              key: pick(keys),
+              value: value(depth + 1),
+            })),
+          },
+        };
+      return scalar();
+    };
+    const spans: OtlpSpan[] = Array.from({ length: 300 }, (_, index) => ({
+      traceId: 'ab'.repeat(16),
+      spanId: (index + 1).toString(16).padStart(16, '0'),
+      name: 'execute_tool x',
+      startTimeUnixNano: '1',
+      endTimeUnixNano: '2',
+      attributes: Array.from({ length: 6 }, () => ({ key: pick(keys), value: value(0) })),
+      events: [],
+      links: [],
+    }));
+    const request: OtlpTraceRequest = {
+      resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: {}, spans }] }],
+    };
+    const encoded = Buffer.from(encodeTraceRequestProto(request));
+    const wire = spansOf(decodeProtobufWire(encoded, LIMITS).request);
+    const eager = spansOf(decodeProtobufBody(encoded, LIMITS).request);
+    let structured = 0;
+    for (const [index, span] of wire.entries()) {
+      const expected = attributesOf(eager[index]!.attributes);
+      assert.deepEqual(spanAttributes(span, false), expected, `span ${index}`);
+      for (const key of Object.keys(expected))
+        if (typeof expected[key] === 'string' && /^[[{]/u.test(expected[key])) structured++;
+    }
+    // Not a comparison of scalars only.
+    assert.ok(structured > 100, `${structured} structured values`);
   });
 
   it('reads trace ids that repeat and alternate as the model has them', () => {
