@@ -1,7 +1,8 @@
 /**
  * Optional TLS on the receiver: with `tls` the collector serves HTTPS (a certificate made with
  * the system's openssl for 127.0.0.1), accepts OTLP over it, and a plain-HTTP client gets no
- * answer from the TLS port. And the OTLP/HTTP exporter over HTTPS: it trusts the system's CAs
+ * answer from the TLS port; with `grpcListen` too, OTLP/gRPC over TLS with the same certificate
+ * (the official gRPC exporter trusting it). And the OTLP/HTTP exporter over HTTPS: it trusts the system's CAs
  * and `NODE_EXTRA_CA_CERTS` (set at a process's start: the export runs in a child process).
  */
 import assert from 'node:assert/strict';
@@ -13,6 +14,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
+import { credentials } from '@grpc/grpc-js';
+import type { ChannelCredentials } from '@grpc/grpc-js';
+import { ExportResultCode } from '@opentelemetry/core';
+import type { ExportResult } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { Collector } from '@agent-otel/collector';
 import { startBackend, tempDir, waitFor } from './collector-helpers.js';
 
@@ -100,6 +111,57 @@ describe('collector receiver over TLS', () => {
       await waitFor(() => backend.spans().some((span) => span.name === 'over tls'), 'the span');
       await assert.rejects(fetch(`${collector.url.replace('https:', 'http:')}/healthz`));
     } finally {
+      await collector.stop();
+      await backend.close();
+      await state.remove();
+    }
+  });
+
+  it('serves OTLP/gRPC over TLS with the same certificate, to the official gRPC exporter', async () => {
+    const state = await tempDir('collector-grpc-tls');
+    const backend = await startBackend();
+    const certFile = join(state.path, 'cert.pem');
+    const keyFile = join(state.path, 'key.pem');
+    makeCertificate(certFile, keyFile);
+    const collector = await Collector.start(
+      {
+        listen: '127.0.0.1:0',
+        grpcListen: '127.0.0.1:0',
+        stateDir: state.path,
+        tls: { certFile, keyFile },
+        windowMs: 0,
+        otlpExporters: [{ endpoint: backend.url, protocol: 'http/json' }],
+        exportFile: null,
+        terminal: false,
+      },
+      undefined,
+    );
+    const recorded = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({
+      spanProcessors: [new SimpleSpanProcessor(recorded)],
+    });
+    try {
+      provider.getTracer('tls').startSpan('over grpc tls').end();
+      const spans = recorded.getFinishedSpans();
+      const send = (credentials: ChannelCredentials) =>
+        new Promise<ExportResult>((resolve) =>
+          new OTLPTraceExporter({ url: `https://${collector.grpcAddress!}`, credentials }).export(
+            spans,
+            resolve,
+          ),
+        );
+      // Trusting the certificate: delivered.
+      const trusted = await send(credentials.createSsl(readFileSync(certFile)));
+      assert.equal(trusted.code, ExportResultCode.SUCCESS, String(trusted.error));
+      await waitFor(
+        () => backend.spans().some((span) => span.name === 'over grpc tls'),
+        'the span',
+      );
+      // Not trusting it (the system's CAs only): refused by the client.
+      const untrusted = await send(credentials.createSsl());
+      assert.equal(untrusted.code, ExportResultCode.FAILED);
+    } finally {
+      await provider.shutdown();
       await collector.stop();
       await backend.close();
       await state.remove();

@@ -7,12 +7,18 @@ import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import {
+  createSecureServer as createHttp2SecureServer,
+  createServer as createHttp2Server,
+} from 'node:http2';
+import type { Http2SecureServer, Http2Server, Http2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { diag } from '@opentelemetry/api';
 import type { Decider } from '@agent-otel/core';
 import { DiskQueue } from './disk-queue.js';
+import { GrpcTraceService } from './grpc.js';
 import type { TraceExporter } from './exporters/exporter.js';
 import { FileExporter } from './exporters/file.js';
 import { OtlpHttpExporter } from './exporters/otlp-http.js';
@@ -108,6 +114,9 @@ export class Collector {
   #exportLoop: Promise<void> = Promise.resolve();
   #ticker: NodeJS.Timeout | undefined;
   #summary: NodeJS.Timeout | undefined;
+  /** The OTLP/gRPC server (`grpcListen`), and its open HTTP/2 sessions (closed on stop). */
+  #grpcServer: Http2Server | Http2SecureServer | undefined;
+  readonly #grpcSessions = new Set<Http2Session>();
 
   private constructor(
     options: CollectorOptions,
@@ -195,13 +204,17 @@ export class Collector {
     });
     server.requestTimeout = 60_000;
     const { host, port } = parseListen(options.listen ?? '127.0.0.1:4318');
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOn(server, host, port);
+    if (options.grpcListen !== undefined) {
+      try {
+        await collector.#startGrpc(options.grpcListen);
+      } catch (error) {
+        // The HTTP server is listening already: close it, so that a failed start leaves nothing.
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await queue.close();
+        throw error;
+      }
+    }
     collector.#consumer = collector.#consume();
     collector.#exportLoop = collector.#runExports();
     const windowMs = options.windowMs ?? 2000;
@@ -218,6 +231,47 @@ export class Collector {
       collector.#summary.unref();
     }
     return collector;
+  }
+
+  /** Serves OTLP/gRPC on `listen` (`HOST:PORT`), over TLS when the HTTP receiver has it. */
+  async #startGrpc(listen: string): Promise<void> {
+    const tls = this.#options.tls;
+    const server: Http2Server | Http2SecureServer = tls
+      ? createHttp2SecureServer({
+          cert: await readFile(tls.certFile),
+          key: await readFile(tls.keyFile),
+        })
+      : createHttp2Server();
+    const service = new GrpcTraceService(this.#receiver, {
+      maxBodyBytes: this.#options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      bearerToken: this.#options.bearerToken,
+      onOtherSignal: (signal) =>
+        this.#countOtherSignal(
+          `grpc ${signal}`,
+          `OTLP/gRPC ${signal} sent to ${this.grpcAddress ?? listen} were not kept: this ` +
+            `collector takes traces only. Send ${signal} to your backend or OpenTelemetry ` +
+            `Collector, and only traces here`,
+        ),
+    });
+    server.on('stream', (stream, headers) => service.handle(stream, headers));
+    server.on('session', (session) => {
+      this.#grpcSessions.add(session);
+      session.on('close', () => this.#grpcSessions.delete(session));
+      // A peer that breaks the HTTP/2 protocol loses its session, never the process.
+      session.on('error', () => undefined);
+    });
+    server.on('sessionError', () => undefined);
+    const { host, port } = parseListen(listen);
+    await listenOn(server, host, port);
+    this.#grpcServer = server;
+  }
+
+  /** Where the OTLP/gRPC receiver listens (`127.0.0.1:PORT`), if it does. */
+  get grpcAddress(): string | undefined {
+    const address = this.#grpcServer?.address() as AddressInfo | null | undefined;
+    if (!address) return undefined;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return `${host}:${address.port}`;
   }
 
   /** The receiver's base URL (`http://127.0.0.1:PORT`). */
@@ -291,7 +345,6 @@ export class Collector {
    * Claude Code, told to send all its telemetry to one endpoint, says nothing about it.
    */
   #refuseOtherSignal(request: IncomingMessage, response: ServerResponse, signal: string): void {
-    this.#otherSignals++;
     // The address the sender used (listening on 0.0.0.0, `this.url` names no reachable host).
     const host = request.headers.host;
     const base = host ? `${this.#options.tls ? 'https' : 'http'}://${host}` : this.url;
@@ -300,12 +353,20 @@ export class Collector {
       `traces only (POST /v1/traces). Send ${signal} to your backend or OpenTelemetry ` +
       `Collector, and only traces here: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${base}/v1/traces ` +
       `(or OTEL_${signal === 'logs' ? 'LOGS' : 'METRICS'}_EXPORTER=none).`;
-    if (!this.#otherSignalsWarned.has(signal)) {
-      this.#otherSignalsWarned.add(signal);
-      logger.warn(`${message} (warned once; counted as otherSignals in /healthz)`);
-    }
+    this.#countOtherSignal(signal, message);
     const format = formatOf(request.headers['content-type']) ?? 'json';
     sendRpcStatus(response, 404, format, RPC_UNIMPLEMENTED, message);
+  }
+
+  /**
+   * Counts a request of another signal, and says `warning` on the log the first time for `key`
+   * (a signal, per protocol): once, not once per request.
+   */
+  #countOtherSignal(key: string, warning: string): void {
+    this.#otherSignals++;
+    if (this.#otherSignalsWarned.has(key)) return;
+    this.#otherSignalsWarned.add(key);
+    logger.warn(`${warning} (warned once; counted as otherSignals in /healthz)`);
   }
 
   /** Reads queue records into the processor while fewer than `maxInFlightSpans` are in flight. */
@@ -436,6 +497,13 @@ export class Collector {
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();
     });
+    const grpc = this.#grpcServer;
+    if (grpc) {
+      await new Promise<void>((resolve) => {
+        grpc.close(() => resolve());
+        for (const session of this.#grpcSessions) session.close();
+      });
+    }
     this.#tick(true);
     this.#wakeExporter?.();
     this.#wakeConsumer?.();
@@ -450,6 +518,21 @@ export class Collector {
     await this.#consumer;
     for (const exporter of this.#exporters) await exporter.shutdown().catch(() => undefined);
   }
+}
+
+/** Listens on `host:port`, rejecting on the first error (a port in use). */
+function listenOn(
+  server: Server | Http2Server | Http2SecureServer,
+  host: string,
+  port: number,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }
 
 /** Groups spans back under their resource and scope (by reference) into one request. */

@@ -60,6 +60,8 @@ export const collectorConfigSchema = z
     receiver: z
       .object({
         listen: listen.default('127.0.0.1:4318'),
+        /** OTLP/gRPC too, on this `HOST:PORT` (4317 by convention); off unless set. */
+        grpc_listen: listen.optional(),
         max_body_bytes: positiveInt.default(DEFAULT_MAX_BODY_BYTES),
         max_decompressed_bytes: positiveInt.default(DEFAULT_MAX_BODY_BYTES),
         max_attribute_value_length: positiveInt.default(65_536),
@@ -172,6 +174,7 @@ function numberFrom(text: string | undefined, source: string): number | undefine
 /** The layer of one source (env or flags): the fields it sets, in the file's shape. */
 interface Layer {
   readonly listen?: string | undefined;
+  readonly grpcListen?: string | undefined;
   readonly policy?: string | undefined;
   readonly exportOtlp?: string[] | undefined;
   readonly exportOtlpProtocol?: string | undefined;
@@ -187,7 +190,11 @@ interface Layer {
 }
 
 function layerToConfig(layer: Layer, base: JsonObject): JsonObject {
-  const receiver: JsonObject = { listen: layer.listen, bearer_token: layer.token };
+  const receiver: JsonObject = {
+    listen: layer.listen,
+    grpc_listen: layer.grpcListen,
+    bearer_token: layer.token,
+  };
   if (layer.tlsCert !== undefined || layer.tlsKey !== undefined) {
     receiver['tls'] = { cert_file: layer.tlsCert, key_file: layer.tlsKey };
   }
@@ -230,6 +237,7 @@ function layerToConfig(layer: Layer, base: JsonObject): JsonObject {
 export const ENVIRONMENT_VARIABLES: Record<string, string> = {
   AGENT_OTEL_COLLECTOR_CONFIG: 'the YAML configuration file (as --config)',
   AGENT_OTEL_COLLECTOR_LISTEN: 'receiver.listen (as --listen)',
+  AGENT_OTEL_COLLECTOR_GRPC_LISTEN: 'receiver.grpc_listen (as --grpc-listen)',
   AGENT_OTEL_COLLECTOR_POLICY: 'processor.policy (as --policy)',
   AGENT_OTEL_COLLECTOR_EXPORT_OTLP: 'exporters.otlp endpoints, comma-separated (as --export-otlp)',
   AGENT_OTEL_COLLECTOR_EXPORT_OTLP_HEADERS: 'headers of the OTLP exporters, k=v,k2=v2',
@@ -243,6 +251,7 @@ function envLayer(env: NodeJS.ProcessEnv): Layer {
   const headers = env['AGENT_OTEL_COLLECTOR_EXPORT_OTLP_HEADERS'];
   return {
     listen: env['AGENT_OTEL_COLLECTOR_LISTEN'],
+    grpcListen: env['AGENT_OTEL_COLLECTOR_GRPC_LISTEN'],
     policy: env['AGENT_OTEL_COLLECTOR_POLICY'],
     exportOtlp: otlp
       ?.split(',')
@@ -262,6 +271,7 @@ function envLayer(env: NodeJS.ProcessEnv): Layer {
 export const COLLECTOR_FLAGS = {
   config: { type: 'string' },
   listen: { type: 'string' },
+  'grpc-listen': { type: 'string' },
   policy: { type: 'string' },
   'no-policy': { type: 'boolean' },
   'export-otlp': { type: 'string', multiple: true },
@@ -299,6 +309,7 @@ function flagLayer(flags: CollectorFlags): Layer {
   }
   return {
     listen: flags.listen,
+    grpcListen: flags['grpc-listen'],
     policy: flags['no-policy'] ? 'off' : flags.policy,
     exportOtlp: flags['export-otlp'],
     exportOtlpProtocol: flags['export-otlp-protocol'],
@@ -350,6 +361,9 @@ export function optionsOf(config: CollectorConfig): CollectorOptions {
   const filePath = config.exporters.file?.path;
   return {
     listen: config.receiver.listen,
+    ...(config.receiver.grpc_listen !== undefined
+      ? { grpcListen: config.receiver.grpc_listen }
+      : {}),
     maxBodyBytes: config.receiver.max_body_bytes,
     maxDecompressedBytes: config.receiver.max_decompressed_bytes,
     maxAttributeValueLength: config.receiver.max_attribute_value_length,

@@ -67,7 +67,7 @@ export interface ReceiverOptions extends DecodeLimits {
 
 export type Format = 'json' | 'protobuf';
 
-class HttpError extends Error {
+export class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly rpcCode: number,
@@ -158,7 +158,7 @@ async function decompressBody(body: Buffer, decoder: Decoder, limit: number): Pr
   }
 }
 
-function tokenMatches(header: string | undefined, token: string): boolean {
+export function tokenMatches(header: string | undefined, token: string): boolean {
   const match = /^Bearer\s+(.+)$/iu.exec(header ?? '');
   if (!match?.[1]) return false;
   const given = Buffer.from(match[1].trim());
@@ -259,7 +259,22 @@ export class TraceReceiver {
         `request body exceeds ${options.maxBodyBytes} bytes`,
       );
     }
-    let body = await readBody(request, options.maxBodyBytes);
+    const body = await readBody(request, options.maxBodyBytes);
+    return this.accept(body, format, decoder);
+  }
+
+  /**
+   * A request body (as sent: `decoder` its content coding) decompressed, decoded and put on the
+   * disk queue; its errors are `HttpError`s. The OTLP/gRPC receiver (grpc.ts) takes its
+   * messages through here too.
+   */
+  async accept(
+    received: Buffer,
+    format: Format,
+    decoder: Decoder | undefined,
+  ): Promise<DecodedRequest> {
+    const options = this.#options;
+    let body = received;
     if (decoder) body = await decompressBody(body, decoder, options.maxDecompressedBytes);
     else if (body.length > options.maxDecompressedBytes) {
       throw new HttpError(

@@ -29,6 +29,11 @@ export const DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024;
 export interface CollectorOptions {
   /** Where the receiver listens, `HOST:PORT` (port 0 picks a free one). Default `127.0.0.1:4318`. */
   listen?: string;
+  /**
+   * Where the OTLP/gRPC receiver listens, `HOST:PORT` (the convention's port is 4317). Default:
+   * none (OTLP/HTTP only). Same limits, token and TLS as the HTTP receiver.
+   */
+  grpcListen?: string;
   /** Largest request body, in bytes as sent (compressed or not). Default 20 MiB. */
   maxBodyBytes?: number;
   /** Largest body after decompression (gzip, deflate), in bytes. Default 20 MiB. */

@@ -84,6 +84,23 @@ describe('collector configuration', () => {
     });
   });
 
+  it('serves OTLP/gRPC only when told where: file < environment < flag', async () => {
+    assert.equal(resolve([]).options.grpcListen, undefined);
+    const file = join(directory, 'grpc.yaml');
+    await writeFile(file, 'receiver:\n  grpc_listen: 0.0.0.0:4317\n');
+    assert.equal(resolve(['--config', file]).options.grpcListen, '0.0.0.0:4317');
+    const env = { AGENT_OTEL_COLLECTOR_GRPC_LISTEN: '127.0.0.1:14317' };
+    assert.equal(resolve(['--config', file], env).options.grpcListen, '127.0.0.1:14317');
+    assert.equal(
+      resolve(['--config', file, '--grpc-listen', '127.0.0.1:24317'], env).options.grpcListen,
+      '127.0.0.1:24317',
+    );
+    assert.throws(
+      () => resolve(['--grpc-listen', '4317']),
+      /receiver\.grpc_listen: expected HOST:PORT/u,
+    );
+  });
+
   it('takes --export-otlp base URLs, --no-policy, --no-export-file', () => {
     const { options, policy } = resolve([
       '--export-otlp',

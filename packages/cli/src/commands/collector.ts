@@ -23,6 +23,7 @@ summary). GET /healthz reports counters. Acknowledged spans are queued on disk u
 options (flags win over environment variables, which win over the --config file):
   --config FILE               YAML configuration (see docs/collector.md)
   --listen HOST:PORT          where to listen (default 127.0.0.1:4318)
+  --grpc-listen HOST:PORT     OTLP/gRPC too, e.g. 127.0.0.1:4317 (default: HTTP only)
   --policy FILE               policy file (default: the recommended ruleset)
   --no-policy                 no policy or intent: spans pass through
   --export-otlp URL           OTLP/HTTP base URL, /v1/traces appended (repeatable)
@@ -34,7 +35,7 @@ options (flags win over environment variables, which win over the --config file)
   --no-terminal               no live summary
   --state-dir DIR             disk queue and file store (default .agent-otel/collector)
   --token TOKEN               require Authorization: Bearer TOKEN
-  --tls-cert FILE --tls-key FILE   serve HTTPS
+  --tls-cert FILE --tls-key FILE   serve HTTPS (and gRPC over TLS)
   --window-ms N               hold spans N ms to order each session's spans (default 2000)
 
 environment:
@@ -75,8 +76,10 @@ export const collectorCommand: Command = async (args) => {
     ),
     ...(resolved.options.exportFile ? [resolved.options.exportFile] : []),
   ];
+  const grpc =
+    collector.grpcAddress !== undefined ? ` and OTLP/gRPC on ${collector.grpcAddress}` : '';
   console.error(
-    `agent-otel collector listening on ${collector.url} (policy: ${resolved.policy}; exporting to ${exporters.join(', ') || 'the terminal only'})`,
+    `agent-otel collector listening on ${collector.url}${grpc} (policy: ${resolved.policy}; exporting to ${exporters.join(', ') || 'the terminal only'})`,
   );
   await new Promise<void>((resolve) => {
     const stop = (): void => {
