@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { connect } from 'node:http2';
+import { createConnection } from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http2';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -309,6 +310,21 @@ describe('collector: OTLP/gRPC', () => {
       // Not gRPC at all: HTTP 415.
       const text = await rawCall(address, message, { ...auth, 'content-type': 'text/plain' });
       assert.equal(text.httpStatus, 415);
+      // Not HTTP/2 at all (random bytes, an HTTP/1.1 request): the connection is dropped.
+      for (const garbage of [
+        Buffer.from([0x16, 0x03, 0x01, 0xff, 0x00, 0x42, 0x13, 0x37]),
+        Buffer.from('POST /v1/traces HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n'),
+      ]) {
+        const [host, port] = address.split(':');
+        await new Promise<void>((resolve) => {
+          const socket = createConnection({ host: host!, port: Number(port) }, () =>
+            socket.end(garbage),
+          );
+          socket.on('error', () => resolve());
+          socket.on('close', () => resolve());
+          socket.resume();
+        });
+      }
       // Still serving: the good message, plain and gzip, is taken (OK, 0) and tagged.
       const good = await rawCall(address, frame(message), auth);
       assert.equal(good.grpcStatus, '0', good.grpcMessage);
