@@ -25,7 +25,6 @@ import {
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { Collector, attributesOf, encodeTraceRequestProto } from '@agent-otel/collector';
 import type { OtlpTraceRequest } from '@agent-otel/collector';
-import { loadPolicy } from '@agent-otel/policy';
 import {
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
@@ -36,7 +35,7 @@ import {
 import {
   assertSecretThenUpload,
   secretThenUpload,
-  startBackend,
+  startPolicyCollector,
   tempDir,
   waitFor,
 } from './collector-helpers.js';
@@ -45,31 +44,8 @@ const EXPORT = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 const TOKEN = 'grpc-test-token';
 
 /** A collector with the recommended ruleset, OTLP/gRPC on a free port, in front of a backend. */
-async function startGrpcCollector(options: { bearerToken?: string; maxBodyBytes?: number } = {}) {
-  const backend = await startBackend();
-  const state = await tempDir('collector-grpc');
-  const collector = await Collector.start(
-    {
-      listen: '127.0.0.1:0',
-      grpcListen: '127.0.0.1:0',
-      stateDir: state.path,
-      windowMs: 300,
-      otlpExporters: [{ endpoint: backend.url, protocol: 'http/protobuf' }],
-      exportFile: null,
-      terminal: false,
-      ...options,
-    },
-    loadPolicy(),
-  );
-  return {
-    collector,
-    backend,
-    stop: async () => {
-      await collector.stop();
-      await backend.close();
-      await state.remove();
-    },
-  };
+function startGrpcCollector(options: { bearerToken?: string; maxBodyBytes?: number } = {}) {
+  return startPolicyCollector('collector-grpc', 300, { grpcListen: '127.0.0.1:0', ...options });
 }
 
 /** A session's two calls as GenAI tool spans, recorded by the SDK (and not sent). */

@@ -15,7 +15,7 @@ import { gunzipSync } from 'node:zlib';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Collector, decodeProtobufBody } from '@agent-otel/collector';
-import type { OtlpSpan, OtlpTraceRequest } from '@agent-otel/collector';
+import type { CollectorOptions, OtlpSpan, OtlpTraceRequest } from '@agent-otel/collector';
 import { describeToolCall } from '@agent-otel/core';
 import type { SpanAttributes } from '@agent-otel/core';
 import { loadPolicy } from '@agent-otel/policy';
@@ -123,10 +123,12 @@ export async function waitFor(
 /**
  * A collector on a free loopback port with the recommended ruleset, exporting OTLP/protobuf to a
  * fresh backend (no file, no terminal), its state in a temp directory; `stop` ends all three.
+ * `options` adds to (or overrides) those options.
  */
 export async function startPolicyCollector(
   name: string,
   windowMs: number,
+  options: CollectorOptions = {},
 ): Promise<{ collector: Collector; backend: Backend; stop: () => Promise<void> }> {
   const backend = await startBackend();
   const state = await tempDir(name);
@@ -138,6 +140,7 @@ export async function startPolicyCollector(
       otlpExporters: [{ endpoint: backend.url, protocol: 'http/protobuf' }],
       exportFile: null,
       terminal: false,
+      ...options,
     },
     loadPolicy(),
   );

@@ -25,6 +25,7 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { Collector } from '@agent-otel/collector';
+import type { CollectorOptions } from '@agent-otel/collector';
 import { startBackend, tempDir, waitFor } from './collector-helpers.js';
 
 function postOverTls(url: string, ca: Buffer, body: string): Promise<number> {
@@ -67,25 +68,35 @@ function makeCertificate(certFile: string, keyFile: string): void {
   );
 }
 
+/**
+ * A collector (policy off) serving TLS with a fresh certificate for 127.0.0.1, in front of a
+ * backend; `options` adds to its options.
+ */
+async function startTlsCollector(name: string, options: CollectorOptions = {}) {
+  const state = await tempDir(name);
+  const backend = await startBackend();
+  const certFile = join(state.path, 'cert.pem');
+  const keyFile = join(state.path, 'key.pem');
+  makeCertificate(certFile, keyFile);
+  const collector = await Collector.start(
+    {
+      listen: '127.0.0.1:0',
+      stateDir: state.path,
+      tls: { certFile, keyFile },
+      windowMs: 0,
+      otlpExporters: [{ endpoint: backend.url, protocol: 'http/json' }],
+      exportFile: null,
+      terminal: false,
+      ...options,
+    },
+    undefined,
+  );
+  return { state, backend, certFile, collector };
+}
+
 describe('collector receiver over TLS', () => {
   it('serves OTLP over HTTPS with the configured certificate', async () => {
-    const state = await tempDir('collector-tls');
-    const backend = await startBackend();
-    const certFile = join(state.path, 'cert.pem');
-    const keyFile = join(state.path, 'key.pem');
-    makeCertificate(certFile, keyFile);
-    const collector = await Collector.start(
-      {
-        listen: '127.0.0.1:0',
-        stateDir: state.path,
-        tls: { certFile, keyFile },
-        windowMs: 0,
-        otlpExporters: [{ endpoint: backend.url, protocol: 'http/json' }],
-        exportFile: null,
-        terminal: false,
-      },
-      undefined,
-    );
+    const { state, backend, certFile, collector } = await startTlsCollector('collector-tls');
     try {
       assert.match(collector.url, /^https:\/\/127\.0\.0\.1:\d+$/u);
       const body = JSON.stringify({
@@ -118,24 +129,9 @@ describe('collector receiver over TLS', () => {
   });
 
   it('serves OTLP/gRPC over TLS with the same certificate, to the official gRPC exporter', async () => {
-    const state = await tempDir('collector-grpc-tls');
-    const backend = await startBackend();
-    const certFile = join(state.path, 'cert.pem');
-    const keyFile = join(state.path, 'key.pem');
-    makeCertificate(certFile, keyFile);
-    const collector = await Collector.start(
-      {
-        listen: '127.0.0.1:0',
-        grpcListen: '127.0.0.1:0',
-        stateDir: state.path,
-        tls: { certFile, keyFile },
-        windowMs: 0,
-        otlpExporters: [{ endpoint: backend.url, protocol: 'http/json' }],
-        exportFile: null,
-        terminal: false,
-      },
-      undefined,
-    );
+    const { state, backend, certFile, collector } = await startTlsCollector('collector-grpc-tls', {
+      grpcListen: '127.0.0.1:0',
+    });
     const recorded = new InMemorySpanExporter();
     const provider = new BasicTracerProvider({
       spanProcessors: [new SimpleSpanProcessor(recorded)],
