@@ -347,6 +347,36 @@ describe('collector: OTLP/gRPC', () => {
     }
   });
 
+  it('stops while a client holds a stream open, acknowledging nothing of it', async () => {
+    const { collector, backend, stop } = await startGrpcCollector();
+    const client = connect(`http://${collector.grpcAddress!}`);
+    client.on('error', () => undefined);
+    const request = client.request({
+      ':method': 'POST',
+      ':path': EXPORT,
+      'content-type': 'application/grpc',
+    });
+    request.on('error', () => undefined);
+    const answered = new Promise<IncomingHttpHeaders | undefined>((resolve) => {
+      request.on('response', resolve);
+      request.on('close', () => resolve(undefined));
+    });
+    // Half a message, and never the rest.
+    request.write(frame(Buffer.alloc(1000, 1)).subarray(0, 500));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const stopped = stop().then(() => 'stopped');
+    const outcome = await Promise.race([
+      stopped,
+      new Promise((resolve) => setTimeout(() => resolve('still running'), 15_000)),
+    ]);
+    assert.equal(outcome, 'stopped');
+    // The stream was cut, not answered OK.
+    const headers = await answered;
+    assert.notEqual(headers?.['grpc-status'], '0');
+    assert.equal(backend.spans().length, 0);
+    client.destroy();
+  });
+
   it('takes the token as gRPC metadata from the official exporter', async () => {
     const { collector, backend, stop } = await startGrpcCollector({ bearerToken: TOKEN });
     try {

@@ -66,6 +66,9 @@ export interface CollectorStats {
   readonly otherSignals: number;
 }
 
+/** How long `stop` lets gRPC streams under way finish before cutting their sessions. */
+const GRPC_CLOSE_GRACE_MS = 2000;
+
 /** The OTLP/HTTP paths of the signals the collector does not take, and their names. */
 const OTHER_SIGNAL_PATHS: ReadonlyMap<string, string> = new Map([
   ['/v1/logs', 'logs'],
@@ -501,7 +504,13 @@ export class Collector {
     if (grpc) {
       await new Promise<void>((resolve) => {
         grpc.close(() => resolve());
+        // Streams under way may finish (GOAWAY), for a moment: then their sessions are cut, as
+        // the HTTP server's connections are (a request cut before it is on disk was not
+        // acknowledged, and its sender retries).
         for (const session of this.#grpcSessions) session.close();
+        setTimeout(() => {
+          for (const session of this.#grpcSessions) session.destroy();
+        }, GRPC_CLOSE_GRACE_MS).unref();
       });
     }
     this.#tick(true);
