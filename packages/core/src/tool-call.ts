@@ -1209,8 +1209,9 @@ function describeOtherAgentTool(
 
 /**
  * Claude Code's tools that act through a service rather than on this machine (2.1.3xx): MCP
- * resources read through Claude Code itself, claude.ai project documents, remote triggers,
- * notifications and feedback, and workflows of subagents. Their inputs name no file, command
+ * resources read through Claude Code itself, claude.ai project documents and published
+ * artifacts (both upload files of this machine to claude.ai), remote triggers, notifications
+ * and feedback, and workflows of subagents. Their inputs name no file, command
  * or URL the way the built-in tools' do, and a field named `path` may not be a local path.
  */
 const CLAUDE_CODE_SERVICE_TOOLS = new Set([
@@ -1218,11 +1219,15 @@ const CLAUDE_CODE_SERVICE_TOOLS = new Set([
   'ReadMcpResource',
   'ReadMcpResourceDir',
   'Projects',
+  'Artifact',
   'RemoteTrigger',
   'PushNotification',
   'SendFeedback',
   'Workflow',
 ]);
+
+/** Where Claude Code's claude.ai tools (`Projects`, `Artifact`) send what they upload. */
+const CLAUDE_AI = 'claude.ai';
 
 /** The category, target and MCP server of a `CLAUDE_CODE_SERVICE_TOOLS` call. */
 function describeServiceTool(
@@ -1260,9 +1265,33 @@ function describeServiceTool(
       const document = stringField(input, 'path');
       const local = stringField(input, 'local_path');
       if (local !== undefined) addPath(findings, local, cwd);
+      addHost(findings, CLAUDE_AI);
       return {
         category: AGENT_TOOL_CATEGORY_VALUE_NETWORK,
         target: document !== undefined ? `${method} ${document}` : method,
+      };
+    }
+    case 'Artifact': {
+      // A page published on claude.ai (shareable, and into Slack): `publish` (the default)
+      // uploads `file_path`, `upload_asset` uploads `file_path` or `file_paths` into the
+      // artifact `url` names — files of this machine sent out. The other actions list, read,
+      // pin or delete what is there already.
+      const action = stringField(input, 'action') ?? 'publish';
+      const uploads = action === 'publish' || action === 'upload_asset';
+      const file = stringField(input, 'file_path');
+      const files = fieldOf(input, 'file_paths');
+      if (uploads) {
+        if (file !== undefined) addPath(findings, file, cwd);
+        if (Array.isArray(files))
+          for (const each of files.slice(0, 64))
+            if (typeof each === 'string') addPath(findings, each, cwd);
+      }
+      addHost(findings, CLAUDE_AI);
+      const url = stringField(input, 'url');
+      const object = uploads ? (file ?? url) : url;
+      return {
+        category: AGENT_TOOL_CATEGORY_VALUE_NETWORK,
+        target: object !== undefined ? `${action} ${redact(object)}` : action,
       };
     }
     case 'RemoteTrigger': {

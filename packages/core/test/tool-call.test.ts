@@ -425,12 +425,46 @@ describe("describeToolCall: Claude Code's service tools", () => {
         [ATTR_GEN_AI_TOOL_TYPE]: GEN_AI_TOOL_TYPE_VALUE_FUNCTION,
         [ATTR_AGENT_TOOL_CATEGORY]: AGENT_TOOL_CATEGORY_VALUE_NETWORK,
         [ATTR_AGENT_TOOL_TARGET]: 'project_write notes.md',
+        [ATTR_SERVER_ADDRESS]: 'claude.ai',
+        [ATTR_AGENT_TOOL_HOSTS]: ['claude.ai'],
         [ATTR_AGENT_TOOL_PATHS]: ['/home/dev/acme-app/.env'],
       },
     );
     const read = attributesOf('Projects', { method: 'project_read', path: 'src/spec.md' });
     assert.equal(read[ATTR_AGENT_TOOL_TARGET], 'project_read src/spec.md');
     assert.equal(read[ATTR_AGENT_TOOL_PATHS], undefined);
+  });
+
+  it('an artifact published or given assets uploads its files to claude.ai; other actions none', () => {
+    assert.deepEqual(attributesOf('Artifact', { file_path: 'report.html', title: 'Report' }), {
+      [ATTR_GEN_AI_TOOL_NAME]: 'Artifact',
+      [ATTR_GEN_AI_TOOL_TYPE]: GEN_AI_TOOL_TYPE_VALUE_FUNCTION,
+      [ATTR_AGENT_TOOL_CATEGORY]: AGENT_TOOL_CATEGORY_VALUE_NETWORK,
+      [ATTR_AGENT_TOOL_TARGET]: 'publish report.html',
+      [ATTR_SERVER_ADDRESS]: 'claude.ai',
+      [ATTR_AGENT_TOOL_HOSTS]: ['claude.ai'],
+      [ATTR_AGENT_TOOL_PATHS]: ['/home/dev/acme-app/report.html'],
+    });
+    const assets = attributesOf('Artifact', {
+      action: 'upload_asset',
+      url: 'https://claude.ai/artifact/abc',
+      file_paths: ['logo.png', '/home/dev/.ssh/id_ed25519'],
+    });
+    assert.deepEqual(assets[ATTR_AGENT_TOOL_PATHS], [
+      '/home/dev/acme-app/logo.png',
+      '/home/dev/.ssh/id_ed25519',
+    ]);
+    assert.equal(assets[ATTR_AGENT_TOOL_TARGET], 'upload_asset https://claude.ai/artifact/abc');
+    // Reading, listing and pinning send no file, whatever fields come along.
+    for (const input of [
+      { action: 'list', scope: 'all' },
+      { action: 'read', url: 'https://claude.ai/artifact/abc', file_path: '.env' },
+      { action: 'pin', url: 'https://claude.ai/artifact/abc' },
+    ]) {
+      const described = attributesOf('Artifact', input);
+      assert.equal(described[ATTR_AGENT_TOOL_PATHS], undefined, input.action);
+      assert.equal(described[ATTR_AGENT_TOOL_CATEGORY], AGENT_TOOL_CATEGORY_VALUE_NETWORK);
+    }
   });
 
   it("a remote trigger's action is its target; its body is scanned", () => {

@@ -481,6 +481,9 @@ export function toolFacts(request: DecisionRequest, scopes: PolicyScopes): ToolF
     sendsData:
       (facts?.sendsData ?? false) ||
       (category === 'network' && longQuery) ||
+      // A network tool that names files of this machine uploads them (a claude.ai project's
+      // `local_path`, an artifact's `file_path`): fetch and search tools name none.
+      (category === 'network' && readPaths.length > 0) ||
       (category === 'mcp' && MCP_SEND_VERB.test(mcpTool)),
     secretTypes: listOf(attributes[ATTR_AGENT_DATA_SECRET_TYPES]),
     credentialsUsed: listOf(attributes[ATTR_AGENT_IDENTITY_CREDENTIALS_USED]),
