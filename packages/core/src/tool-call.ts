@@ -1220,6 +1220,7 @@ const CLAUDE_CODE_SERVICE_TOOLS = new Set([
   'ReadMcpResourceDir',
   'Projects',
   'Artifact',
+  'CronCreate',
   'RemoteTrigger',
   'PushNotification',
   'SendFeedback',
@@ -1292,6 +1293,17 @@ function describeServiceTool(
       return {
         category: AGENT_TOOL_CATEGORY_VALUE_NETWORK,
         target: object !== undefined ? `${action} ${redact(object)}` : action,
+      };
+    }
+    case 'CronCreate': {
+      // A prompt Claude Code runs again on a cron schedule: a `durable` one is saved
+      // (`.claude/scheduled_tasks.json`) and outlives the session, the others die with it.
+      scanInput(findings, input, cwd);
+      const cron = stringField(input, 'cron');
+      const lifetime = fieldOf(input, 'durable') === true ? 'durable' : 'session';
+      return {
+        category: AGENT_TOOL_CATEGORY_VALUE_OTHER,
+        target: cron !== undefined ? `${lifetime} ${cron}` : lifetime,
       };
     }
     case 'RemoteTrigger': {

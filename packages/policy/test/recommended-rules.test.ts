@@ -343,6 +343,9 @@ const CASES: readonly RuleCase[] = [
       [bash('crontab -l')],
       [bash('systemctl --user status agent.service')],
       [write(`${WORKSPACE}/.git/hooks/pre-commit.sample`)],
+      // A scheduled prompt that dies with the session (durable unset or false).
+      [{ tool: 'CronCreate', input: { cron: '*/5 * * * *', prompt: 'check CI' } }],
+      [{ tool: 'CronCreate', input: { cron: '0 9 * * *', prompt: 'standup', durable: false } }],
       [write(`${WORKSPACE}/docs/profile.md`)],
       [write(`${WORKSPACE}/.husky/pre-commit`)],
       [bash('cat ~/.ssh/authorized_keys')],
