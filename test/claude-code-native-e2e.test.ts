@@ -532,11 +532,8 @@ describe('the plugin and native telemetry together through the collector', () =>
   });
 });
 
-// Claude Code's monitoring set-up sends metrics and logs as well as traces, often all to one
-// OTLP endpoint. The collector takes traces only: pointed at it for everything, Claude Code's
-// traces are tagged as ever and its logs and metrics get a 404 that says so — in the body and
-// once per signal on the collector's stderr, since Claude Code drops them without a word. The
-// fix the message (and docs/collector.md) gives, traces alone to the collector, is run too.
+// Many SDKs export OTLP over gRPC by default, and Claude Code can (`OTEL_EXPORTER_OTLP_PROTOCOL=
+// grpc`): its native spans sent to the collector's `--grpc-listen` port are tagged as over HTTP.
 describe('Claude Code exporting over OTLP/gRPC', () => {
   const ENV_READ = 'toolu_grpc_read_env';
   const UPLOAD = 'toolu_grpc_upload';
@@ -629,6 +626,11 @@ describe('Claude Code exporting over OTLP/gRPC', () => {
   });
 });
 
+// Claude Code's monitoring set-up sends metrics and logs as well as traces, often all to one
+// OTLP endpoint. The collector takes traces only: pointed at it for everything, Claude Code's
+// traces are tagged as ever and its logs and metrics get a 404 that says so — in the body and
+// once per signal on the collector's stderr, since Claude Code drops them without a word. The
+// fix the message (and docs/collector.md) gives, traces alone to the collector, is run too.
 describe('Claude Code sending metrics and logs too', () => {
   const SECRET_READ = 'toolu_signals_read_env';
   /** A backend for the other signals: records what came, answers 200 (an empty response). */
