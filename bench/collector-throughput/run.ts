@@ -22,7 +22,8 @@
  *   processor-path.mjs —; --seed N makes the same traffic every run; with --processor-only,
  *   --save-bodies FILE writes the requests for processor-path.mjs and stops; --warmup N sends N
  *   spans through each collector first and measures the spans after them: its steady state;
- *   --json sends OTLP/JSON, as the OpenTelemetry JS SDK's OTLP/HTTP exporter does, not protobuf)
+ *   --json sends OTLP/JSON, as the OpenTelemetry JS SDK's OTLP/HTTP exporter does, not protobuf;
+ *   --grpc sends OTLP/gRPC to the collector's `--grpc-listen` port)
  *
  * BENCH_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=DIR" profiles the collector processes.
  */
@@ -32,6 +33,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { connect as connectHttp2 } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,10 +74,14 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '0' },
     /** Send OTLP/JSON (as `@opentelemetry/exporter-trace-otlp-http` does) instead of protobuf. */
     json: { type: 'boolean', default: false },
+    /** Send OTLP/gRPC to the collector's `--grpc-listen` port instead of OTLP/HTTP. */
+    grpc: { type: 'boolean', default: false },
   },
 });
 const UNIQUE = values.unique;
 const JSON_BODIES = values.json;
+const GRPC = values.grpc;
+if (GRPC && JSON_BODIES) throw new Error('--grpc sends protobuf: leave out --json');
 const ROUNDS = Math.max(1, Number(values.rounds));
 const SPANS = Number(values.spans);
 const WARMUP = Number(values.warmup);
@@ -439,6 +445,11 @@ function cpuSecondsOf(pid: number, mainThread = false): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** Where `send` sends for a collector whose HTTP receiver is on `port`. */
+function senderAddress(port: number): string {
+  return GRPC ? `127.0.0.1:${port + 1}` : `http://127.0.0.1:${port}`;
+}
+
 async function peakRssMiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const match = /VmHWM:\s+(\d+) kB/u.exec(status);
@@ -451,6 +462,7 @@ async function peakRssMiB(pid: number): Promise<number> {
  * retrying refusals. Returns how many spans were sent.
  */
 async function send(url: string, total: number): Promise<number> {
+  if (GRPC) return sendGrpc(url, total);
   let sent = 0;
   const worker = async () => {
     while (sent < total) {
@@ -477,6 +489,51 @@ async function send(url: string, total: number): Promise<number> {
   return sent;
 }
 
+/**
+ * `send` over OTLP/gRPC: the same requests, each one unary `Export` on one HTTP/2 connection
+ * (as an OTLP/gRPC exporter sends), `CONCURRENCY` in flight, retrying any status but OK.
+ * `address` is the collector's gRPC `host:port`.
+ */
+async function sendGrpc(address: string, total: number): Promise<number> {
+  const session = connectHttp2(`http://${address}`);
+  session.on('error', () => undefined);
+  const call = (message: Uint8Array) =>
+    new Promise<string | undefined>((resolve) => {
+      const frame = Buffer.alloc(5 + message.length);
+      frame.writeUInt32BE(message.length, 1);
+      frame.set(message, 5);
+      const stream = session.request({
+        ':method': 'POST',
+        ':path': '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+        'content-type': 'application/grpc',
+        te: 'trailers',
+      });
+      let status: string | undefined;
+      stream.on('response', (headers) => (status ??= headers['grpc-status']?.toString()));
+      stream.on('trailers', (trailers) => (status ??= trailers['grpc-status']?.toString()));
+      stream.on('error', () => resolve(undefined));
+      stream.on('close', () => resolve(status));
+      stream.resume();
+      stream.end(frame);
+    });
+  let sent = 0;
+  const worker = async () => {
+    while (sent < total) {
+      const request = makeRequest(BATCH);
+      sent += request.resourceSpans[0]?.scopeSpans[0]?.spans.length ?? 0;
+      const message = encodeTraceRequestProto(request);
+      while ((await call(message)) !== '0')
+        await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  } finally {
+    session.close();
+  }
+  return sent;
+}
+
 async function writeConfig(
   directory: string,
   port: number,
@@ -490,6 +547,8 @@ async function writeConfig(
       `state_dir: ${join(directory, `state-${policy}`)}`,
       'receiver:',
       `  listen: 127.0.0.1:${port}`,
+      // The gRPC port next to the HTTP one (`--grpc` sends there).
+      ...(GRPC ? [`  grpc_listen: 127.0.0.1:${port + 1}`] : []),
       'processor:',
       `  policy: ${policy}`,
       'queue:',
@@ -524,7 +583,7 @@ async function throughput(directory: string, policy: string): Promise<Throughput
   const child = await startCollector(await writeConfig(directory, port, sink.url, policy), port);
   sink.pid = child.pid;
   try {
-    const warm = WARMUP > 0 ? await send(`http://127.0.0.1:${port}`, WARMUP) : 0;
+    const warm = WARMUP > 0 ? await send(senderAddress(port), WARMUP) : 0;
     while (sink.received < warm) await new Promise((resolve) => setTimeout(resolve, 50));
     const low = sink.received + Math.floor(SPANS * 0.1);
     const high = sink.received + Math.floor(SPANS * 0.9);
@@ -535,7 +594,7 @@ async function throughput(directory: string, policy: string): Promise<Throughput
     // crossings would leave out the receive and decode work done before the first crossing.
     const cpuStart = cpuSecondsOf(child.pid!);
     const mainStart = cpuSecondsOf(child.pid!, true);
-    const sent = await send(`http://127.0.0.1:${port}`, SPANS);
+    const sent = await send(senderAddress(port), SPANS);
     while (sink.received < before + sent) await new Promise((resolve) => setTimeout(resolve, 50));
     const cpuSeconds = cpuSecondsOf(child.pid!) - cpuStart;
     const mainSeconds = cpuSecondsOf(child.pid!, true) - mainStart;
@@ -565,7 +624,7 @@ async function backlogMemory(
     port,
   );
   try {
-    const sent = await send(`http://127.0.0.1:${port}`, BACKLOG);
+    const sent = await send(senderAddress(port), BACKLOG);
     const filled = await peakRssMiB(child.pid ?? 0);
     const started = performance.now();
     sink.down = false;
@@ -654,7 +713,7 @@ const directory = await mkdtemp(join(tmpdir(), 'agent-otel-bench-'));
 try {
   console.log(
     `collector throughput${UNIQUE ? ' (every tool call unique)' : ''}: ${SPANS} spans (half Claude Code native sessions, half agent-otel hook sessions) ` +
-      `in requests of ~${BATCH}, ${CONCURRENCY} in flight`,
+      `in requests of ~${BATCH}, ${CONCURRENCY} in flight, over ${GRPC ? 'OTLP/gRPC' : JSON_BODIES ? 'OTLP/HTTP JSON' : 'OTLP/HTTP protobuf'}`,
   );
   const withPolicy: Throughput[] = [];
   const withoutPolicy: Throughput[] = [];
