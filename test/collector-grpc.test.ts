@@ -301,6 +301,28 @@ describe('collector: OTLP/gRPC', () => {
           socket.resume();
         });
       }
+      // The gRPC health check (Kubernetes' gRPC probes), without the token: SERVING for the
+      // server and the trace service, NOT_FOUND (5) for another service.
+      const health = '/grpc.health.v1.Health/Check';
+      const serving = frame(Buffer.from([0x08, 0x01]));
+      const whole = await rawCall(address, frame(Buffer.alloc(0)), {}, health);
+      assert.equal(whole.grpcStatus, '0', whole.grpcMessage);
+      assert.deepEqual(whole.data, serving);
+      const traceService = Buffer.from('opentelemetry.proto.collector.trace.v1.TraceService');
+      const named = await rawCall(
+        address,
+        frame(Buffer.concat([Buffer.from([0x0a, traceService.length]), traceService])),
+        {},
+        health,
+      );
+      assert.deepEqual(named.data, serving);
+      const other = await rawCall(
+        address,
+        frame(Buffer.concat([Buffer.from([0x0a, 3]), Buffer.from('x.Y')])),
+        {},
+        health,
+      );
+      assert.equal(other.grpcStatus, '5');
       // Still serving: the good message, plain and gzip, is taken (OK, 0) and tagged.
       const good = await rawCall(address, frame(message), auth);
       assert.equal(good.grpcStatus, '0', good.grpcMessage);

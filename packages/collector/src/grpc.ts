@@ -18,6 +18,16 @@ const logger = diag.createComponentLogger({ namespace: '@agent-otel/collector/gr
 /** The method OTLP/gRPC trace exporters call. */
 export const TRACE_EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 
+/**
+ * The gRPC health checking protocol's `Check` (grpc.health.v1), which Kubernetes' gRPC probes and
+ * load balancers call: SERVING while the collector runs, for the whole server (`service` "") and
+ * for the trace service.
+ */
+export const HEALTH_CHECK_PATH = '/grpc.health.v1.Health/Check';
+const TRACE_SERVICE = 'opentelemetry.proto.collector.trace.v1.TraceService';
+/** `HealthCheckResponse { status: SERVING }` (field 1, varint 1). */
+const SERVING = Buffer.from([0x08, 0x01]);
+
 /** The other signals' methods: answered UNIMPLEMENTED, saying traces only. */
 const OTHER_SIGNALS = new Map([
   ['/opentelemetry.proto.collector.logs.v1.LogsService/Export', 'logs'],
@@ -28,6 +38,7 @@ const OTHER_SIGNALS = new Map([
 /** gRPC status codes (https://grpc.github.io/grpc/core/md_doc_statuscodes.html). */
 const GRPC_OK = 0;
 const GRPC_INVALID_ARGUMENT = 3;
+const GRPC_NOT_FOUND = 5;
 const GRPC_RESOURCE_EXHAUSTED = 8;
 const GRPC_UNIMPLEMENTED = 12;
 const GRPC_INTERNAL = 13;
@@ -115,8 +126,12 @@ export class GrpcTraceService {
 
   async #export(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Promise<void> {
     const counters = this.#receiver.counters;
-    counters.requests++;
     const path = headers[':path'] ?? '';
+    if (path === HEALTH_CHECK_PATH && headers[':method'] === 'POST') {
+      await this.#health(stream);
+      return;
+    }
+    counters.requests++;
     if (headers[':method'] !== 'POST' || path !== TRACE_EXPORT_PATH) {
       const signal = OTHER_SIGNALS.get(path);
       if (signal !== undefined) this.#options.onOtherSignal?.(signal);
@@ -191,28 +206,59 @@ export class GrpcTraceService {
         compressed ? GRPC_ENCODINGS.get(encoding) : undefined,
       );
       counters.rejected += decoded.rejectedSpans;
-      const message = Buffer.from(
-        encodeTraceResponseProto(decoded.rejectedSpans, decoded.rejectionMessage),
+      this.#reply(
+        stream,
+        Buffer.from(encodeTraceResponseProto(decoded.rejectedSpans, decoded.rejectionMessage)),
       );
-      const frame = Buffer.alloc(PREFIX_BYTES + message.length);
-      frame.writeUInt32BE(message.length, 1);
-      message.copy(frame, PREFIX_BYTES);
-      if (stream.closed) return;
-      stream.respond(
-        {
-          ':status': 200,
-          'content-type': 'application/grpc',
-          'grpc-accept-encoding': ACCEPT_ENCODING,
-        },
-        { waitForTrailers: true },
-      );
-      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': String(GRPC_OK) }));
-      stream.end(frame);
     } catch (error) {
       const { code, message } = grpcStatusOf(error);
       if (code === GRPC_UNAVAILABLE || code === GRPC_RESOURCE_EXHAUSTED) counters.refused++;
       this.#status(stream, code, message);
     }
+  }
+
+  /**
+   * Answers a health check: SERVING for the server as a whole and for the trace service,
+   * NOT_FOUND (5) for another service — as the protocol asks. Needs no token: a probe carries
+   * none, and it learns only that the collector runs.
+   */
+  async #health(stream: ServerHttp2Stream): Promise<void> {
+    let body: Buffer | undefined;
+    try {
+      body = await readStream(stream, 64 * 1024);
+    } catch {
+      return;
+    }
+    // HealthCheckRequest { string service = 1 }, in one gRPC message.
+    let service = '';
+    if (body !== undefined && body.length > PREFIX_BYTES) {
+      const message = body.subarray(PREFIX_BYTES);
+      if (message[0] === 0x0a && message.length >= 2 && message[1]! < 0x80)
+        service = message.subarray(2, 2 + message[1]!).toString('utf8');
+    }
+    if (service !== '' && service !== TRACE_SERVICE) {
+      this.#status(stream, GRPC_NOT_FOUND, `unknown service ${service}`);
+      return;
+    }
+    this.#reply(stream, SERVING);
+  }
+
+  /** An OK answer carrying `message`, in one gRPC message, the status in trailers. */
+  #reply(stream: ServerHttp2Stream, message: Buffer): void {
+    if (stream.closed) return;
+    const frame = Buffer.alloc(PREFIX_BYTES + message.length);
+    frame.writeUInt32BE(message.length, 1);
+    message.copy(frame, PREFIX_BYTES);
+    stream.respond(
+      {
+        ':status': 200,
+        'content-type': 'application/grpc',
+        'grpc-accept-encoding': ACCEPT_ENCODING,
+      },
+      { waitForTrailers: true },
+    );
+    stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': String(GRPC_OK) }));
+    stream.end(frame);
   }
 
   /** A trailers-only answer: the status in the response headers, nothing else. */
