@@ -360,10 +360,10 @@ function flatValueOf(span: WireSpan, key: string): unknown {
 
 /** `roleOf` without converting the attributes of spans that cannot be tool, session or turn spans. */
 function roleOfSpan(span: OtlpSpan, found: boolean): SpanRole {
-  const kind = spanKind(span);
-  // The attribute read for server spans only: they are rare in an agent's traffic.
-  if (kind === SPAN_KIND_SERVER && pushAttribute(span, found, PUSH_MCP_METHOD) !== undefined)
-    return 'other';
+  const mcpMethod = pushAttribute(span, found, PUSH_MCP_METHOD);
+  // The kind matters to MCP spans only (the server's side of a request is not a call).
+  const kind = mcpMethod !== undefined ? spanKind(span) : 0;
+  if (kind === SPAN_KIND_SERVER) return 'other';
   const operation = pushAttribute(span, found, PUSH_OPERATION);
   // Read once: a received span decodes its name at each reading.
   const name = span.name;
@@ -377,7 +377,7 @@ function roleOfSpan(span: OtlpSpan, found: boolean): SpanRole {
       pushAttribute(span, found, PUSH_TRACELOOP_KIND),
       pushAttribute(span, found, PUSH_OPENINFERENCE_KIND),
       langfuseType,
-      pushAttribute(span, found, PUSH_MCP_METHOD),
+      mcpMethod,
     )
       ? 'tool'
       : 'other';

@@ -580,13 +580,13 @@ export function toolViewOf(
     return aiSdkToolView(span, attributes, cwd, attributesToChange);
   if (attributes[ATTR_MCP_METHOD_NAME] === MCP_METHOD_NAME_VALUE_RESOURCES_READ)
     return mcpResourceReadView(span, attributes, cwd, attributesToChange);
-  const mcpCall = attributes[ATTR_MCP_METHOD_NAME] === MCP_METHOD_NAME_VALUE_TOOLS_CALL;
   const toolName =
     attributes[ATTR_GEN_AI_TOOL_NAME] ??
     (name.startsWith(EXECUTE_TOOL_NAME_PREFIX)
       ? name.slice(EXECUTE_TOOL_NAME_PREFIX.length)
       : undefined) ??
-    (mcpCall && name.startsWith(MCP_TOOLS_CALL_NAME_PREFIX)
+    (name.startsWith(MCP_TOOLS_CALL_NAME_PREFIX) &&
+    attributes[ATTR_MCP_METHOD_NAME] === MCP_METHOD_NAME_VALUE_TOOLS_CALL
       ? name.slice(MCP_TOOLS_CALL_NAME_PREFIX.length)
       : undefined) ??
     attributes[OPENINFERENCE_TOOL_NAME] ??
@@ -614,6 +614,8 @@ export function toolViewOf(
     textInput(toolName, attributes[LANGFUSE_OBSERVATION_INPUT]) ??
     textInput(toolName, attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]) ??
     {};
+  // Read here, after our own spans have gone: they are most of the tool spans, and not MCP's.
+  const mcpCall = attributes[ATTR_MCP_METHOD_NAME] === MCP_METHOD_NAME_VALUE_TOOLS_CALL;
   const described = describedOnly(
     describedAttributes(toolName, input, cwd, mcpCall ? mcpServerOf(attributes) : undefined),
     attributes,
