@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { diag } from '@opentelemetry/api';
 import type { Decider } from '@agent-otel/core';
+import { Cors } from './cors.js';
 import { DiskQueue } from './disk-queue.js';
 import { GrpcTraceService } from './grpc.js';
 import type { TraceExporter } from './exporters/exporter.js';
@@ -117,6 +118,8 @@ export class Collector {
   #exportLoop: Promise<void> = Promise.resolve();
   #ticker: NodeJS.Timeout | undefined;
   #summary: NodeJS.Timeout | undefined;
+  /** CORS for browsers' OTLP exporters (`cors`), if configured. */
+  readonly #cors: Cors | undefined;
   /** The OTLP/gRPC server (`grpcListen`), and its open HTTP/2 sessions (closed on stop). */
   #grpcServer: Http2Server | Http2SecureServer | undefined;
   readonly #grpcSessions = new Set<Http2Session>();
@@ -133,6 +136,7 @@ export class Collector {
     this.#server = server;
     this.#exporters = exporters;
     this.#decodeLimits = { maxAttributeValueLength: options.maxAttributeValueLength ?? 65_536 };
+    this.#cors = options.cors ? new Cors(options.cors) : undefined;
     this.#receiver = new TraceReceiver(
       {
         maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
@@ -318,10 +322,15 @@ export class Collector {
   async #route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = (request.url ?? '/').split('?')[0];
     if (path === '/v1/traces') {
+      if (request.method === 'OPTIONS' && this.#cors) {
+        this.#cors.preflight(request, response);
+        return;
+      }
       if (request.method !== 'POST') {
         response.writeHead(405, { allow: 'POST' }).end();
         return;
       }
+      this.#cors?.decorate(request, response);
       await this.#receiver.handle(request, response);
       return;
     }

@@ -70,6 +70,15 @@ export const collectorConfigSchema = z
           .object({ cert_file: z.string().min(1), key_file: z.string().min(1) })
           .strict()
           .optional(),
+        /** CORS for browsers' OTLP exporters, as the OpenTelemetry Collector's `cors`. */
+        cors: z
+          .object({
+            allowed_origins: z.array(z.string().min(1)).min(1),
+            allowed_headers: z.array(z.string().min(1)).optional(),
+            max_age: z.number().int().nonnegative().optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .prefault({}),
@@ -372,6 +381,19 @@ export function optionsOf(config: CollectorConfig): CollectorOptions {
       : {}),
     ...(config.receiver.tls
       ? { tls: { certFile: config.receiver.tls.cert_file, keyFile: config.receiver.tls.key_file } }
+      : {}),
+    ...(config.receiver.cors
+      ? {
+          cors: {
+            allowedOrigins: config.receiver.cors.allowed_origins,
+            ...(config.receiver.cors.allowed_headers !== undefined
+              ? { allowedHeaders: config.receiver.cors.allowed_headers }
+              : {}),
+            ...(config.receiver.cors.max_age !== undefined
+              ? { maxAgeSeconds: config.receiver.cors.max_age }
+              : {}),
+          },
+        }
       : {}),
     windowMs: config.processor.window_ms,
     sessionTtlMs: config.processor.session_ttl_ms,

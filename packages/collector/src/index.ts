@@ -1,7 +1,7 @@
 /** @agent-otel/collector: OTLP in, policy and intent tags, OTLP out. */
 export { Collector, parseListen } from './collector.js';
 export type { CollectorStats } from './collector.js';
-export type { CollectorOptions, OtlpExporterOptions } from './types.js';
+export type { CollectorOptions, CorsOptions, OtlpExporterOptions } from './types.js';
 export { DiskQueue, QueueFullError } from './disk-queue.js';
 export type { DiskQueueOptions, QueueRecord } from './disk-queue.js';
 export { PolicyProcessor, pipelineSpansOf } from './processor.js';

@@ -1,6 +1,9 @@
 /** Public options of the collector. Every field is optional; defaults are the embedded ones. */
 import type { Writable } from 'node:stream';
 import type { Decider } from '@agent-otel/core';
+import type { CorsOptions } from './cors.js';
+
+export type { CorsOptions } from './cors.js';
 
 /** One OTLP/HTTP destination (Jaeger, Honeycomb, another collector). */
 export interface OtlpExporterOptions {
@@ -42,6 +45,11 @@ export interface CollectorOptions {
   maxAttributeValueLength?: number;
   /** When set, requests must carry `Authorization: Bearer <token>`. Default: no authentication. */
   bearerToken?: string;
+  /**
+   * CORS for browsers' OTLP exporters (an agent's web UI): the origins allowed to post, as the
+   * OpenTelemetry Collector's `cors` setting. Default: none (`OPTIONS` gets 405).
+   */
+  cors?: CorsOptions;
   /** Serve HTTPS with this PEM certificate and key. Default: plain HTTP. */
   tls?: { certFile: string; keyFile: string };
   /**

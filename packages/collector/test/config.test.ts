@@ -101,6 +101,28 @@ describe('collector configuration', () => {
     );
   });
 
+  it('reads CORS from the file, as the OpenTelemetry Collector writes it', async () => {
+    assert.equal(resolve([]).options.cors, undefined);
+    const file = join(directory, 'cors.yaml');
+    await writeFile(
+      file,
+      [
+        'receiver:',
+        '  cors:',
+        '    allowed_origins: [https://app.example.com, "https://*.example.net"]',
+        '    allowed_headers: [x-agent-session]',
+        '    max_age: 600',
+      ].join('\n'),
+    );
+    assert.deepEqual(resolve(['--config', file]).options.cors, {
+      allowedOrigins: ['https://app.example.com', 'https://*.example.net'],
+      allowedHeaders: ['x-agent-session'],
+      maxAgeSeconds: 600,
+    });
+    await writeFile(file, 'receiver:\n  cors:\n    allowed_origins: []\n');
+    assert.throws(() => resolve(['--config', file]), /receiver\.cors\.allowed_origins/u);
+  });
+
   it('takes --export-otlp base URLs, --no-policy, --no-export-file', () => {
     const { options, policy } = resolve([
       '--export-otlp',
