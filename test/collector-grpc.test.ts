@@ -12,6 +12,7 @@ import { createConnection } from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http2';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import protobuf from 'protobufjs';
 import { Metadata } from '@grpc/grpc-js';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
@@ -44,7 +45,9 @@ const EXPORT = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 const TOKEN = 'grpc-test-token';
 
 /** A collector with the recommended ruleset, OTLP/gRPC on a free port, in front of a backend. */
-function startGrpcCollector(options: { bearerToken?: string; maxBodyBytes?: number } = {}) {
+function startGrpcCollector(
+  options: { bearerToken?: string; maxBodyBytes?: number; queueMaxBytes?: number } = {},
+) {
   return startPolicyCollector('collector-grpc', 300, { grpcListen: '127.0.0.1:0', ...options });
 }
 
@@ -95,6 +98,8 @@ interface GrpcAnswer {
   readonly httpStatus: number;
   readonly grpcStatus: string | undefined;
   readonly grpcMessage: string | undefined;
+  /** `grpc-status-details-bin`, decoded from base64. */
+  readonly details: Buffer | undefined;
   readonly data: Buffer;
 }
 
@@ -124,7 +129,9 @@ async function rawCall(
       request.on('end', () => {
         const status = trailers['grpc-status'] ?? response['grpc-status'];
         const message = trailers['grpc-message'] ?? response['grpc-message'];
+        const details = trailers['grpc-status-details-bin'] ?? response['grpc-status-details-bin'];
         resolve({
+          details: details === undefined ? undefined : Buffer.from(String(details), 'base64'),
           httpStatus: Number(response[':status']),
           grpcStatus: status === undefined ? undefined : String(status),
           grpcMessage: message === undefined ? undefined : decodeURIComponent(String(message)),
@@ -335,6 +342,38 @@ describe('collector: OTLP/gRPC', () => {
       assert.deepEqual(good.data, frame(Buffer.alloc(0)));
       await waitFor(() => backend.spans().length >= 2, 'the two good spans at the backend');
       assert.equal(collector.stats().received, 2);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('refuses for now when the queue is full: UNAVAILABLE, with the retry delay', async () => {
+    const { collector, stop } = await startGrpcCollector({ queueMaxBytes: 1024 });
+    try {
+      const message = Buffer.from(encodeTraceRequestProto(readRequest('/x'.repeat(600))));
+      const answer = await rawCall(collector.grpcAddress!, frame(message));
+      assert.equal(answer.grpcStatus, '14', answer.grpcMessage);
+      // google.rpc.Status { code, message, details: [Any { RetryInfo { retry_delay } }] }.
+      const types = protobuf.parse(`syntax = "proto3";
+        message Status { int32 code = 1; string message = 2; repeated Any details = 3; }
+        message Any { string type_url = 1; bytes value = 2; }
+        message RetryInfo { Duration retry_delay = 1; }
+        message Duration { int64 seconds = 1; int32 nanos = 2; }`).root;
+      const status = types
+        .lookupType('Status')
+        .toObject(types.lookupType('Status').decode(answer.details!), { longs: Number }) as {
+        code: number;
+        details: { typeUrl: string; value: Uint8Array }[];
+      };
+      assert.equal(status.code, 14);
+      assert.equal(status.details[0]?.typeUrl, 'type.googleapis.com/google.rpc.RetryInfo');
+      const retry = types
+        .lookupType('RetryInfo')
+        .toObject(types.lookupType('RetryInfo').decode(status.details[0]!.value), {
+          longs: Number,
+        }) as { retryDelay: { seconds: number } };
+      assert.equal(retry.retryDelay.seconds, 5);
+      assert.equal(collector.stats().received, 0);
     } finally {
       await stop();
     }

@@ -9,7 +9,7 @@ import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { diag } from '@opentelemetry/api';
 import { DECODERS } from './decompress.js';
 import type { Decoder } from './decompress.js';
-import { encodeTraceResponseProto } from './otlp-proto.js';
+import { encodeRpcStatusProto, encodeTraceResponseProto } from './otlp-proto.js';
 import { HttpError, tokenMatches } from './receiver.js';
 import type { TraceReceiver } from './receiver.js';
 
@@ -67,13 +67,21 @@ export interface GrpcOptions {
   readonly onOtherSignal?: (signal: string) => void;
 }
 
-/** A gRPC status for an error of the receiver's path (the OTLP/HTTP status it would answer). */
-function grpcStatusOf(error: unknown): { code: number; message: string } {
+/**
+ * A gRPC status for an error of the receiver's path (the OTLP/HTTP status it would answer), and
+ * the seconds its `Retry-After` named, if any.
+ */
+function grpcStatusOf(error: unknown): {
+  code: number;
+  message: string;
+  retryAfterSeconds?: number;
+} {
   if (!(error instanceof HttpError))
     return {
       code: GRPC_INVALID_ARGUMENT,
       message: `cannot read the request: ${(error as Error).message}`,
     };
+  const retryAfter = Number(error.headers['retry-after']);
   const code =
     error.status === 400 || error.status === 415
       ? GRPC_INVALID_ARGUMENT
@@ -84,7 +92,9 @@ function grpcStatusOf(error: unknown): { code: number; message: string } {
           : error.status === 503 || error.status === 429
             ? GRPC_UNAVAILABLE
             : GRPC_INTERNAL;
-  return { code, message: error.message };
+  return Number.isFinite(retryAfter)
+    ? { code, message: error.message, retryAfterSeconds: retryAfter }
+    : { code, message: error.message };
 }
 
 /**
@@ -211,9 +221,9 @@ export class GrpcTraceService {
         Buffer.from(encodeTraceResponseProto(decoded.rejectedSpans, decoded.rejectionMessage)),
       );
     } catch (error) {
-      const { code, message } = grpcStatusOf(error);
+      const { code, message, retryAfterSeconds } = grpcStatusOf(error);
       if (code === GRPC_UNAVAILABLE || code === GRPC_RESOURCE_EXHAUSTED) counters.refused++;
-      this.#status(stream, code, message);
+      this.#status(stream, code, message, retryAfterSeconds);
     }
   }
 
@@ -261,8 +271,17 @@ export class GrpcTraceService {
     stream.end(frame);
   }
 
-  /** A trailers-only answer: the status in the response headers, nothing else. */
-  #status(stream: ServerHttp2Stream, code: number, message: string): void {
+  /**
+   * A trailers-only answer: the status in the response headers, nothing else. With
+   * `retryAfterSeconds` (the queue is full), the status details carry a `RetryInfo` with that
+   * delay — gRPC's `Retry-After`, which OTLP exporters honour.
+   */
+  #status(
+    stream: ServerHttp2Stream,
+    code: number,
+    message: string,
+    retryAfterSeconds?: number,
+  ): void {
     if (stream.headersSent || stream.closed || stream.destroyed) return;
     stream.respond(
       {
@@ -271,6 +290,16 @@ export class GrpcTraceService {
         'grpc-accept-encoding': ACCEPT_ENCODING,
         'grpc-status': String(code),
         'grpc-message': percentEncode(message),
+        ...(retryAfterSeconds !== undefined
+          ? {
+              // Binary metadata: base64, unpadded as gRPC emits it.
+              'grpc-status-details-bin': Buffer.from(
+                encodeRpcStatusProto(code, message, retryAfterSeconds),
+              )
+                .toString('base64')
+                .replace(/=+$/u, ''),
+            }
+          : {}),
       },
       { endStream: true },
     );

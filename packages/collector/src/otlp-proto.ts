@@ -104,16 +104,29 @@ message ExportTracePartialSuccess {
   string error_message = 2;
 }
 message ExportTraceServiceResponse { ExportTracePartialSuccess partial_success = 1; }
-// google.rpc.Status, the body of an OTLP/HTTP error response.
+// google.rpc.Status, the body of an OTLP/HTTP error response (and gRPC's status details).
 message RpcStatus {
   int32 code = 1;
   string message = 2;
+  repeated Any details = 3;
+}
+// google.protobuf.Any, google.rpc.RetryInfo and google.protobuf.Duration, for the retry delay
+// an OTLP/gRPC server may name when it refuses for now.
+message Any {
+  string type_url = 1;
+  bytes value = 2;
+}
+message RetryInfo { Duration retry_delay = 1; }
+message Duration {
+  int64 seconds = 1;
+  int32 nanos = 2;
 }
 `;
 
 const root = protobuf.parse(OTLP_TRACE_PROTO, { keepCase: false }).root;
 const responseType = root.lookupType('otlp.ExportTraceServiceResponse');
 const rpcStatusType = root.lookupType('otlp.RpcStatus');
+const retryInfoType = root.lookupType('otlp.RetryInfo');
 const resourceType = root.lookupType('otlp.Resource');
 const scopeType = root.lookupType('otlp.InstrumentationScope');
 const spanType = root.lookupType('otlp.Span');
@@ -803,7 +816,25 @@ export function encodeTraceResponseProto(rejectedSpans: number, errorMessage: st
   return responseType.encode(responseType.fromObject(response)).finish();
 }
 
-/** Encodes a `google.rpc.Status` error body. */
-export function encodeRpcStatusProto(code: number, message: string): Uint8Array {
-  return rpcStatusType.encode(rpcStatusType.fromObject({ code, message })).finish();
+/**
+ * Encodes a `google.rpc.Status` error body; with `retryDelaySeconds`, a `RetryInfo` detail
+ * naming that delay (what OTLP exporters wait before retrying).
+ */
+export function encodeRpcStatusProto(
+  code: number,
+  message: string,
+  retryDelaySeconds?: number,
+): Uint8Array {
+  const details =
+    retryDelaySeconds === undefined
+      ? []
+      : [
+          {
+            typeUrl: 'type.googleapis.com/google.rpc.RetryInfo',
+            value: retryInfoType
+              .encode(retryInfoType.fromObject({ retryDelay: { seconds: retryDelaySeconds } }))
+              .finish(),
+          },
+        ];
+  return rpcStatusType.encode(rpcStatusType.fromObject({ code, message, details })).finish();
 }
