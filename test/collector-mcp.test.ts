@@ -5,12 +5,13 @@
  * the framework's own `execute_tool` span. Each tool call is evaluated once, as an `mcp` call to
  * the server the span names; a client's `resources/read` as Claude Code's `ReadMcpResource`.
  *
- * The first test is all real parts: agent-otel's MCP instrumentation on both sides of a real MCP
- * SDK client and server, sending through the official OTLP/protobuf exporter. The second
- * writes down span shapes other instrumentations produce (Microsoft's Agent Framework nests its
- * MCP client span under its `execute_tool` span; none of them is on npm) with the official SDK
- * and exporter. The third sends tool arguments in the conventions' structured form (a map),
- * which no JavaScript SDK can write: as OTLP/JSON and as OTLP/protobuf bodies.
+ * The first two tests are all real parts: agent-otel's MCP instrumentation on both sides of a
+ * real MCP SDK client and server, and on a client of the real `server-filesystem` from npm over
+ * stdio, sending through the official OTLP/protobuf exporter. The third writes down span
+ * shapes other instrumentations produce (Microsoft's Agent Framework nests its MCP client span
+ * under its `execute_tool` span; none of them is on npm) with the official SDK and exporter.
+ * The fourth sends tool arguments in the conventions' structured form (a map), which no
+ * JavaScript SDK can write: as OTLP/JSON and as OTLP/protobuf bodies.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +19,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
+import { createRequire } from 'node:module';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
@@ -45,6 +48,10 @@ import {
   ATTR_SESSION_ID,
 } from '@agent-otel/semconv';
 import { providerSendingTo, startPolicyCollector, waitFor } from './collector-helpers.js';
+
+const filesystemBin = createRequire(import.meta.url).resolve(
+  '@modelcontextprotocol/server-filesystem/dist/index.js',
+);
 
 const ruleIdsOf = (span: OtlpSpan | undefined): string[] =>
   (attributesOf(span?.attributes)[ATTR_AGENT_POLICY_RULE_IDS] as string[] | undefined) ?? [];
@@ -134,6 +141,45 @@ describe('collector: MCP calls as the OpenTelemetry conventions record them', ()
       assert.equal(attributesOf(clientRead?.attributes)[ATTR_AGENT_TOOL_CATEGORY], 'mcp');
       assert.equal(attributesOf(clientRead?.attributes)[ATTR_GEN_AI_TOOL_NAME], undefined);
       assert.equal(attributesOf(serverRead?.attributes)[ATTR_AGENT_POLICY_VIOLATED], undefined);
+    } finally {
+      await client.close().catch(() => undefined);
+      await provider.shutdown();
+      await stop();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('the real filesystem server over stdio: its reads are mcp calls to it, the secret tagged', async () => {
+    const root = realpathSync(mkdtempSync(join(tmpdir(), 'agent-otel-mcp-fs-')));
+    writeFileSync(join(root, 'README.md'), '# notes\n');
+    writeFileSync(join(root, '.env'), 'DATABASE_URL=postgres://app:hunter2@db.internal/app\n');
+    const { collector, backend, stop } = await startPolicyCollector('collector-mcp-fs', 500);
+    const provider = providerSendingTo(collector);
+    const client = new Client({ name: 'mcp-agent', version: '1.0.0' });
+    try {
+      instrumentMcpClient(client, { tracerProvider: provider, captureContent: true });
+      await client.connect(
+        new StdioClientTransport({
+          command: process.execPath,
+          args: [filesystemBin, root],
+          stderr: 'ignore',
+        }),
+      );
+      for (const file of ['README.md', '.env'])
+        await client.callTool({ name: 'read_text_file', arguments: { path: join(root, file) } });
+      await client.close();
+      await provider.forceFlush();
+      const calls = () =>
+        backend.spans().filter((span) => span.name === 'tools/call read_text_file');
+      await waitFor(() => calls().length === 2, 'both tool spans at the backend');
+      for (const span of calls()) {
+        const attributes = attributesOf(span.attributes);
+        assert.equal(attributes[ATTR_AGENT_TOOL_CATEGORY], 'mcp');
+        // The server's own name, from its answer to `initialize`.
+        assert.equal(attributes[ATTR_AGENT_MCP_SERVER_NAME], 'secure-filesystem-server');
+        const secret = String(attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]).includes('.env');
+        assert.equal(ruleIdsOf(span).includes('secret-file-access'), secret);
+      }
     } finally {
       await client.close().catch(() => undefined);
       await provider.shutdown();
