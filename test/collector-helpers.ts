@@ -5,8 +5,10 @@
  * such a backend.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -105,6 +107,22 @@ export async function tempDir(
 ): Promise<{ path: string; remove: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), `agent-otel-${prefix}-`));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** The real `@modelcontextprotocol/server-filesystem` from npm, to run over stdio. */
+export const FILESYSTEM_SERVER_BIN = createRequire(import.meta.url).resolve(
+  '@modelcontextprotocol/server-filesystem/dist/index.js',
+);
+
+/**
+ * A fresh directory (its real path) holding a `README.md` and a `.env` with a database
+ * password, for an MCP server to read from: one benign read, one secret. `remove` deletes it.
+ */
+export function readmeAndSecret(prefix: string): { root: string; remove: () => void } {
+  const root = realpathSync(mkdtempSync(join(tmpdir(), `agent-otel-${prefix}-`)));
+  writeFileSync(join(root, 'README.md'), '# notes\n');
+  writeFileSync(join(root, '.env'), 'DATABASE_URL=postgres://app:hunter2@db.internal/app\n');
+  return { root, remove: () => rmSync(root, { recursive: true, force: true }) };
 }
 
 /** Polls `condition` until it holds or `timeoutMs` passes (then throws with `what`). */

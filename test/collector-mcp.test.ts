@@ -14,12 +14,10 @@
  * JavaScript SDK can write: as OTLP/JSON and as OTLP/protobuf bodies.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
-import { createRequire } from 'node:module';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
@@ -47,20 +45,20 @@ import {
   ATTR_SERVER_PORT,
   ATTR_SESSION_ID,
 } from '@agent-otel/semconv';
-import { providerSendingTo, startPolicyCollector, waitFor } from './collector-helpers.js';
-
-const filesystemBin = createRequire(import.meta.url).resolve(
-  '@modelcontextprotocol/server-filesystem/dist/index.js',
-);
+import {
+  FILESYSTEM_SERVER_BIN,
+  providerSendingTo,
+  readmeAndSecret,
+  startPolicyCollector,
+  waitFor,
+} from './collector-helpers.js';
 
 const ruleIdsOf = (span: OtlpSpan | undefined): string[] =>
   (attributesOf(span?.attributes)[ATTR_AGENT_POLICY_RULE_IDS] as string[] | undefined) ?? [];
 
 describe('collector: MCP calls as the OpenTelemetry conventions record them', () => {
   it("agent-otel's instrumentation on both sides: the client's span is the call, to the named server", async () => {
-    const root = realpathSync(mkdtempSync(join(tmpdir(), 'agent-otel-mcp-collector-')));
-    writeFileSync(join(root, 'README.md'), '# notes\n');
-    writeFileSync(join(root, '.env'), 'DATABASE_URL=postgres://app:hunter2@db.internal/app\n');
+    const { root, remove } = readmeAndSecret('mcp-collector');
     const { collector, backend, stop } = await startPolicyCollector('collector-mcp', 500);
     const provider = providerSendingTo(collector);
     const server = new McpServer({ name: 'acme-files', version: '1.0.0' });
@@ -145,14 +143,12 @@ describe('collector: MCP calls as the OpenTelemetry conventions record them', ()
       await client.close().catch(() => undefined);
       await provider.shutdown();
       await stop();
-      rmSync(root, { recursive: true, force: true });
+      remove();
     }
   });
 
   it('the real filesystem server over stdio: its reads are mcp calls to it, the secret tagged', async () => {
-    const root = realpathSync(mkdtempSync(join(tmpdir(), 'agent-otel-mcp-fs-')));
-    writeFileSync(join(root, 'README.md'), '# notes\n');
-    writeFileSync(join(root, '.env'), 'DATABASE_URL=postgres://app:hunter2@db.internal/app\n');
+    const { root, remove } = readmeAndSecret('mcp-fs');
     const { collector, backend, stop } = await startPolicyCollector('collector-mcp-fs', 500);
     const provider = providerSendingTo(collector);
     const client = new Client({ name: 'mcp-agent', version: '1.0.0' });
@@ -161,7 +157,7 @@ describe('collector: MCP calls as the OpenTelemetry conventions record them', ()
       await client.connect(
         new StdioClientTransport({
           command: process.execPath,
-          args: [filesystemBin, root],
+          args: [FILESYSTEM_SERVER_BIN, root],
           stderr: 'ignore',
         }),
       );
@@ -184,7 +180,7 @@ describe('collector: MCP calls as the OpenTelemetry conventions record them', ()
       await client.close().catch(() => undefined);
       await provider.shutdown();
       await stop();
-      rmSync(root, { recursive: true, force: true });
+      remove();
     }
   });
 

@@ -8,9 +8,6 @@
  * collector with the tool view derived and the read of a secret file tagged.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -24,16 +21,17 @@ import {
   ATTR_AGENT_TOOL_PATHS,
   ATTR_GEN_AI_TOOL_NAME,
 } from '@agent-otel/semconv';
-import { providerSendingTo, startPolicyCollector, waitFor } from './collector-helpers.js';
-
-const require = createRequire(import.meta.url);
-const filesystemBin = require.resolve('@modelcontextprotocol/server-filesystem/dist/index.js');
+import {
+  FILESYSTEM_SERVER_BIN,
+  providerSendingTo,
+  readmeAndSecret,
+  startPolicyCollector,
+  waitFor,
+} from './collector-helpers.js';
 
 describe('collector: an OpenLLMetry-instrumented MCP client', () => {
   it('tags its read of a secret file through the real filesystem server', async () => {
-    const root = realpathSync(mkdtempSync(join(tmpdir(), 'agent-otel-openllmetry-')));
-    writeFileSync(join(root, 'README.md'), '# notes\n');
-    writeFileSync(join(root, '.env'), 'DATABASE_URL=postgres://app:hunter2@db.internal/app\n');
+    const { root, remove } = readmeAndSecret('openllmetry');
     const { collector, backend, stop } = await startPolicyCollector('collector-openllmetry', 500);
     const provider = providerSendingTo(collector);
     // Its own subclass, so that the instrumentation's patches stay with this test.
@@ -46,7 +44,7 @@ describe('collector: an OpenLLMetry-instrumented MCP client', () => {
       await client.connect(
         new StdioClientTransport({
           command: process.execPath,
-          args: [filesystemBin, root],
+          args: [FILESYSTEM_SERVER_BIN, root],
           stderr: 'ignore',
         }),
       );
@@ -87,7 +85,7 @@ describe('collector: an OpenLLMetry-instrumented MCP client', () => {
       await client.close().catch(() => undefined);
       await provider.shutdown();
       await stop();
-      rmSync(root, { recursive: true, force: true });
+      remove();
     }
   });
 });
