@@ -330,6 +330,15 @@ describe('collector: OTLP/gRPC', () => {
         health,
       );
       assert.equal(other.grpcStatus, '5');
+      // A longer name (its length a two-byte varint) is read as well.
+      const long = Buffer.from(`x.${'Y'.repeat(200)}`);
+      const longName = await rawCall(
+        address,
+        frame(Buffer.concat([Buffer.from([0x0a, 0xca, 0x01]), long])),
+        {},
+        health,
+      );
+      assert.equal(longName.grpcStatus, '5');
       // Still serving: the good message, plain and gzip, is taken (OK, 0) and tagged.
       const good = await rawCall(address, frame(message), auth);
       assert.equal(good.grpcStatus, '0', good.grpcMessage);

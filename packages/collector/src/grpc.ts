@@ -7,6 +7,7 @@
  */
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { diag } from '@opentelemetry/api';
+import protobuf from 'protobufjs';
 import { DECODERS } from './decompress.js';
 import type { Decoder } from './decompress.js';
 import { encodeRpcStatusProto, encodeTraceResponseProto } from './otlp-proto.js';
@@ -101,7 +102,7 @@ function grpcStatusOf(error: unknown): {
  * `grpc-message` is percent-encoded: bytes outside printable ASCII, and `%`, as `%XX` of their
  * UTF-8 (gRPC over HTTP/2, "Responses").
  */
-export function percentEncode(message: string): string {
+function percentEncode(message: string): string {
   let out = '';
   for (const byte of Buffer.from(message, 'utf8')) {
     out +=
@@ -239,12 +240,27 @@ export class GrpcTraceService {
     } catch {
       return;
     }
-    // HealthCheckRequest { string service = 1 }, in one gRPC message.
+    // HealthCheckRequest { string service = 1 }, in one uncompressed gRPC message.
     let service = '';
-    if (body !== undefined && body.length > PREFIX_BYTES) {
-      const message = body.subarray(PREFIX_BYTES);
-      if (message[0] === 0x0a && message.length >= 2 && message[1]! < 0x80)
-        service = message.subarray(2, 2 + message[1]!).toString('utf8');
+    if (
+      body === undefined ||
+      body.length < PREFIX_BYTES ||
+      body[0] !== 0 ||
+      body.readUInt32BE(1) !== body.length - PREFIX_BYTES
+    ) {
+      this.#status(stream, GRPC_INVALID_ARGUMENT, 'not one uncompressed HealthCheckRequest');
+      return;
+    }
+    try {
+      const reader = protobuf.Reader.create(body.subarray(PREFIX_BYTES));
+      while (reader.pos < reader.len) {
+        const key = reader.uint32();
+        if (key === 0x0a) service = reader.string();
+        else reader.skipType(key & 7);
+      }
+    } catch {
+      this.#status(stream, GRPC_INVALID_ARGUMENT, 'not a HealthCheckRequest');
+      return;
     }
     if (service !== '' && service !== TRACE_SERVICE) {
       this.#status(stream, GRPC_NOT_FOUND, `unknown service ${service}`);
