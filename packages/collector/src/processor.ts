@@ -401,11 +401,16 @@ interface ToolSpanCall {
  */
 const MAX_TOOL_SPANS = 64;
 
-/** Whether a tool span is an MCP client's call naming no call id (it may be its parent's call). */
-function isUnidentifiedMcpCall(span: OtlpSpan): boolean {
+/**
+ * Whether a tool span is an MCP client's call naming no call id (it may be its parent's call),
+ * read from `attributes` when the caller has decoded them, else from the span.
+ */
+function isUnidentifiedMcpCall(span: OtlpSpan, attributes?: SpanAttributes): boolean {
+  const value = (key: string): unknown =>
+    attributes !== undefined ? attributes[key] : spanStringAttribute(span, key);
   return (
-    spanStringAttribute(span, ATTR_MCP_METHOD_NAME) === MCP_METHOD_NAME_VALUE_TOOLS_CALL &&
-    spanStringAttribute(span, ATTR_GEN_AI_TOOL_CALL_ID) === undefined &&
+    value(ATTR_MCP_METHOD_NAME) === MCP_METHOD_NAME_VALUE_TOOLS_CALL &&
+    value(ATTR_GEN_AI_TOOL_CALL_ID) === undefined &&
     span.parentSpanId !== undefined &&
     span.parentSpanId !== ''
   );
@@ -853,7 +858,7 @@ export class PolicyProcessor {
     // Read before the view adds its keys to the record.
     const taggedUpstream = attributes[ATTR_AGENT_POLICY_ENFORCED_BY] !== undefined;
     const calls = state.toolCallsBySpan;
-    const unidentifiedMcp = calls !== undefined && isUnidentifiedMcpCall(span);
+    const unidentifiedMcp = calls !== undefined && isUnidentifiedMcpCall(span, attributes);
     const view = toolViewOf(span, attributes, state.workspace ?? this.#options.defaultCwd, true);
     if (!view) return;
     const parent =
