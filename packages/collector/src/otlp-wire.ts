@@ -87,9 +87,6 @@ const SPAN_PROBLEMS = [
 /** `SPAN_PROBLEM` of a link with ids of the wrong length (its index in `SPAN_BAD_LINK`). */
 const BAD_LINK_PROBLEM = SPAN_PROBLEMS.length;
 
-/** A 64-bit value of protobufjs's Reader: a `Long` (long.js is installed) or a number. */
-type Int64 = number | { toNumber(): number };
-
 /** What the spans of one request share: its bytes and the index of their attributes. */
 class WireBody {
   readonly reader: protobuf.Reader;
@@ -338,6 +335,34 @@ function walkStatus(body: WireBody, end: number): void {
 function allZero(buf: Buffer, start: number, end: number): boolean {
   for (let index = start; index < end; index++) if (buf[index] !== 0) return false;
   return true;
+}
+
+/**
+ * The int64 varint at `at` (checked by the walk) as a number — what protobufjs's
+ * `Reader.int64()` gives and `Long#toNumber` makes of it — without the two objects those
+ * allocate for every integer value of an evaluated span (`duration_ms`, token counts).
+ */
+export function int64At(buf: Buffer, at: number): number {
+  let low = 0;
+  let byte = 0;
+  // Bits 0–27, seven per byte: a value that ends here is the number (most do, in a byte or two).
+  for (let shift = 0; shift < 28; shift += 7) {
+    byte = buf[at++]!;
+    low |= (byte & 127) << shift;
+    if (byte < 128) return low;
+  }
+  // The fifth byte: bits 28–31 of the low word, 0–2 of the high word; then seven bits a byte.
+  byte = buf[at++]!;
+  low = (low | ((byte & 127) << 28)) >>> 0;
+  let high = (byte & 127) >> 4;
+  for (let shift = 3; byte >= 128 && shift < 32; shift += 7) {
+    byte = buf[at++]!;
+    high |= (byte & 127) << shift;
+  }
+  // As protobufjs: an eleventh byte is not a varint.
+  if (byte >= 128) fail('invalid varint encoding');
+  // Two's complement: the high word is signed.
+  return (high | 0) * 4_294_967_296 + low;
 }
 
 /** `buf.utf8Slice`: Node's own decoder without `toString`'s argument handling around it. */
@@ -1474,11 +1499,8 @@ export class WireSpan {
       case 2:
         reader.pos = at;
         return reader.bool();
-      case 3: {
-        reader.pos = at;
-        const value = reader.int64() as unknown as Int64;
-        return typeof value === 'number' ? value : value.toNumber();
-      }
+      case 3:
+        return int64At(buf, at);
       case 4:
         return buf.readDoubleLE(at);
       case 5:
@@ -1520,11 +1542,8 @@ export class WireSpan {
       case 2:
         reader.pos = at;
         return reader.bool();
-      case 3: {
-        reader.pos = at;
-        const value = reader.int64() as unknown as Int64;
-        return typeof value === 'number' ? value : value.toNumber();
-      }
+      case 3:
+        return int64At(buf, at);
       case 4:
         return buf.readDoubleLE(at);
       case 5:
@@ -1741,20 +1760,19 @@ export class WireSpan {
     }
     if (events) {
       const added = this.#addedEvents!;
-      let spanTime: bigint | undefined;
+      // Without a time of its own an event is at the span's end (its start without one): the
+      // span's 8 bytes copied, no BigInt made of them.
+      const endAt = this.field(SPAN_END_TIME);
+      const spanTimeAt =
+        endAt >= 0 && !allZero(buf, endAt, endAt + 8) ? endAt : this.field(SPAN_START_TIME);
       for (let index = 0; index < events.length; index++) {
         const { bytes, timeAt } = events[index]!;
         const time = added[index]!.timeUnixNano;
         out.set(bytes, offset);
-        out.writeBigUInt64LE(
-          time !== undefined
-            ? BigInt.asUintN(64, BigInt(time))
-            : (spanTime ??=
-                this.field(SPAN_END_TIME) >= 0 && this.endNanos !== 0n
-                  ? this.endNanos
-                  : this.startNanos),
-          offset + timeAt,
-        );
+        const at = offset + timeAt;
+        if (time !== undefined) out.writeBigUInt64LE(BigInt.asUintN(64, BigInt(time)), at);
+        else if (spanTimeAt < 0) out.fill(0, at, at + 8);
+        else for (let byte = 0; byte < 8; byte++) out[at + byte] = buf[spanTimeAt + byte]!;
         offset += bytes.length;
       }
     }

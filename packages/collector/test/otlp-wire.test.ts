@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import protobuf from 'protobufjs';
 import type { SpanAttributes } from '@agent-otel/core';
 import {
   ATTR_AGENT_INTENT_CONFIDENCE,
@@ -20,6 +21,7 @@ import { MalformedRequestError, decodeProtobufWire } from '../src/otlp-decode.js
 import {
   WireSpan,
   addSpanAttributes,
+  int64At,
   addSpanEvents,
   millisecondsOf,
   spanAttributes,
@@ -367,6 +369,37 @@ describe('decodeProtobufWire', () => {
     }
     for (const span of spansOf(decodeProtobufWire(bytes, LIMITS).request))
       assert.equal(spanStartMs(span), Number(BigInt(span.startTimeUnixNano) / 1_000_000n));
+  });
+
+  it('reads int64 varints as protobufjs and Long#toNumber do, and rejects one of 11 bytes', () => {
+    const values = [0n, 1n, 127n, 128n, 2n ** 28n - 1n, 2n ** 28n, 2n ** 31n, 2n ** 32n + 5n];
+    values.push(2n ** 53n + 1n, 2n ** 63n - 1n, -1n, -2n, -(2n ** 31n), -(2n ** 53n) - 3n);
+    values.push(-(2n ** 63n), 1_795_672_674_861_000_000n);
+    let seed = 7n;
+    for (let index = 0; index < 3000; index++) {
+      seed = (seed * 6364136223846793005n + 1442695040888963407n) % 2n ** 64n;
+      // Values of every varint length: the seed shifted right by 0 to 63 bits, either sign.
+      const value = seed >> BigInt(index % 64);
+      values.push(index % 3 === 0 ? -value : value);
+    }
+    for (const [index, value] of values.entries()) {
+      const bytes = protobuf.Writer.create().int64(String(value)).finish();
+      // Long#toNumber: the high word times 2^32 plus the low word, one rounding: the number
+      // nearest the signed 64-bit value.
+      const expected = Number(BigInt.asIntN(64, value));
+      assert.equal(int64At(Buffer.from(bytes), 0), expected, String(value));
+      // Where a value stands in a span: the same through the wire span's flat record.
+      if (index % 10 === 0) {
+        const request = fixtureRequest();
+        spansOf(request)[0]!.attributes = [{ key: 'n', value: { intValue: String(value) } }];
+        const body = Buffer.from(encodeTraceRequestProto(request));
+        const [span] = spansOf(decodeProtobufWire(body, LIMITS).request);
+        assert.equal(spanAttributes(span!)['n'], expected, String(value));
+      }
+    }
+    // Eleven bytes with the continuation bit on the tenth: not a varint.
+    const eleven = Buffer.from([...Array<number>(10).fill(0xff), 0x01]);
+    assert.throws(() => int64At(eleven, 0), /invalid varint/u);
   });
 
   it('gives span times as two small integers that order as the nanoseconds do', () => {
