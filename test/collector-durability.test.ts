@@ -15,7 +15,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Collector } from '@agent-otel/collector';
 import type { OtlpTraceRequest } from '@agent-otel/collector';
-import { startBackend, tempDir, waitFor } from './collector-helpers.js';
+import { startBackend, startPolicyCollector, tempDir, waitFor } from './collector-helpers.js';
 
 const CLI = fileURLToPath(new URL('../packages/cli/bin/agent-otel.js', import.meta.url));
 
@@ -58,7 +58,101 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** A request of `sessions` sessions of `calls` hook tool spans each: all held for the window. */
+function toolCalls(sessions: number, calls: number): OtlpTraceRequest {
+  const str = (key: string, value: string) => ({ key, value: { stringValue: value } });
+  return {
+    resourceSpans: [
+      {
+        resource: { attributes: [str('service.name', 'held')] },
+        scopeSpans: [
+          {
+            spans: Array.from({ length: sessions * calls }, (_, index) => ({
+              traceId: randomBytes(16).toString('hex'),
+              spanId: randomBytes(8).toString('hex'),
+              name: 'execute_tool Read',
+              startTimeUnixNano: String(1795672674917000000n + BigInt(index) * 1000n),
+              endTimeUnixNano: String(1795672674927000000n + BigInt(index) * 1000n),
+              attributes: [
+                str('gen_ai.operation.name', 'execute_tool'),
+                str(
+                  'session.id',
+                  `held-${Math.floor(index / calls)}-${randomBytes(4).toString('hex')}`,
+                ),
+                str('gen_ai.tool.call.id', `toolu_${randomBytes(12).toString('hex')}`),
+                str('gen_ai.tool.name', 'Read'),
+                str('agent.tool.category', 'read'),
+                str('file.path', `/srv/app/src/m${index % 7}.ts`),
+              ],
+              events: [],
+              links: [],
+            })),
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** Posts `requests` as OTLP/JSON, one after the other; each must be acknowledged. */
+async function postAll(url: string, requests: OtlpTraceRequest[]): Promise<void> {
+  for (const request of requests) {
+    const response = await fetch(`${url}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(request),
+    });
+    assert.equal(response.status, 200, await response.text());
+  }
+}
+
 describe('collector durability', () => {
+  it("holds more spans for the ordering window than max_in_flight_spans, which bounds the exporters' backlog", async () => {
+    // The in-flight budget is for spans waiting on the exporters (an outage): counted against
+    // it, the window's spans capped the pipeline at the budget per window.
+    const { collector, backend, stop } = await startPolicyCollector('held-window', 1500, {
+      maxInFlightSpans: 50,
+    });
+    try {
+      await postAll(
+        collector.url,
+        Array.from({ length: 4 }, () => toolCalls(10, 10)),
+      );
+      let mostHeld = 0;
+      await waitFor(() => {
+        mostHeld = Math.max(mostHeld, collector.stats().heldSpans);
+        return backend.spans().length >= 400;
+      }, 'the 400 tool spans at the backend');
+      assert.ok(mostHeld >= 300, `at most ${mostHeld} spans held at once`);
+      assert.equal(collector.stats().heldSpans, 0);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('pauses reading the queue at max_held_spans, and delivers everything', async () => {
+    const { collector, backend, stop } = await startPolicyCollector('held-bound', 600, {
+      maxHeldSpans: 150,
+    });
+    try {
+      // Acknowledged (on disk) faster than the window lets them go: a backlog read back.
+      await postAll(
+        collector.url,
+        Array.from({ length: 8 }, () => toolCalls(10, 10)),
+      );
+      let mostHeld = 0;
+      await waitFor(() => {
+        mostHeld = Math.max(mostHeld, collector.stats().heldSpans);
+        return backend.spans().length >= 800;
+      }, 'the 800 tool spans at the backend');
+      // Checked before each queue record (100 spans here) is read.
+      assert.ok(mostHeld > 0 && mostHeld <= 150 + 100, `${mostHeld} spans held at once`);
+      assert.equal(new Set(backend.spans().map((span) => span.spanId)).size, 800);
+    } finally {
+      await stop();
+    }
+  });
+
   it('delivers everything once the backend is back, honouring Retry-After', async () => {
     const backend = await startBackend();
     const state = await tempDir('collector-outage');

@@ -33,7 +33,7 @@ import {
 } from './processor.js';
 import type { PipelineSpan } from './processor.js';
 import { TraceReceiver, decodeQueueRecord, formatOf, sendRpcStatus } from './receiver.js';
-import { DEFAULT_MAX_BODY_BYTES } from './types.js';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HELD_SPANS } from './types.js';
 import type { CollectorOptions } from './types.js';
 
 const logger = diag.createComponentLogger({ namespace: '@agent-otel/collector' });
@@ -58,6 +58,8 @@ export interface CollectorStats {
   readonly queueDepth: number;
   /** Sessions whose state is in memory. */
   readonly sessions: number;
+  /** Spans the processor holds for its ordering window right now (memory; `max_held_spans`). */
+  readonly heldSpans: number;
   /** Export attempts that failed and were retried. */
   readonly retries: number;
   /**
@@ -301,6 +303,7 @@ export class Collector {
       dropped: this.#dropped,
       queueDepth: this.#queue.backlogItems,
       sessions: this.#processor.sessionCount,
+      heldSpans: this.#processor.heldSpans,
       retries: this.#retries,
       otherSignals: this.#otherSignals,
     };
@@ -381,13 +384,25 @@ export class Collector {
     logger.warn(`${warning} (warned once; counted as otherSignals in /healthz)`);
   }
 
-  /** Reads queue records into the processor while fewer than `maxInFlightSpans` are in flight. */
+  /**
+   * Reads queue records into the processor while fewer than `maxInFlightSpans` it has released
+   * wait for the exporters and it holds fewer than `maxHeldSpans` for its ordering window.
+   */
   async #consume(): Promise<void> {
     const maxInFlight = this.#options.maxInFlightSpans ?? 50_000;
+    const maxHeld = this.#options.maxHeldSpans ?? DEFAULT_MAX_HELD_SPANS;
     const maxReady = 2 * (this.#options.exportBatchSize ?? 2048);
     while (!this.#stopping) {
       // Read no further while the exporters fall behind (an outage): the backlog stays on disk.
-      if (this.#inFlight >= maxInFlight || this.#ready.length >= maxReady) {
+      // The spans held for the ordering window have a bound of their own: counted against the
+      // exporters' budget, they capped the pipeline at that budget per window (50 000 spans
+      // per 2 s) and sent the rest of the traffic to disk, to be read and decoded again.
+      const held = this.#processor.heldSpans;
+      if (
+        this.#inFlight - held >= maxInFlight ||
+        held >= maxHeld ||
+        this.#ready.length >= maxReady
+      ) {
         await new Promise<void>((resolve) => (this.#wakeConsumer = resolve));
         continue;
       }
@@ -423,6 +438,8 @@ export class Collector {
     if (released.length === 0) return;
     for (const item of released) this.#ready.push(item);
     this.#wakeExporter?.();
+    // Room under `maxHeldSpans` again (the exporters' budget wakes it as batches are delivered).
+    this.#wakeConsumer?.();
   }
 
   async #runExports(): Promise<void> {

@@ -11,7 +11,7 @@ import { parseDocument } from 'yaml';
 import { headerProblem } from './exporters/otlp-http.js';
 import { isJsonObject } from './json.js';
 import type { JsonObject } from './json.js';
-import { DEFAULT_MAX_BODY_BYTES } from './types.js';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HELD_SPANS } from './types.js';
 import type { CollectorOptions, OtlpExporterOptions } from './types.js';
 
 /** A configuration problem, with the field (or flag, or file line) it is about. */
@@ -89,6 +89,7 @@ export const collectorConfigSchema = z
         window_ms: z.number().int().nonnegative().default(2000),
         session_ttl_ms: positiveInt.default(3_600_000),
         max_sessions: positiveInt.default(10_000),
+        max_held_spans: positiveInt.default(DEFAULT_MAX_HELD_SPANS),
         /** Unset: relative paths of sessions without a known workspace stay relative. */
         default_cwd: z.string().min(1).optional(),
       })
@@ -398,6 +399,7 @@ export function optionsOf(config: CollectorConfig): CollectorOptions {
     windowMs: config.processor.window_ms,
     sessionTtlMs: config.processor.session_ttl_ms,
     maxSessions: config.processor.max_sessions,
+    maxHeldSpans: config.processor.max_held_spans,
     defaultCwd: config.processor.default_cwd,
     stateDir: config.state_dir,
     queueMaxBytes: config.queue.max_bytes,

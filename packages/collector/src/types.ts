@@ -28,6 +28,9 @@ export interface OtlpExporterOptions {
  */
 export const DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024;
 
+/** `maxHeldSpans` when not set. */
+export const DEFAULT_MAX_HELD_SPANS = 200_000;
+
 /** Options of `Collector.start`. */
 export interface CollectorOptions {
   /** Where the receiver listens, `HOST:PORT` (port 0 picks a free one). Default `127.0.0.1:4318`. */
@@ -87,10 +90,20 @@ export interface CollectorOptions {
   /** Spans per export request. Default 2048. */
   exportBatchSize?: number;
   /**
-   * Spans read from the queue but not yet exported, at most (bounds memory). Must exceed the
-   * span rate times `windowMs`, or the window caps throughput. Default 50000.
+   * Spans waiting in memory for the exporters, at most: released by the processor and not yet
+   * delivered (reading from the queue pauses at this many, so during a backend outage the
+   * backlog waits on disk), and likewise decoded requests waiting for the processor. Spans held
+   * for the ordering window are bounded by `maxHeldSpans`. Default 50000.
    */
   maxInFlightSpans?: number;
+  /**
+   * Spans the processor holds for its ordering window, at most: reading from the queue pauses
+   * at this many. The window holds about the rate of tool, turn and session spans times
+   * `windowMs` (longer for sessions that keep sending, up to four windows); the bound matters
+   * when a backlog is read back faster than that (after a restart or an outage). Default
+   * 200000 (~0.5 KB of memory each).
+   */
+  maxHeldSpans?: number;
   /** First retry delay of a failed export, in ms (doubles up to `retryMaxMs`). Default 500. */
   retryInitialMs?: number;
   /** Longest retry delay, in ms (a longer `Retry-After` is honoured). Default 30000. */

@@ -38,6 +38,9 @@ describe('collector configuration', () => {
     assert.deepEqual(options.otlpExporters, []);
     assert.equal(options.terminal, true);
     assert.equal(options.windowMs, 2000);
+    // Memory bounds: the exporters' backlog in memory, and the ordering window's spans.
+    assert.equal(options.maxInFlightSpans, 50_000);
+    assert.equal(options.maxHeldSpans, 200_000);
     // The OpenTelemetry Collector's body limit: a batch it takes is not refused (413) here.
     assert.equal(options.maxBodyBytes, 20 * 1024 * 1024);
     assert.equal(options.maxDecompressedBytes, 20 * 1024 * 1024);
@@ -158,8 +161,12 @@ describe('collector configuration', () => {
     );
     await assertFileErrors(
       'bad.yaml',
-      'receiver:\n  listen: 127.0.0.1:1\n  lisen: x\nprocessor:\n  window_ms: -1\n',
-      [/receiver\.lisen: unknown field/u, /processor\.window_ms: /u],
+      'receiver:\n  listen: 127.0.0.1:1\n  lisen: x\nprocessor:\n  window_ms: -1\n  max_held_spans: 0\n',
+      [
+        /receiver\.lisen: unknown field/u,
+        /processor\.window_ms: /u,
+        /processor\.max_held_spans: /u,
+      ],
     );
   });
 
