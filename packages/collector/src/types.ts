@@ -29,7 +29,7 @@ export interface OtlpExporterOptions {
 export const DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024;
 
 /** `maxHeldSpans` when not set. */
-export const DEFAULT_MAX_HELD_SPANS = 200_000;
+export const DEFAULT_MAX_HELD_SPANS = 100_000;
 
 /** Options of `Collector.start`. */
 export interface CollectorOptions {
@@ -101,7 +101,7 @@ export interface CollectorOptions {
    * at this many. The window holds about the rate of tool, turn and session spans times
    * `windowMs` (longer for sessions that keep sending, up to four windows); the bound matters
    * when a backlog is read back faster than that (after a restart or an outage). Default
-   * 200000 (~0.5 KB of memory each).
+   * 100000: about 2 KB of memory each, with the share of its request's bytes it keeps.
    */
   maxHeldSpans?: number;
   /** First retry delay of a failed export, in ms (doubles up to `retryMaxMs`). Default 500. */

@@ -40,7 +40,7 @@ describe('collector configuration', () => {
     assert.equal(options.windowMs, 2000);
     // Memory bounds: the exporters' backlog in memory, and the ordering window's spans.
     assert.equal(options.maxInFlightSpans, 50_000);
-    assert.equal(options.maxHeldSpans, 200_000);
+    assert.equal(options.maxHeldSpans, 100_000);
     // The OpenTelemetry Collector's body limit: a batch it takes is not refused (413) here.
     assert.equal(options.maxBodyBytes, 20 * 1024 * 1024);
     assert.equal(options.maxDecompressedBytes, 20 * 1024 * 1024);
