@@ -1475,21 +1475,42 @@ export class WireSpan {
   ): AttributeValue | undefined {
     if (start < 0) return undefined;
     const { reader, buf } = this.#body;
-    reader.pos = start;
     let kind = 0;
     let at = 0;
     let fieldEnd = 0;
-    // The oneof's last member on the wire is its value.
-    while (reader.pos < end) {
-      const key = reader.uint32();
+    // The oneof's last member on the wire is its value. Its tag is one byte (fields 1–7) and
+    // a length one or two, read here from the bytes (the walk checked them); anything longer,
+    // and the members that are not length-delimited, through protobufjs's reader.
+    let position = start;
+    while (position < end) {
+      let key = buf[position]!;
+      if (key < 128) position++;
+      else {
+        reader.pos = position;
+        key = reader.uint32();
+        position = reader.pos;
+      }
       kind = key >>> 3;
-      at = reader.pos;
+      at = position;
       if ((key & 7) === 2) {
-        const length = reader.uint32();
-        at = reader.pos;
+        let length = buf[position]!;
+        if (length < 128) position++;
+        else if (buf[position + 1]! < 128) {
+          length = (length & 127) | (buf[position + 1]! << 7);
+          position += 2;
+        } else {
+          reader.pos = position;
+          length = reader.uint32();
+          position = reader.pos;
+        }
+        at = position;
         fieldEnd = at + length;
-        reader.pos = fieldEnd;
-      } else reader.skipType(key & 7);
+        position = fieldEnd;
+      } else {
+        reader.pos = position;
+        reader.skipType(key & 7);
+        position = reader.pos;
+      }
     }
     switch (kind) {
       case 1:

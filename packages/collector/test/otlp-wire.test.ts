@@ -371,6 +371,25 @@ describe('decodeProtobufWire', () => {
       assert.equal(spanStartMs(span), Number(BigInt(span.startTimeUnixNano) / 1_000_000n));
   });
 
+  it('reads string values whose lengths take one, two and three bytes as the model does', () => {
+    const lengths = [0, 1, 127, 128, 129, 255, 256, 16_383, 16_384, 16_385, 65_536];
+    const request = fixtureRequest();
+    spansOf(request)[0]!.attributes = lengths.map((length, index) => ({
+      key: `s${index}`,
+      value: { stringValue: String.fromCharCode(97 + (index % 26)).repeat(length) },
+    }));
+    // And a bool and a double after the long strings.
+    spansOf(request)[0]!.attributes.push(
+      { key: 'b', value: { boolValue: true } },
+      { key: 'd', value: { doubleValue: 2.5 } },
+    );
+    const body = Buffer.from(encodeTraceRequestProto(request));
+    const [span] = spansOf(decodeProtobufWire(body, LIMITS).request);
+    const [model] = spansOf(decodeProtobufBody(body, LIMITS).request);
+    assert.deepEqual(spanAttributes(span!), attributesOf(model!.attributes));
+    assert.equal(String(spanAttributes(span!)['s10']).length, 65_536);
+  });
+
   it('reads int64 varints as protobufjs and Long#toNumber do, and rejects one of 11 bytes', () => {
     const values = [0n, 1n, 127n, 128n, 2n ** 28n - 1n, 2n ** 28n, 2n ** 31n, 2n ** 32n + 5n];
     values.push(2n ** 53n + 1n, 2n ** 63n - 1n, -1n, -2n, -(2n ** 31n), -(2n ** 53n) - 3n);
@@ -598,10 +617,14 @@ describe('decodeProtobufWire', () => {
     const tags = Object.freeze({ [ATTR_AGENT_POLICY_VIOLATED]: true, count: 3 });
     const own = Object.freeze({ n: 'replaced' });
     const moved = Object.freeze({ 'file.path': '/b' });
-    // Then a frozen record that sets a key an earlier one set: merged, not written twice.
+    // Then a frozen record that sets a key an earlier one set: merged, not written twice —
+    // and the first records again, after it (the exporter remembers which pairs of frozen
+    // records share no key: never one that does).
     for (const records of [
       [described, operation, tags, own],
       [described, operation, moved],
+      [described, moved],
+      [described, operation, tags, own],
     ]) {
       const eager = decodeProtobufBody(bytes, LIMITS).request;
       const wire = decodeProtobufWire(bytes, LIMITS).request;
