@@ -16,6 +16,7 @@ import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trac
 import { Collector } from '@agent-otel/collector';
 import type { OtlpTraceRequest } from '@agent-otel/collector';
 import { startBackend, startPolicyCollector, tempDir, waitFor } from './collector-helpers.js';
+import type { Backend } from './collector-helpers.js';
 
 const CLI = fileURLToPath(new URL('../packages/cli/bin/agent-otel.js', import.meta.url));
 
@@ -106,6 +107,30 @@ async function postAll(url: string, requests: OtlpTraceRequest[]): Promise<void>
   }
 }
 
+/**
+ * Posts `requests` requests of 100 tool spans to a policy collector, waits for all of them at
+ * its backend and returns the most spans its window held at once (polled as they go through).
+ */
+async function mostHeldWhileDelivering(
+  collector: Collector,
+  backend: Backend,
+  requests: number,
+): Promise<number> {
+  await postAll(
+    collector.url,
+    Array.from({ length: requests }, () => toolCalls(10, 10)),
+  );
+  let mostHeld = 0;
+  await waitFor(
+    () => {
+      mostHeld = Math.max(mostHeld, collector.stats().heldSpans);
+      return backend.spans().length >= requests * 100;
+    },
+    `the ${requests * 100} tool spans at the backend`,
+  );
+  return mostHeld;
+}
+
 describe('collector durability', () => {
   it("holds more spans for the ordering window than max_in_flight_spans, which bounds the exporters' backlog", async () => {
     // The in-flight budget is for spans waiting on the exporters (an outage): counted against
@@ -114,15 +139,7 @@ describe('collector durability', () => {
       maxInFlightSpans: 50,
     });
     try {
-      await postAll(
-        collector.url,
-        Array.from({ length: 4 }, () => toolCalls(10, 10)),
-      );
-      let mostHeld = 0;
-      await waitFor(() => {
-        mostHeld = Math.max(mostHeld, collector.stats().heldSpans);
-        return backend.spans().length >= 400;
-      }, 'the 400 tool spans at the backend');
+      const mostHeld = await mostHeldWhileDelivering(collector, backend, 4);
       assert.ok(mostHeld >= 300, `at most ${mostHeld} spans held at once`);
       assert.equal(collector.stats().heldSpans, 0);
     } finally {
@@ -136,15 +153,7 @@ describe('collector durability', () => {
     });
     try {
       // Acknowledged (on disk) faster than the window lets them go: a backlog read back.
-      await postAll(
-        collector.url,
-        Array.from({ length: 8 }, () => toolCalls(10, 10)),
-      );
-      let mostHeld = 0;
-      await waitFor(() => {
-        mostHeld = Math.max(mostHeld, collector.stats().heldSpans);
-        return backend.spans().length >= 800;
-      }, 'the 800 tool spans at the backend');
+      const mostHeld = await mostHeldWhileDelivering(collector, backend, 8);
       // Checked before each queue record (100 spans here) is read.
       assert.ok(mostHeld > 0 && mostHeld <= 150 + 100, `${mostHeld} spans held at once`);
       assert.equal(new Set(backend.spans().map((span) => span.spanId)).size, 800);
