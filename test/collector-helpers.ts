@@ -139,7 +139,8 @@ export async function waitFor(
 }
 
 /**
- * A collector on a free loopback port with the recommended ruleset, exporting OTLP/protobuf to a
+ * A collector on a free loopback port with the recommended ruleset (loaded as `agent-otel
+ * collector` loads it: `~` in a command is the workspace's home), exporting OTLP/protobuf to a
  * fresh backend (no file, no terminal), its state in a temp directory; `stop` ends all three.
  * `options` adds to (or overrides) those options.
  */
@@ -160,7 +161,7 @@ export async function startPolicyCollector(
       terminal: false,
       ...options,
     },
-    loadPolicy(),
+    loadPolicy({ commandHome: 'workspace' }),
   );
   return {
     collector,

@@ -46,7 +46,7 @@ async function replay(contentType: string, body: Uint8Array | string): Promise<O
       exportFile: null,
       terminal: false,
     },
-    loadPolicy(),
+    loadPolicy({ commandHome: 'workspace' }),
   );
   try {
     const response = await fetch(`${collector.url}/v1/traces`, {

@@ -144,7 +144,7 @@ async function runScenario(
       exportFile: null,
       terminal: false,
     },
-    loadPolicy(),
+    loadPolicy({ commandHome: 'workspace' }),
   );
   try {
     const session = `official-${exportProtocol}`;

@@ -185,7 +185,7 @@ async function tagsThrough(
           exportFile: null,
           terminal: false,
         },
-        loadPolicy(),
+        loadPolicy({ commandHome: 'workspace' }),
       ),
     ),
   );

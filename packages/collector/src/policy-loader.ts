@@ -10,5 +10,11 @@ export async function loadCollectorDecider(policy: string): Promise<Decider | un
   if (policy === 'off') return undefined;
   // Imported on use: the collector with policy off does not load the CEL engine and rule packs.
   const { loadPolicy } = await import('@agent-otel/policy');
-  return loadPolicy(policy === 'recommended' ? {} : { file: policy });
+  // The calls it judges were made on other machines: `~` in a command is the home of the
+  // session's workspace (`/home/dev/app` → `/home/dev`), not this process's.
+  return loadPolicy(
+    policy === 'recommended'
+      ? { commandHome: 'workspace' }
+      : { file: policy, commandHome: 'workspace' },
+  );
 }

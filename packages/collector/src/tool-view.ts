@@ -5,7 +5,7 @@
  * other instrumentations and from Claude Code's native `claude_code.tool` spans.
  */
 import { posix } from 'node:path';
-import { describeToolCall, toolInputOfText } from '@agent-otel/core';
+import { describeToolCall, homeOfWorkspace, toolInputOfText } from '@agent-otel/core';
 import type { SpanAttributes } from '@agent-otel/core';
 import {
   ATTR_AGENT_MCP_SERVER_NAME,
@@ -304,15 +304,6 @@ const UNKNOWN_CWD = UNKNOWN_CWD_ROOT + '/_'.repeat(64);
 function relativeToUnknownCwd(value: string): string {
   if (value !== UNKNOWN_CWD_ROOT && !value.startsWith(UNKNOWN_CWD_ROOT + '/')) return value;
   return posix.relative(UNKNOWN_CWD, value) || '.';
-}
-
-/**
- * The home directory a workspace is in (`/home/dev/app` → `/home/dev`, `/Users/dev/…`,
- * `/root/…`), else null: the call came from another machine, and `~` there is not this
- * collector's home, so a path under it stays `~/…` rather than naming the wrong user.
- */
-function homeOfWorkspace(cwd: string): string | null {
-  return /^(\/home\/[^/]+|\/Users\/[^/]+|\/root)(?:\/|$)/u.exec(cwd)?.[1] ?? null;
 }
 
 /** Attributes with paths resolved against `UNKNOWN_CWD` made relative again. */

@@ -30,6 +30,7 @@ import {
   pipelineSpansOf,
 } from '../src/index.js';
 import { decodeProtobufWire } from '../src/otlp-decode.js';
+import { loadCollectorDecider } from '../src/policy-loader.js';
 import type {
   OtlpResourceSpans,
   OtlpTraceRequest,
@@ -540,6 +541,42 @@ describe('PolicyProcessor with Claude Code native spans', () => {
     assert.equal(postAttributes[ATTR_AGENT_TOOL_CATEGORY], 'network');
     assert.equal(postAttributes[ATTR_URL_FULL], 'https://paste.invalid/x');
     assert.deepEqual(postAttributes[ATTR_AGENT_POLICY_RULE_IDS], ['test.exfiltration']);
+  });
+
+  it("judges `~` in a command with the home of the session's workspace, not the collector's", async () => {
+    // The collector's own loader (as `agent-otel collector` loads the recommended ruleset),
+    // running as a user whose home is not the agent's.
+    const home = process.env['HOME'];
+    process.env['HOME'] = '/var/lib/collector';
+    try {
+      const recommended = await loadCollectorDecider('recommended');
+      const processor = new PolicyProcessor({ ...OPTIONS, decider: recommended! });
+      const session = (id: string, workspace: string) =>
+        span(
+          'claude_code.tool',
+          {
+            'session.id': id,
+            tool_name: 'Bash',
+            full_command: 'rm -rf ~/app',
+            tool_use_id: `${id}-1`,
+            'gen_ai.tool.call.id': `${id}-1`,
+            [ATTR_AGENT_WORKSPACE_PATH]: workspace,
+          },
+          1000,
+        );
+      const own = session('home', '/home/dev/app');
+      const elsewhere = session('srv', '/srv/app');
+      processor.push([own, elsewhere], 0);
+      processor.release(0, true);
+      const ruleIds = (item: PipelineSpan) =>
+        attributesOf(item.span.attributes)[ATTR_AGENT_POLICY_RULE_IDS] as string[] | undefined;
+      assert.ok(ruleIds(own)?.includes('destroy-workspace'), String(ruleIds(own)));
+      // With no home to read `~` by, the command names no path of the workspace.
+      assert.ok(!ruleIds(elsewhere)?.includes('destroy-workspace'), String(ruleIds(elsewhere)));
+    } finally {
+      if (home === undefined) delete process.env['HOME'];
+      else process.env['HOME'] = home;
+    }
   });
 });
 

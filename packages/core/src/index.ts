@@ -21,6 +21,7 @@ export type { PolicyTags, SpanEventData } from './policy-tags.js';
 export { FindingsMemo } from './findings-memo.js';
 export {
   describeToolCall,
+  homeOfWorkspace,
   normalizePath,
   parseMcpToolName,
   redactUrl,

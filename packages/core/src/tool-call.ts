@@ -84,6 +84,15 @@ export interface DescribeToolCallOptions {
   readonly home?: string | null;
 }
 
+/**
+ * The home directory a workspace is in (`/home/dev/app` → `/home/dev`, `/Users/dev/…`,
+ * `/root/…`), else null. For judging a call made on another machine (the collector's case),
+ * where `~` is that user's home, not this process's.
+ */
+export function homeOfWorkspace(cwd: string): string | null {
+  return /^(\/home\/[^/]+|\/Users\/[^/]+|\/root)(?:\/|$)/u.exec(cwd)?.[1] ?? null;
+}
+
 const READ_TOOLS = new Set(['Read', 'Glob', 'Grep', 'LS', 'NotebookRead', 'BashOutput']);
 const WRITE_TOOLS = new Set(['Write', 'Edit', 'MultiEdit', 'NotebookEdit']);
 const EXECUTE_TOOLS = new Set(['Bash', 'PowerShell', 'KillShell', 'KillBash', 'Monitor']);

@@ -363,9 +363,12 @@ function adjacentPipes(commandLine: string): string[] {
   return [...new Set(pipes)];
 }
 
-/** Facts of a command line run in `cwd` (the workspace). */
-export function commandFacts(commandLine: string, cwd: string): CommandFacts {
-  const parsedCommands = parseShellCommand(boundedCommand(commandLine));
+/**
+ * Facts of a command line run in `cwd` (the workspace). `home` is what `~` and `$HOME` mean:
+ * undefined this process's home (the hook runs as the agent's user), null not known.
+ */
+export function commandFacts(commandLine: string, cwd: string, home?: string | null): CommandFacts {
+  const parsedCommands = parseShellCommand(boundedCommand(commandLine), 0, home);
   const simple =
     parsedCommands.length <= MAX_COMMANDS
       ? parsedCommands

@@ -44,7 +44,7 @@ import {
   FactsIndex,
   toolView,
 } from './view.js';
-import type { AggregateList, RuleView, SessionAggregates, ToolFacts } from './view.js';
+import type { AggregateList, CommandHome, RuleView, SessionAggregates, ToolFacts } from './view.js';
 
 const logger = diag.createComponentLogger({ namespace: '@agent-otel/policy' });
 
@@ -547,7 +547,11 @@ export class PolicyEngine implements Decider {
   /** `decide`'s per-field comparison cache, reused (zeroed) by every call. */
   private knownScratch: Uint8Array | undefined;
 
-  constructor(policy: PolicyFile, where = 'policy') {
+  /** What `~` and `$HOME` in a command mean (`LoadPolicyOptions.commandHome`). */
+  readonly commandHome: CommandHome;
+
+  constructor(policy: PolicyFile, where = 'policy', commandHome: CommandHome = 'process') {
+    this.commandHome = commandHome;
     const environment = policyEnvironment();
     const rulesets = [
       ...(policy.extends.includes('recommended') ? recommendedPolicy().rulesets : []),
@@ -630,7 +634,7 @@ export class PolicyEngine implements Decider {
       enforcedBy: 'hook',
       timeMs: 0,
     };
-    const facts = toolFacts(request, this.scopes);
+    const facts = toolFacts(request, this.scopes, this.commandHome);
     return ruleView(request, facts, sessionAggregates([]), false, [], this.scopes);
   }
 
@@ -1067,7 +1071,7 @@ export class PolicyEngine implements Decider {
     let memo = node.value;
     if (memo === undefined) {
       memo = {
-        facts: toolFacts(request, this.scopes),
+        facts: toolFacts(request, this.scopes, this.commandHome),
         outcomes: notWorkedOut(this.rules.length),
       };
       // Full: start afresh (a memo is a pure function of its key: forgetting changes no result).
@@ -1117,6 +1121,7 @@ export class PolicyEngine implements Decider {
  */
 export function loadPolicy(options: LoadPolicyOptions = {}): PolicyEngine {
   const file = options.file ?? options.path;
+  const commandHome = options.commandHome ?? 'process';
   if (file !== undefined) {
     let text: string;
     try {
@@ -1126,13 +1131,18 @@ export function loadPolicy(options: LoadPolicyOptions = {}): PolicyEngine {
         file,
       });
     }
-    return new PolicyEngine(parsePolicyText(text, file), file);
+    return new PolicyEngine(parsePolicyText(text, file), file, commandHome);
   }
-  if (options.text !== undefined) return new PolicyEngine(parsePolicyText(options.text), 'policy');
+  if (options.text !== undefined)
+    return new PolicyEngine(parsePolicyText(options.text), 'policy', commandHome);
   // The engine holds no per-session state, so the recommended one is built once per process
-  // (the hook server keeps it across the events it serves).
-  recommendedEngine ??= new PolicyEngine(recommendedPolicy(), 'recommended.yaml');
-  return recommendedEngine;
+  // and setting (the hook server keeps it across the events it serves).
+  let engine = recommendedEngines.get(commandHome);
+  if (engine === undefined) {
+    engine = new PolicyEngine(recommendedPolicy(), 'recommended.yaml', commandHome);
+    recommendedEngines.set(commandHome, engine);
+  }
+  return engine;
 }
 
-let recommendedEngine: PolicyEngine | undefined;
+const recommendedEngines = new Map<CommandHome, PolicyEngine>();

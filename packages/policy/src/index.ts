@@ -7,6 +7,7 @@ export { parsePolicyText } from './policy-file.js';
 export type { PolicyFile, PolicyRuleSpec, PolicyRulesetSpec, PolicyScopes } from './policy-file.js';
 export { isSecretPath, isBuildPath } from './paths.js';
 export type { LoadPolicyOptions, PolicySpanProcessorOptions } from './types.js';
+export type { CommandHome } from './view.js';
 export { parseHookLines, replayHookEvents } from './replay.js';
 export type { HookPayload, ReplayFinding, ReplayedSession, ReplayOptions } from './replay.js';
 export { PolicySpanProcessor } from './span-processor.js';

@@ -1,4 +1,5 @@
 import type { PolicyEngine } from './engine.js';
+import type { CommandHome } from './view.js';
 
 /** Options of `loadPolicy`. */
 export interface LoadPolicyOptions {
@@ -8,6 +9,13 @@ export interface LoadPolicyOptions {
   path?: string;
   /** Policy text (YAML), used when `file` is not given. Default: none (the recommended ruleset). */
   text?: string;
+  /**
+   * What `~` and `$HOME` in a command mean: `process` (default), this process's home — the
+   * hook runs as the agent's user; `workspace`, the home the session's workspace is in
+   * (`/home/dev/app` → `/home/dev`, none known outside `/home`, `/Users` and `/root`) — for
+   * judging calls made on other machines, as the collector does.
+   */
+  commandHome?: CommandHome;
 }
 
 /** Options of `PolicySpanProcessor`. */

@@ -3,6 +3,7 @@
  * semantic convention), the session span's attributes and the session state, so it is the same
  * whether the call came from a hook event or from an OTLP span (docs/policy.md "The rule view").
  */
+import { homeOfWorkspace } from '@agent-otel/core';
 import type { DecisionRequest, SpanAttributes } from '@agent-otel/core';
 import {
   ATTR_AGENT_DATA_SECRET_TYPES,
@@ -131,12 +132,20 @@ function carriesEncodedData(url: string): boolean {
 const COMMAND_CACHE_SIZE = 512;
 const commandCache = new Map<string, CommandFacts>();
 
-/** `commandFacts`, remembered for the last COMMAND_CACHE_SIZE distinct (command, cwd); it is pure. */
-function cachedCommandFacts(command: string, cwd: string): CommandFacts {
-  const key = `${cwd}\u0000${command}`;
+/**
+ * `commandFacts`, remembered for the last COMMAND_CACHE_SIZE distinct (command, cwd, home); it
+ * is pure.
+ */
+function cachedCommandFacts(
+  command: string,
+  cwd: string,
+  home: string | null | undefined,
+): CommandFacts {
+  // undefined (this process's home) and null (none known) apart from any path.
+  const key = `${home === undefined ? '\u0001' : (home ?? '\u0002')}\u0000${cwd}\u0000${command}`;
   let facts = commandCache.get(key);
   if (facts === undefined) {
-    facts = commandFacts(command, cwd);
+    facts = commandFacts(command, cwd, home);
     if (commandCache.size >= COMMAND_CACHE_SIZE) {
       const oldest = commandCache.keys().next().value;
       if (oldest !== undefined) commandCache.delete(oldest);
@@ -391,7 +400,19 @@ function step<T>(node: FactsIndexNode<T>, slot: number, value: unknown): FactsIn
 const FACT_KEY_MARKS = FACT_KEYS.map((_, index) => String.fromCharCode(65 + index));
 
 /** The tool facts of a request. */
-export function toolFacts(request: DecisionRequest, scopes: PolicyScopes): ToolFacts {
+/**
+ * Where `~` and `$HOME` in a command point: `process`, this process's home (the hook runs as
+ * the agent's user); `workspace`, the home the session's workspace is in (`/home/dev/app` →
+ * `/home/dev`; none known outside one) — the collector's case, judging calls made on other
+ * machines.
+ */
+export type CommandHome = 'process' | 'workspace';
+
+export function toolFacts(
+  request: DecisionRequest,
+  scopes: PolicyScopes,
+  commandHome: CommandHome = 'process',
+): ToolFacts {
   const attributes = factAttributes(request);
   const workspace =
     stringOf(attributes[ATTR_AGENT_WORKSPACE_PATH]) ||
@@ -409,7 +430,11 @@ export function toolFacts(request: DecisionRequest, scopes: PolicyScopes): ToolF
   const name = stringOf(attributes[ATTR_GEN_AI_TOOL_NAME]);
   const facts =
     category === 'execute' && target !== ''
-      ? cachedCommandFacts(target, workspace || '/')
+      ? cachedCommandFacts(
+          target,
+          workspace || '/',
+          commandHome === 'process' ? undefined : homeOfWorkspace(workspace),
+        )
       : undefined;
 
   let writtenPaths: string[] = [];

@@ -74,6 +74,47 @@ describe('loadPolicy', () => {
     assert.ok(engine.rules.every((rule) => rule.rulesetName === 'agent-otel-recommended'));
   });
 
+  it("reads `~` and `$HOME` in commands as this process's home, or with commandHome: 'workspace' as the workspace's", () => {
+    // `rm -rf ~/app` in a session whose workspace is /home/dev/app deletes the workspace when
+    // `~` is /home/dev: the hook's case when it runs as dev, the collector's (another machine's
+    // call) whatever user it runs as. Read with the collector's own home it is another folder.
+    const ruleIdsOf = (engine: ReturnType<typeof loadPolicy>, command: string, workspace: string) =>
+      engine
+        .decide(
+          {
+            ...request(command, {
+              [ATTR_GEN_AI_TOOL_NAME]: 'Bash',
+              [ATTR_AGENT_TOOL_CATEGORY]: 'execute',
+              [ATTR_AGENT_TOOL_TARGET]: command,
+              [ATTR_AGENT_WORKSPACE_PATH]: workspace,
+            }),
+            sessionAttributes: { [ATTR_AGENT_WORKSPACE_PATH]: workspace },
+          },
+          { data: {} },
+        )
+        .findings.map((finding) => finding.ruleId);
+    const home = process.env['HOME'];
+    try {
+      process.env['HOME'] = '/home/ops';
+      const hook = loadPolicy();
+      const collector = loadPolicy({ commandHome: 'workspace' });
+      assert.equal(loadPolicy({ commandHome: 'workspace' }), collector);
+      for (const command of ['rm -rf ~/app', 'rm -rf $HOME/app', 'rm -rf ${HOME}/app']) {
+        assert.ok(ruleIdsOf(collector, command, '/home/dev/app').includes('destroy-workspace'));
+        assert.ok(!ruleIdsOf(hook, command, '/home/dev/app').includes('destroy-workspace'));
+        assert.ok(ruleIdsOf(hook, command, '/home/ops/app').includes('destroy-workspace'));
+        // No home known (a workspace outside /home, /Users and /root): `~` names no path.
+        assert.ok(!ruleIdsOf(collector, command, '/srv/app').includes('destroy-workspace'));
+      }
+      assert.ok(
+        ruleIdsOf(collector, 'rm -rf ~/app', '/Users/dev/app').includes('destroy-workspace'),
+      );
+    } finally {
+      if (home === undefined) delete process.env['HOME'];
+      else process.env['HOME'] = home;
+    }
+  });
+
   it('names line and column of a YAML error', () => {
     const file = join(directory, 'broken.yaml');
     writeFileSync(file, 'version: 1\nrulesets:\n  - name: x\n    rules: [\n');
