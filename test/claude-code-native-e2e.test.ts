@@ -93,6 +93,23 @@ async function startPipeline(
   return { backend, collector, tap };
 }
 
+/**
+ * Claude Code's own tracing as #6 runs it: enhanced telemetry, tool details, traces only, over
+ * `protocol` to `endpoint`.
+ */
+function nativeTracesEnv(protocol: 'http/protobuf' | 'grpc', endpoint: string) {
+  return {
+    CLAUDE_CODE_ENABLE_TELEMETRY: '1',
+    CLAUDE_CODE_ENHANCED_TELEMETRY_BETA: '1',
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+    OTEL_LOG_TOOL_DETAILS: '1',
+    OTEL_METRICS_EXPORTER: 'none',
+    OTEL_LOGS_EXPORTER: 'none',
+  };
+}
+
 let sandbox: Sandbox;
 let standIn: AnthropicStandIn;
 let backend: OtlpReceiver;
@@ -143,16 +160,7 @@ before(async () => {
     baseUrl: standIn.url,
     allowedTools: ['Read', 'Bash'],
     timeoutMs: 60_000,
-    env: {
-      CLAUDE_CODE_ENABLE_TELEMETRY: '1',
-      CLAUDE_CODE_ENHANCED_TELEMETRY_BETA: '1',
-      OTEL_TRACES_EXPORTER: 'otlp',
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-      OTEL_EXPORTER_OTLP_ENDPOINT: tap.url,
-      OTEL_LOG_TOOL_DETAILS: '1',
-      OTEL_METRICS_EXPORTER: 'none',
-      OTEL_LOGS_EXPORTER: 'none',
-    },
+    env: nativeTracesEnv('http/protobuf', tap.url),
   });
 });
 
@@ -452,14 +460,7 @@ describe('the plugin and native telemetry together through the collector', () =>
       timeoutMs: 120_000,
       env: {
         ...hookEnv,
-        CLAUDE_CODE_ENABLE_TELEMETRY: '1',
-        CLAUDE_CODE_ENHANCED_TELEMETRY_BETA: '1',
-        OTEL_TRACES_EXPORTER: 'otlp',
-        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-        OTEL_EXPORTER_OTLP_ENDPOINT: tap.url,
-        OTEL_LOG_TOOL_DETAILS: '1',
-        OTEL_METRICS_EXPORTER: 'none',
-        OTEL_LOGS_EXPORTER: 'none',
+        ...nativeTracesEnv('http/protobuf', tap.url),
       },
     });
     both = { sandbox, standIn, backend, collector, tap, run, out: [] };
@@ -573,16 +574,9 @@ describe('Claude Code exporting over OTLP/gRPC', () => {
       allowedTools: ['Read', 'Bash'],
       timeoutMs: 60_000,
       env: {
-        CLAUDE_CODE_ENABLE_TELEMETRY: '1',
-        CLAUDE_CODE_ENHANCED_TELEMETRY_BETA: '1',
-        OTEL_TRACES_EXPORTER: 'otlp',
         // Claude Code's gRPC exporter, straight to the collector's gRPC port (no tap: the
         // test's tap speaks OTLP/HTTP).
-        OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
-        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${grpcPort}`,
-        OTEL_LOG_TOOL_DETAILS: '1',
-        OTEL_METRICS_EXPORTER: 'none',
-        OTEL_LOGS_EXPORTER: 'none',
+        ...nativeTracesEnv('grpc', `http://127.0.0.1:${grpcPort}`),
       },
     });
     grpc = { sandbox, standIn, backend, collector, run };

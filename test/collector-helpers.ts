@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Collector, decodeProtobufBody } from '@agent-otel/collector';
@@ -123,6 +124,24 @@ export function readmeAndSecret(prefix: string): { root: string; remove: () => v
   writeFileSync(join(root, 'README.md'), '# notes\n');
   writeFileSync(join(root, '.env'), 'DATABASE_URL=postgres://app:hunter2@db.internal/app\n');
   return { root, remove: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/**
+ * Has an MCP client read `readmeAndSecret`'s `README.md`, then its `.env`, through the server's
+ * tool `tool`, and checks the server did read both (the spans describe real calls).
+ */
+export async function readReadmeThenSecret(
+  client: Client,
+  tool: string,
+  root: string,
+): Promise<void> {
+  const readme = await client.callTool({
+    name: tool,
+    arguments: { path: join(root, 'README.md') },
+  });
+  const secret = await client.callTool({ name: tool, arguments: { path: join(root, '.env') } });
+  assert.match(JSON.stringify(readme), /# notes/u);
+  assert.match(JSON.stringify(secret), /DATABASE_URL/u);
 }
 
 /** Polls `condition` until it holds or `timeoutMs` passes (then throws with `what`). */

@@ -48,6 +48,7 @@ import {
 import {
   FILESYSTEM_SERVER_BIN,
   providerSendingTo,
+  readReadmeThenSecret,
   readmeAndSecret,
   startPolicyCollector,
   waitFor,
@@ -81,17 +82,8 @@ describe('collector: MCP calls as the OpenTelemetry conventions record them', ()
       const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
       await server.connect(serverTransport);
       await client.connect(clientTransport);
-      const readme = await client.callTool({
-        name: 'read_file',
-        arguments: { path: join(root, 'README.md') },
-      });
-      const secret = await client.callTool({
-        name: 'read_file',
-        arguments: { path: join(root, '.env') },
-      });
-      // Real calls: the server read both files.
-      assert.match(JSON.stringify(readme), /# notes/u);
-      assert.match(JSON.stringify(secret), /DATABASE_URL/u);
+      // Real calls: the server reads both files.
+      await readReadmeThenSecret(client, 'read_file', root);
       const resource = await client.readResource({ uri: envUri });
       assert.match(JSON.stringify(resource), /DATABASE_URL/u);
       await client.close();

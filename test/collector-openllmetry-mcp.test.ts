@@ -24,6 +24,7 @@ import {
 import {
   FILESYSTEM_SERVER_BIN,
   providerSendingTo,
+  readReadmeThenSecret,
   readmeAndSecret,
   startPolicyCollector,
   waitFor,
@@ -48,17 +49,7 @@ describe('collector: an OpenLLMetry-instrumented MCP client', () => {
           stderr: 'ignore',
         }),
       );
-      const readme = await client.callTool({
-        name: 'read_text_file',
-        arguments: { path: join(root, 'README.md') },
-      });
-      const secret = await client.callTool({
-        name: 'read_text_file',
-        arguments: { path: join(root, '.env') },
-      });
-      // The server did read both (the spans describe real calls).
-      assert.match(JSON.stringify(readme), /# notes/u);
-      assert.match(JSON.stringify(secret), /DATABASE_URL/u);
+      await readReadmeThenSecret(client, 'read_text_file', root);
       await client.close();
       await provider.forceFlush();
 

@@ -1536,9 +1536,11 @@ export class WireSpan {
 
   /**
    * The AnyValue between `start` and `end` as plain JSON (`anyValueJson` of attributes.ts). Its
-   * scan for the oneof's member is `valueAt`'s written again, on purpose: `valueAt` runs for
-   * every attribute of an evaluated span, and sharing the scan (through module variables) cost
-   * it ~0.45 % of the policy path's instructions (`bench/collector-throughput/instructions.sh`).
+   * scan for the oneof's member is its own, on purpose: `valueAt` runs for every attribute of
+   * an evaluated span and reads tags and lengths from the bytes; sharing one scan (through
+   * module variables) cost it ~0.45 % of the policy path's instructions
+   * (`bench/collector-throughput/instructions.sh`). This one runs only inside maps and mixed
+   * lists, and keeps protobufjs's reader.
    */
   private jsonAt(start: number, end: number): unknown {
     const { reader, buf } = this.#body;
