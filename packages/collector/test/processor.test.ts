@@ -38,6 +38,7 @@ import type {
   ProcessorOptions,
 } from '../src/index.js';
 import type { SpanAttributes } from '@agent-otel/core';
+import { loadPolicy } from '@agent-otel/policy';
 
 /**
  * A sequence-aware test decider: "network after a secret file was read" (the shape of the
@@ -269,6 +270,48 @@ describe('PolicyProcessor', () => {
     processor.release(0, true);
     assert.equal(attributesOf(post.span.attributes)[ATTR_AGENT_POLICY_VIOLATED], undefined);
     assert.equal(processor.sessionCount, 2);
+  });
+
+  it("gives rules the session's attributes from whichever of its spans carries them", () => {
+    // A rule on `session.owner` (user.id) and `session.attributes`: the owner and the
+    // repository come on the session's first tool span only, and the later span is judged by
+    // them too — the processor copies session attributes (user.*, vcs.*…) from any span.
+    const engine = loadPolicy({
+      text: `version: 1
+rulesets:
+  - name: team
+    version: "1"
+    rules:
+      - id: acme-by-alice
+        description: alice works on acme
+        severity: low
+        category: reconnaissance
+        when: 'session.owner == "alice" && session.attributes["vcs.repository.name"] == "acme"'
+`,
+    });
+    const processor = new PolicyProcessor({ ...OPTIONS, decider: engine });
+    const first = tool(
+      's1',
+      'Read',
+      'read',
+      { 'user.id': 'alice', 'vcs.repository.name': 'acme', [ATTR_GEN_AI_TOOL_CALL_ID]: 'c1' },
+      1000,
+    );
+    const later = tool('s1', 'Grep', 'search', { [ATTR_GEN_AI_TOOL_CALL_ID]: 'c2' }, 2000);
+    const otherOwner = tool(
+      's2',
+      'Read',
+      'read',
+      { 'user.id': 'bob', 'vcs.repository.name': 'acme', [ATTR_GEN_AI_TOOL_CALL_ID]: 'c3' },
+      1000,
+    );
+    processor.push([first, later, otherOwner], 0);
+    processor.release(0, true);
+    const ruleIds = (item: PipelineSpan) =>
+      attributesOf(item.span.attributes)[ATTR_AGENT_POLICY_RULE_IDS] as string[] | undefined;
+    assert.deepEqual(ruleIds(first), ['acme-by-alice']);
+    assert.deepEqual(ruleIds(later), ['acme-by-alice']);
+    assert.equal(ruleIds(otherOwner), undefined);
   });
 
   it('gives the session span (evaluated after its children) the intent and the violation summary', () => {
