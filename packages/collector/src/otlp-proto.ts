@@ -663,21 +663,42 @@ export function writeVarint(out: Buffer, offset: number, value: number): number 
 /** Bytes of a length-delimited field of a field number below 16 holding `length` bytes. */
 const fieldLength = (length: number): number => 1 + varintLength(length);
 
-/** A message's bytes (without tag and length) as protobufjs writes them with `write`. */
-function messageBytes(write: (writer: protobuf.Writer) => void): Uint8Array {
+/**
+ * A message's bytes (without tag and length) as protobufjs writes `value` with `write`. The
+ * value is an argument rather than captured by a closure at the call: a variable a closure
+ * captures lives in a context V8 allocates on every call, or every turn of a loop — for a span,
+ * on every span exported, whether its bytes are encoded here or copied.
+ */
+function messageBytes<T>(write: (writer: protobuf.Writer, value: T) => void, value: T): Uint8Array {
   const writer = protobuf.Writer.create();
-  write(writer);
+  write(writer, value);
   return writer.finish();
 }
 
 /**
- * A resource or scope message encoded by `write`, kept in `headers` for the writing pass; the
- * bytes its field takes (tag, length and message).
+ * A resource or scope message, `value` encoded by `write`, kept in `headers` for the writing
+ * pass; the bytes its field takes (tag, length and message).
  */
-function headerField(headers: Uint8Array[], write: (writer: protobuf.Writer) => void): number {
-  const bytes = messageBytes(write);
+function headerField<T>(
+  headers: Uint8Array[],
+  write: (writer: protobuf.Writer, value: T) => void,
+  value: T,
+): number {
+  const bytes = messageBytes(write, value);
   headers.push(bytes);
   return fieldLength(bytes.length) + bytes.length;
+}
+
+function writeResource(writer: protobuf.Writer, resource: OtlpResource): void {
+  writeKeyValues(writer, 1, resource.attributes);
+  writeCount(writer, 2, resource.droppedAttributesCount);
+}
+
+function writeScope(writer: protobuf.Writer, scope: OtlpScope): void {
+  writeString(writer, 1, scope.name);
+  writeString(writer, 2, scope.version);
+  writeKeyValues(writer, 3, scope.attributes);
+  writeCount(writer, 4, scope.droppedAttributesCount);
 }
 
 /**
@@ -705,27 +726,14 @@ export function encodeTraceRequestProto(request: OtlpTraceRequest): Uint8Array {
     const at = lengths.push(0) - 1;
     let resourceLength = 0;
     const resource = resourceSpans.resource;
-    if (resource) {
-      resourceLength += headerField(headers, (writer) => {
-        writeKeyValues(writer, 1, resource.attributes);
-        writeCount(writer, 2, resource.droppedAttributesCount);
-      });
-    }
+    if (resource) resourceLength += headerField(headers, writeResource, resource);
     for (const scopeSpans of resourceSpans.scopeSpans) {
       let scopeLength = 0;
       const scope = scopeSpans.scope;
-      if (scope) {
-        scopeLength += headerField(headers, (writer) => {
-          writeString(writer, 1, scope.name);
-          writeString(writer, 2, scope.version);
-          writeKeyValues(writer, 3, scope.attributes);
-          writeCount(writer, 4, scope.droppedAttributesCount);
-        });
-      }
+      if (scope) scopeLength += headerField(headers, writeScope, scope);
       for (const span of scopeSpans.spans) {
         const plan = isBytesBacked(span) ? span.exportPlan() : RAW_SPANS.get(span);
-        const edit =
-          typeof plan === 'number' ? undefined : (plan ?? messageBytes((w) => writeSpan(w, span)));
+        const edit = typeof plan === 'number' ? undefined : (plan ?? messageBytes(writeSpan, span));
         const length = edit === undefined ? (plan as number) : edit.length;
         spanLengths.push(length);
         spanEdits.push(edit);

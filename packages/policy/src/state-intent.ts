@@ -6,7 +6,7 @@
 import type { DeciderState, IntentVerdict } from '@agent-otel/core';
 import { classifyIntent } from './intent.js';
 import { allCalls, engineState, stateVersion } from './session-state.js';
-import type { EngineState } from './session-state.js';
+import type { CallRecord, EngineState } from './session-state.js';
 
 /**
  * The verdicts of the last state asked about, while its records stay as they were: a collector
@@ -31,6 +31,17 @@ function copied(verdict: IntentVerdict | undefined): IntentVerdict | undefined {
     : { category: verdict.category, confidence: verdict.confidence, signals: [...verdict.signals] };
 }
 
+/**
+ * The calls of one turn. Not a `filter` with a closure over `turnId`: a parameter a closure
+ * captures lives in a context V8 allocates on every call of the function (here, the intent of
+ * every turn and session span the collector tags), whatever path the call takes.
+ */
+function callsOfTurn(calls: readonly CallRecord[], turnId: string): CallRecord[] {
+  const selected: CallRecord[] = [];
+  for (const call of calls) if (call.turn === turnId) selected.push(call);
+  return selected;
+}
+
 /** The intent of one turn (with `turnId`) or of the whole session; undefined before any call. */
 export function intentFromState(state: DeciderState, turnId?: string): IntentVerdict | undefined {
   const engine = engineState(state);
@@ -47,7 +58,7 @@ export function intentFromState(state: DeciderState, turnId?: string): IntentVer
   }
   if (memo.turns.has(turnId)) return copied(memo.turns.get(turnId));
   const calls = allCalls(engine);
-  const selected = calls.filter((call) => call.turn === turnId);
+  const selected = callsOfTurn(calls, turnId);
   let verdict: IntentVerdict | undefined;
   if (selected.length === 0) verdict = undefined;
   else if (selected.length === calls.length) {
