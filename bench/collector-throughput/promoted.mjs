@@ -6,7 +6,11 @@
  * warm-up pass, under V8's sampling heap profiler with what scavenges collect left out — the
  * bytes reported were promoted to the old generation or are still alive.
  *
- *   node --no-turbo-inlining bench/collector-throughput/promoted.mjs BODIES.json [POLICY] [TOP]
+ *   node --no-turbo-inlining bench/collector-throughput/promoted.mjs BODIES.json [POLICY] [TOP] [--all]
+ *
+ * With `--all`, every byte allocated is counted, what scavenges collect too: the allocation rate,
+ * which sets how often scavenges run (and, through V8's escape analysis and inlining, differs
+ * with `--no-turbo-inlining`: run it without that flag for what the collector allocates).
  *
  * BODIES.json as for processor-path.mjs (`run.ts --processor-only --save-bodies FILE`); POLICY
  * `recommended` (default), `off` or a policy file; TOP lines of each list (default 15).
@@ -19,9 +23,12 @@ import { readFileSync } from 'node:fs';
 import { argv } from 'node:process';
 import { processorPass } from './processor-path.mjs';
 
-const [, , bodiesFile, policy = 'recommended', top = '15'] = argv;
+const all = argv.includes('--all');
+const [bodiesFile, policy = 'recommended', top = '15'] = argv
+  .slice(2)
+  .filter((arg) => arg !== '--all');
 if (!bodiesFile) {
-  console.error('usage: node --no-turbo-inlining promoted.mjs BODIES.json [POLICY] [TOP]');
+  console.error('usage: node --no-turbo-inlining promoted.mjs BODIES.json [POLICY] [TOP] [--all]');
   process.exit(2);
 }
 const bodies = JSON.parse(readFileSync(bodiesFile, 'utf8')).map((body) =>
@@ -35,7 +42,7 @@ await session.post('HeapProfiler.enable');
 await session.post('HeapProfiler.startSampling', {
   samplingInterval: 1024,
   includeObjectsCollectedByMajorGC: true,
-  includeObjectsCollectedByMinorGC: false,
+  includeObjectsCollectedByMinorGC: all,
 });
 await processorPass(bodies, policy);
 const { profile } = await session.post('HeapProfiler.stopSampling');
@@ -70,7 +77,7 @@ const list = (map) =>
     .map(([name, bytes]) => `${(bytes / 1e6).toFixed(2).padStart(8)} MB  ${name}`)
     .join('\n');
 console.log(
-  `${policy}: ${(total / 1e6).toFixed(1)} MB promoted or alive in one pass of ${spans} spans` +
+  `${policy}: ${(total / 1e6).toFixed(1)} MB ${all ? 'allocated' : 'promoted or alive'} in one pass of ${spans} spans` +
     ` (${Math.round(total / Math.max(1, spans))} bytes per span)`,
 );
 console.log(`by allocating function:\n${list(self)}`);
