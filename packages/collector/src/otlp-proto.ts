@@ -663,42 +663,30 @@ export function writeVarint(out: Buffer, offset: number, value: number): number 
 /** Bytes of a length-delimited field of a field number below 16 holding `length` bytes. */
 const fieldLength = (length: number): number => 1 + varintLength(length);
 
-/**
- * A message's bytes (without tag and length) as protobufjs writes `value` with `write`. The
- * value is an argument rather than captured by a closure at the call: a variable a closure
- * captures lives in a context V8 allocates on every call, or every turn of a loop — for a span,
- * on every span exported, whether its bytes are encoded here or copied.
- */
-function messageBytes<T>(write: (writer: protobuf.Writer, value: T) => void, value: T): Uint8Array {
+/** A message's bytes (without tag and length) as protobufjs writes them with `write`. */
+function messageBytes(write: (writer: protobuf.Writer) => void): Uint8Array {
   const writer = protobuf.Writer.create();
-  write(writer, value);
+  write(writer);
   return writer.finish();
 }
 
 /**
- * A resource or scope message, `value` encoded by `write`, kept in `headers` for the writing
- * pass; the bytes its field takes (tag, length and message).
+ * A span encoded as a message here (one built or changed as a model). A function of its own:
+ * written as a closure in `encodeTraceRequestProto`'s loop, the span it captures would live in
+ * a context V8 allocates on every turn of the loop — for every span exported, copied or not.
  */
-function headerField<T>(
-  headers: Uint8Array[],
-  write: (writer: protobuf.Writer, value: T) => void,
-  value: T,
-): number {
-  const bytes = messageBytes(write, value);
+function spanBytes(span: OtlpSpan): Uint8Array {
+  return messageBytes((writer) => writeSpan(writer, span));
+}
+
+/**
+ * A resource or scope message encoded by `write`, kept in `headers` for the writing pass; the
+ * bytes its field takes (tag, length and message).
+ */
+function headerField(headers: Uint8Array[], write: (writer: protobuf.Writer) => void): number {
+  const bytes = messageBytes(write);
   headers.push(bytes);
   return fieldLength(bytes.length) + bytes.length;
-}
-
-function writeResource(writer: protobuf.Writer, resource: OtlpResource): void {
-  writeKeyValues(writer, 1, resource.attributes);
-  writeCount(writer, 2, resource.droppedAttributesCount);
-}
-
-function writeScope(writer: protobuf.Writer, scope: OtlpScope): void {
-  writeString(writer, 1, scope.name);
-  writeString(writer, 2, scope.version);
-  writeKeyValues(writer, 3, scope.attributes);
-  writeCount(writer, 4, scope.droppedAttributesCount);
 }
 
 /**
@@ -726,14 +714,26 @@ export function encodeTraceRequestProto(request: OtlpTraceRequest): Uint8Array {
     const at = lengths.push(0) - 1;
     let resourceLength = 0;
     const resource = resourceSpans.resource;
-    if (resource) resourceLength += headerField(headers, writeResource, resource);
+    if (resource) {
+      resourceLength += headerField(headers, (writer) => {
+        writeKeyValues(writer, 1, resource.attributes);
+        writeCount(writer, 2, resource.droppedAttributesCount);
+      });
+    }
     for (const scopeSpans of resourceSpans.scopeSpans) {
       let scopeLength = 0;
       const scope = scopeSpans.scope;
-      if (scope) scopeLength += headerField(headers, writeScope, scope);
+      if (scope) {
+        scopeLength += headerField(headers, (writer) => {
+          writeString(writer, 1, scope.name);
+          writeString(writer, 2, scope.version);
+          writeKeyValues(writer, 3, scope.attributes);
+          writeCount(writer, 4, scope.droppedAttributesCount);
+        });
+      }
       for (const span of scopeSpans.spans) {
         const plan = isBytesBacked(span) ? span.exportPlan() : RAW_SPANS.get(span);
-        const edit = typeof plan === 'number' ? undefined : (plan ?? messageBytes(writeSpan, span));
+        const edit = typeof plan === 'number' ? undefined : (plan ?? spanBytes(span));
         const length = edit === undefined ? (plan as number) : edit.length;
         spanLengths.push(length);
         spanEdits.push(edit);
