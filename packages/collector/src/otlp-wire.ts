@@ -1743,13 +1743,10 @@ export class WireSpan {
       }
     }
     let events: EventTemplate[] | undefined;
-    const added = this.#addedEvents;
-    if (added) {
+    if (this.#addedEvents) {
       events = [];
-      // By index: the list is usually the shared frozen one of the policy tags, and V8 compiles
-      // `for…of` over a frozen array as calls to its iterator, each allocating its result.
-      for (let index = 0; index < added.length; index++) {
-        const template = eventTemplate(added[index]!);
+      for (const event of this.#addedEvents) {
+        const template = eventTemplate(event);
         events.push(template);
         length += template.bytes.length;
       }

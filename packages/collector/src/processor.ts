@@ -911,10 +911,10 @@ export class PolicyProcessor {
         calls.set(span.spanId, { toolCallId, findings });
       }
     }
-    // By index: the list may be the frozen empty one, and V8 compiles `for…of` over a frozen
-    // array as calls to the iterator, each allocating its result.
-    const derived = view.derived;
-    for (let index = 0; index < derived.length; index++) addSpanAttributes(span, derived[index]!);
+    // Not `for…of` over the frozen empty list (our own spans' views): V8 compiles `for…of` over
+    // a frozen array as calls to the iterator, each allocating its result.
+    if (view.derived.length > 0)
+      for (const derived of view.derived) addSpanAttributes(span, derived);
     this.#record(state, findings, toolCallId);
     // A span already tagged upstream (the hook or the SDK) keeps its tags: tagging it again
     // would duplicate its violation events. Its findings still count for the session.
