@@ -290,21 +290,17 @@ rulesets:
 `,
     });
     const processor = new PolicyProcessor({ ...OPTIONS, decider: engine });
-    const first = tool(
-      's1',
-      'Read',
-      'read',
-      { 'user.id': 'alice', 'vcs.repository.name': 'acme', [ATTR_GEN_AI_TOOL_CALL_ID]: 'c1' },
-      1000,
-    );
+    const readOfAcme = (session: string, owner: string, callId: string) =>
+      tool(
+        session,
+        'Read',
+        'read',
+        { 'user.id': owner, 'vcs.repository.name': 'acme', [ATTR_GEN_AI_TOOL_CALL_ID]: callId },
+        1000,
+      );
+    const first = readOfAcme('s1', 'alice', 'c1');
     const later = tool('s1', 'Grep', 'search', { [ATTR_GEN_AI_TOOL_CALL_ID]: 'c2' }, 2000);
-    const otherOwner = tool(
-      's2',
-      'Read',
-      'read',
-      { 'user.id': 'bob', 'vcs.repository.name': 'acme', [ATTR_GEN_AI_TOOL_CALL_ID]: 'c3' },
-      1000,
-    );
+    const otherOwner = readOfAcme('s2', 'bob', 'c3');
     processor.push([first, later, otherOwner], 0);
     processor.release(0, true);
     const ruleIds = (item: PipelineSpan) =>
