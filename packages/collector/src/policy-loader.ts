@@ -12,9 +12,8 @@ export async function loadCollectorDecider(policy: string): Promise<Decider | un
   const { loadPolicy } = await import('@agent-otel/policy');
   // The calls it judges were made on other machines: `~` in a command is the home of the
   // session's workspace (`/home/dev/app` → `/home/dev`), not this process's.
-  return loadPolicy(
-    policy === 'recommended'
-      ? { commandHome: 'workspace' }
-      : { file: policy, commandHome: 'workspace' },
-  );
+  return loadPolicy({
+    ...(policy === 'recommended' ? {} : { file: policy }),
+    commandHome: 'workspace',
+  });
 }

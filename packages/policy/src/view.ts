@@ -399,7 +399,6 @@ function step<T>(node: FactsIndexNode<T>, slot: number, value: unknown): FactsIn
 /** One character per FACT_KEYS position, before a present value in `toolFactsKey`. */
 const FACT_KEY_MARKS = FACT_KEYS.map((_, index) => String.fromCharCode(65 + index));
 
-/** The tool facts of a request. */
 /**
  * Where `~` and `$HOME` in a command point: `process`, this process's home (the hook runs as
  * the agent's user); `workspace`, the home the session's workspace is in (`/home/dev/app` →
@@ -408,6 +407,7 @@ const FACT_KEY_MARKS = FACT_KEYS.map((_, index) => String.fromCharCode(65 + inde
  */
 export type CommandHome = 'process' | 'workspace';
 
+/** The tool facts of a request. */
 export function toolFacts(
   request: DecisionRequest,
   scopes: PolicyScopes,
