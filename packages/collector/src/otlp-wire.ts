@@ -88,7 +88,7 @@ const SPAN_PROBLEMS = [
 const BAD_LINK_PROBLEM = SPAN_PROBLEMS.length;
 
 /** What the spans of one request share: its bytes and the index of their attributes. */
-class WireBody {
+export class WireBody {
   readonly reader: protobuf.Reader;
   /** SLOTS ints per attribute of every span of the body, in order (`count` of them used). */
   attributes: Int32Array;
@@ -950,9 +950,9 @@ export class WireSpan {
   /** The events added, in order: the list given, while only one was (the processor's, shared). */
   #addedEvents: readonly AddedEvent[] | undefined;
 
-  constructor(body: WireBody, start: number, end: number) {
+  constructor(body: WireBody, start: number, end: number, at = -1) {
     this.#body = body;
-    this.#at = body.addSpan();
+    this.#at = at >= 0 ? at : body.addSpan();
     // Written once more here, after the class's field definitions: V8 treats a field written
     // only where the object is made as constant, and the first later write (the policy
     // processor's first tag, seconds into a run) deoptimized every compiled function that had
@@ -963,6 +963,8 @@ export class WireSpan {
     this.#added2 = undefined;
     this.#addedMore = undefined;
     this.#addedEvents = undefined;
+    // A span walked before (`reopenWireSpan`): its fields are in the body's index already.
+    if (at >= 0) return;
     this.walk(start, end);
     if (end - start > body.maxLength) {
       // A string may be over the limit: decode now, truncating, and export the model if so.
@@ -970,6 +972,20 @@ export class WireSpan {
       this.#model = span;
       if (truncated) this.setChanged();
     }
+  }
+
+  /**
+   * The body and index entry that are all of this span while nothing was changed or added to
+   * it (`reopenWireSpan` makes the span again from them), else undefined.
+   */
+  get untouchedBody(): WireBody | undefined {
+    if (this.#model || this.#flat || this.#added1 || this.#addedEvents) return undefined;
+    return this.#body;
+  }
+
+  /** Where the span's fields are in its body's index (with `untouchedBody`). */
+  get bodyIndex(): number {
+    return this.#at;
   }
 
   /** Why the span breaks the data model (it is then rejected), or undefined. */
@@ -2056,4 +2072,13 @@ export function spanTimeLow(span: OtlpSpan, which: 'start' | 'end'): number {
 export function spanStartMs(span: OtlpSpan): number {
   if (span instanceof WireSpan) return span.startMs;
   return Number(BigInt(span.startTimeUnixNano) / 1_000_000n);
+}
+
+/**
+ * The span at `at` of `body`'s index (`WireSpan.bodyIndex` of a span whose `untouchedBody` was
+ * `body`), made again without reading its bytes: a span held for the ordering window is kept
+ * as these two, not as an object that would outlive the young generation.
+ */
+export function reopenWireSpan(body: WireBody, at: number): WireSpan {
+  return new WireSpan(body, 0, 0, at);
 }

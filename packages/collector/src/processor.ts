@@ -47,8 +47,10 @@ import {
   spanStringAttribute,
   spanTimeHigh,
   spanTimeLow,
+  reopenWireSpan,
   WireSpan,
 } from './otlp-wire.js';
+import type { WireBody } from './otlp-wire.js';
 import type {
   OtlpKeyValue,
   OtlpResourceSpans,
@@ -229,20 +231,57 @@ function workspaceOfSpan(
 }
 
 /**
- * A session's held spans, each followed by its role and its sort key: [span, role, high, low,
- * …], without an object per span joining them — a held span outlives the young generation
- * (copied twice, then traced by every full collection), and so would such an object. The sort
- * key (`spanTimeHigh`, `spanTimeLow` of the role's `orderOf`: two small integers, stored in the
- * list as they are) is read when the span arrives, while its bytes were just read: two seconds
- * later, when the list is sorted, they are out of the processor's caches.
+ * A session's held spans, each followed by its role and its sort key, then where it came from:
+ * [span, role, high, low, at, resource, scope, recordId, …], without an object per span — a
+ * held span outlives the young generation (copied twice, then traced by every full collection),
+ * and so would any object made for it or kept with it. A received span nothing was done to yet
+ * is kept as its request's body and its place in the body's index (`at`), and made again as a
+ * span when its window has passed (`heldItem`); any other span is kept as its pipeline span,
+ * with `at` -1. The sort key (`spanTimeHigh`, `spanTimeLow` of the role's `orderOf`: two small
+ * integers) is read when the span arrives, while its bytes were just read: two seconds later,
+ * when the list is sorted, they are out of the processor's caches.
  */
-type HeldList = (PipelineSpan | SpanRole | number)[];
-const HELD_SLOTS = 4;
+type HeldList = (
+  PipelineSpan | WireBody | SpanRole | number | OtlpResourceSpans | OtlpScopeSpans | undefined
+)[];
+const HELD_SLOTS = 8;
 
 /** Appends a span to a held list, with its sort key. */
 function holdSpan(held: HeldList, item: PipelineSpan, role: SpanRole): void {
   const which = orderOf(role);
-  held.push(item, role, spanTimeHigh(item.span, which), spanTimeLow(item.span, which));
+  const { span } = item;
+  const high = spanTimeHigh(span, which);
+  const low = spanTimeLow(span, which);
+  const body = span instanceof WireSpan ? span.untouchedBody : undefined;
+  if (body !== undefined)
+    held.push(
+      body,
+      role,
+      high,
+      low,
+      (span as WireSpan).bodyIndex,
+      item.resource,
+      item.scope,
+      item.recordId,
+    );
+  else held.push(item, role, high, low, -1, undefined, undefined, 0);
+}
+
+/** The pipeline span held at `slot` of `held` (made again from its body the first time). */
+function heldItem(held: HeldList, slot: number): PipelineSpan {
+  const at = held[slot + 4] as number;
+  if (at < 0) return held[slot] as PipelineSpan;
+  const item: PipelineSpan = {
+    span: reopenWireSpan(held[slot] as WireBody, at),
+    resource: held[slot + 5] as OtlpResourceSpans,
+    scope: held[slot + 6] as OtlpScopeSpans,
+    recordId: held[slot + 7] as number,
+  };
+  held[slot] = item;
+  held[slot + 4] = -1;
+  held[slot + 5] = undefined;
+  held[slot + 6] = undefined;
+  return item;
 }
 
 /**
@@ -449,12 +488,12 @@ function mcpCallsAfterParents(held: HeldList): void {
   const toolAt = new Map<string, number>();
   for (let index = 0; index < count; index++) {
     if (held[HELD_SLOTS * index + 1] === 'tool')
-      toolAt.set((held[HELD_SLOTS * index] as PipelineSpan).span.spanId, index);
+      toolAt.set(heldItem(held, HELD_SLOTS * index).span.spanId, index);
   }
   const waiting = new Map<string, number[]>();
   const order: number[] = [];
   for (let index = 0; index < count; index++) {
-    const { span } = held[HELD_SLOTS * index] as PipelineSpan;
+    const { span } = heldItem(held, HELD_SLOTS * index);
     if (held[HELD_SLOTS * index + 1] === 'tool' && isUnidentifiedMcpCall(span)) {
       const parentAt = toolAt.get(span.parentSpanId!);
       if (parentAt !== undefined && parentAt > index) {
@@ -619,6 +658,10 @@ function sortHeld(held: HeldList): void {
     const role = held[HELD_SLOTS * index + 1] as SpanRole;
     const high = held[HELD_SLOTS * index + 2] as number;
     const low = held[HELD_SLOTS * index + 3] as number;
+    const at4 = held[HELD_SLOTS * index + 4];
+    const resource = held[HELD_SLOTS * index + 5];
+    const scope = held[HELD_SLOTS * index + 6];
+    const recordId = held[HELD_SLOTS * index + 7];
     const summary = isSummary(role);
     let at = index - 1;
     while (at >= 0 && sortsAfter(held, at, summary, high, low)) {
@@ -631,6 +674,10 @@ function sortHeld(held: HeldList): void {
     held[HELD_SLOTS * (at + 1) + 1] = role;
     held[HELD_SLOTS * (at + 1) + 2] = high;
     held[HELD_SLOTS * (at + 1) + 3] = low;
+    held[HELD_SLOTS * (at + 1) + 4] = at4;
+    held[HELD_SLOTS * (at + 1) + 5] = resource;
+    held[HELD_SLOTS * (at + 1) + 6] = scope;
+    held[HELD_SLOTS * (at + 1) + 7] = recordId;
   }
 }
 
@@ -782,7 +829,10 @@ export class PolicyProcessor {
 
   /**
    * Evaluates and returns the held spans whose window has passed (all of them with `flush`),
-   * tagged in place. Also forgets sessions past their TTL or over the bound.
+   * tagged. A received span nothing was done to before it was held comes back as a new
+   * pipeline span made from its request's bytes (`heldItem`), not as the object pushed; any
+   * other comes back as pushed, tagged in place. Also forgets sessions past their TTL or over
+   * the bound.
    */
   release(now: number, flush = false): PipelineSpan[] {
     // Emptied, not replaced: a new list starts as one of small integers and turns into one of
@@ -810,7 +860,7 @@ export class PolicyProcessor {
       state.held = [];
       this.#heldCount -= held.length / HELD_SLOTS;
       for (let index = 0; index < held.length; index += HELD_SLOTS) {
-        const item = held[index] as PipelineSpan;
+        const item = heldItem(held, index);
         this.#evaluate(state, item, held[index + 1] as SpanRole);
         released.push(item);
       }

@@ -197,6 +197,64 @@ describe('PolicyProcessor', () => {
     }
   });
 
+  it('releases spans received as protobuf in the same order, each with its own fields', () => {
+    // Held as their request's bytes and made again on release: each released span must be the
+    // one that was pushed at its place, attributes and all, in a few spans and in a burst.
+    for (const count of [9, 200]) {
+      const processor = new PolicyProcessor(OPTIONS);
+      const models = Array.from({ length: count }, (_, index) =>
+        tool(
+          's1',
+          'Read',
+          'read',
+          { [ATTR_FILE_PATH]: `/w/file-${index}` },
+          1000 + Math.floor(((index * 7919) % count) / 2),
+        ),
+      );
+      const body = encodeTraceRequestProto({
+        resourceSpans: [
+          { resource: { attributes: [] }, scopeSpans: [{ spans: models.map((m) => m.span) }] },
+        ],
+      });
+      const request = decodeProtobufWire(Buffer.from(body), {
+        maxAttributeValueLength: 4096,
+      }).request;
+      // Each with a resource, a scope and a queue record of its own, to see they go with it.
+      const items = pipelineSpansOf(request, 7).map((item, index) => ({
+        span: item.span,
+        resource: { ...item.resource, schemaUrl: `https://resource.invalid/${index}` },
+        scope: { ...item.scope, schemaUrl: `https://scope.invalid/${index}` },
+        recordId: index,
+      }));
+      processor.push(items, 0);
+      const released = processor.release(1000);
+      const pathOf = (item: PipelineSpan) => attributesOf(item.span.attributes)[ATTR_FILE_PATH];
+      const expected = items
+        .map((item, index) => ({ item, index, start: BigInt(item.span.startTimeUnixNano) }))
+        .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.index - b.index))
+        .map(({ item }) => ({
+          spanId: item.span.spanId,
+          path: pathOf(item),
+          start: item.span.startTimeUnixNano,
+          recordId: item.recordId,
+          resource: item.resource,
+          scope: item.scope,
+        }));
+      assert.deepEqual(
+        released.map((item) => ({
+          spanId: item.span.spanId,
+          path: pathOf(item),
+          start: item.span.startTimeUnixNano,
+          recordId: item.recordId,
+          resource: item.resource,
+          scope: item.scope,
+        })),
+        expected,
+        `${count} spans`,
+      );
+    }
+  });
+
   it('evaluates summaries after every tool call of their batch, whatever the clocks say', () => {
     // As the OpenTelemetry JS SDK stamps a session of quick calls: the calls start on whole
     // milliseconds, the session span ends a fraction of one earlier.
@@ -375,10 +433,15 @@ rulesets:
       recordId: 1,
     }));
     processor.push(turns, 0);
-    assert.equal(processor.release(0, true).length, turns.length);
+    // Released as spans made again from the request's bytes (a held span is kept as those).
+    const released = processor.release(0, true);
+    assert.deepEqual(
+      released.map((turn) => turn.span.spanId),
+      turns.map((turn) => turn.span.spanId),
+    );
     // The decider changes its lists afterwards: the tags given stay as they were.
     for (const verdict of Object.values(verdicts)) verdict.signals.push('later');
-    for (const [index, turn] of turns.entries()) {
+    for (const [index, turn] of released.entries()) {
       const attributes = attributesOf(turn.span.attributes);
       const expected = verdicts[turnIds[index]!]!;
       assert.equal(attributes[ATTR_AGENT_INTENT_CATEGORY], expected.category);
