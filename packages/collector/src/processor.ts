@@ -239,32 +239,69 @@ function workspaceOfSpan(
  * span when its window has passed (`heldItem`); any other span is kept as its pipeline span,
  * with `at` -1. The sort key (`spanTimeHigh`, `spanTimeLow` of the role's `orderOf`: two small
  * integers) is read when the span arrives, while its bytes were just read: two seconds later,
- * when the list is sorted, they are out of the processor's caches.
+ * when the list is sorted, they are out of the processor's caches. A list is used up to its
+ * session's `heldSlots` (it may be longer: one emptied and used again, `recycleHeld`).
  */
 type HeldList = (
   PipelineSpan | WireBody | SpanRole | number | OtlpResourceSpans | OtlpScopeSpans | undefined
 )[];
 const HELD_SLOTS = 8;
 
-/** Appends a span to a held list, with its sort key. */
-function holdSpan(held: HeldList, item: PipelineSpan, role: SpanRole): void {
+/**
+ * The held list of a session holding nothing: never written (`holdSpan` takes a list of its
+ * own first).
+ */
+const NOTHING_HELD: HeldList = [];
+
+/**
+ * Emptied held lists kept for sessions' next windows (`PolicyProcessor.#heldPool`), at most
+ * this many, each of at most `MAX_POOLED_SLOTS` slots: a list that holds spans for a window is
+ * in the old generation by the time they are released, and a new one for each window was
+ * copied there again (its slots, and the spare room of its growth, per held span).
+ */
+const MAX_POOLED_LISTS = 1024;
+const MAX_POOLED_SLOTS = 64 * HELD_SLOTS;
+
+/** Appends a span to a session's held list (its first `heldSlots` slots), with its sort key. */
+function holdSpan(state: SessionState, item: PipelineSpan, role: SpanRole, pool: HeldList[]): void {
   const which = orderOf(role);
   const { span } = item;
   const high = spanTimeHigh(span, which);
   const low = spanTimeLow(span, which);
   const body = span instanceof WireSpan ? span.untouchedBody : undefined;
-  if (body !== undefined)
-    held.push(
-      body,
-      role,
-      high,
-      low,
-      (span as WireSpan).bodyIndex,
-      item.resource,
-      item.scope,
-      item.recordId,
-    );
-  else held.push(item, role, high, low, -1, undefined, undefined, 0);
+  if (state.held === NOTHING_HELD) state.held = pool.pop() ?? [];
+  const held = state.held;
+  let at = state.heldSlots;
+  if (body !== undefined) {
+    held[at++] = body;
+    held[at++] = role;
+    held[at++] = high;
+    held[at++] = low;
+    held[at++] = (span as WireSpan).bodyIndex;
+    held[at++] = item.resource;
+    held[at++] = item.scope;
+    held[at++] = item.recordId;
+  } else {
+    held[at++] = item;
+    held[at++] = role;
+    held[at++] = high;
+    held[at++] = low;
+    held[at++] = -1;
+    held[at++] = undefined;
+    held[at++] = undefined;
+    held[at++] = 0;
+  }
+  state.heldSlots = at;
+}
+
+/**
+ * Empties the first `slots` slots of a released held list (nothing it held stays reachable
+ * through it) and keeps it for another window, unless the pool is full or the list large.
+ */
+function recycleHeld(held: HeldList, slots: number, pool: HeldList[]): void {
+  if (pool.length >= MAX_POOLED_LISTS || held.length > MAX_POOLED_SLOTS) return;
+  for (let slot = 0; slot < slots; slot++) held[slot] = undefined;
+  pool.push(held);
 }
 
 /** The pipeline span held at `slot` of `held` (made again from its body the first time). */
@@ -311,7 +348,8 @@ function variableFields(state: SessionState): void {
   state.counted = undefined;
   state.severity = undefined;
   state.action = undefined;
-  state.held = [];
+  state.held = NOTHING_HELD;
+  state.heldSlots = 0;
   state.toolCallsBySpan = undefined;
 }
 
@@ -367,7 +405,9 @@ interface SessionState {
   severity: PolicySeverity | undefined;
   /** The strongest action among the session's findings. */
   action: PolicyAction | undefined;
+  /** The session's held spans: the first `heldSlots` slots of `held` (`HeldList`). */
   held: HeldList;
+  heldSlots: number;
   /**
    * Once the session has an MCP client's tool span (`mcp.method.name: tools/call`): the tool
    * call of each tool span evaluated, by span id (the last `MAX_TOOL_SPANS`). An MCP client's
@@ -483,8 +523,7 @@ function notIn(
  * the clocks disagree): the parent is evaluated first, and its call is the child's
  * (`#evaluateTool`). The rest keep their order.
  */
-function mcpCallsAfterParents(held: HeldList): void {
-  const count = held.length / HELD_SLOTS;
+function mcpCallsAfterParents(held: HeldList, count: number): void {
   const toolAt = new Map<string, number>();
   for (let index = 0; index < count; index++) {
     if (held[HELD_SLOTS * index + 1] === 'tool')
@@ -511,7 +550,7 @@ function mcpCallsAfterParents(held: HeldList): void {
     }
   }
   if (order.every((from, at) => from === at)) return;
-  const copy = held.slice();
+  const copy = held.slice(0, count * HELD_SLOTS);
   order.forEach((from, at) => {
     for (let slot = 0; slot < HELD_SLOTS; slot++)
       held[HELD_SLOTS * at + slot] = copy[HELD_SLOTS * from + slot]!;
@@ -636,14 +675,13 @@ const INSERTION_SORT_MAX = 64;
  * allocates per call; a long list (a burst) is checked for order, then sorted by `Array.sort`
  * (its spans' indexes) if it is not.
  */
-function sortHeld(held: HeldList): void {
-  const count = held.length / HELD_SLOTS;
+function sortHeld(held: HeldList, count: number): void {
   if (count > INSERTION_SORT_MAX) {
     for (let index = 1; index < count; index++) {
       if (laterAt(held, index - 1, index)) {
         const order = Array.from({ length: count }, (_, at) => at);
         order.sort((a, b) => (laterAt(held, b, a) ? -1 : laterAt(held, a, b) ? 1 : 0));
-        const copy = held.slice();
+        const copy = held.slice(0, count * HELD_SLOTS);
         order.forEach((from, at) => {
           for (let slot = 0; slot < HELD_SLOTS; slot++)
             held[HELD_SLOTS * at + slot] = copy[HELD_SLOTS * from + slot]!;
@@ -699,6 +737,8 @@ export class PolicyProcessor {
   /** Where `#due` starts: entries before it are done (taken without shifting the list). */
   #dueStart = 0;
   #heldCount = 0;
+  /** Emptied held lists, for sessions' next windows (`recycleHeld`). */
+  readonly #heldPool: HeldList[] = [];
   readonly #passThrough: PipelineSpan[] = [];
 
   constructor(options: ProcessorOptions) {
@@ -733,7 +773,8 @@ export class PolicyProcessor {
         counted: undefined,
         severity: undefined,
         action: undefined,
-        held: [],
+        held: NOTHING_HELD,
+        heldSlots: 0,
         toolCallsBySpan: undefined,
         heldSince: now,
         lastSeen: now,
@@ -818,11 +859,11 @@ export class PolicyProcessor {
         pushAttribute(span, indexed, PUSH_MCP_METHOD) === MCP_METHOD_NAME_VALUE_TOOLS_CALL
       )
         state.toolCallsBySpan = new Map();
-      if (state.held.length === 0) {
+      if (state.heldSlots === 0) {
         state.heldSince = now;
         this.#insertDue({ key, dueAt: now + this.#options.windowMs });
       }
-      holdSpan(state.held, item, role);
+      holdSpan(state, item, role, this.#heldPool);
       this.#heldCount++;
     }
   }
@@ -843,7 +884,7 @@ export class PolicyProcessor {
       if (!due || (!flush && due.dueAt > now)) break;
       this.#dueStart++;
       const state = this.#sessions.get(due.key);
-      if (!state || state.held.length === 0) continue;
+      if (!state || state.heldSlots === 0) continue;
       // A session still receiving spans waits until it has been quiet for the window, so a
       // burst is ordered as a whole; never longer than MAX_HOLD_WINDOWS windows.
       const dueAt = Math.min(
@@ -855,15 +896,18 @@ export class PolicyProcessor {
         continue;
       }
       const held = state.held;
-      sortHeld(held);
-      if (state.toolCallsBySpan !== undefined) mcpCallsAfterParents(held);
-      state.held = [];
-      this.#heldCount -= held.length / HELD_SLOTS;
-      for (let index = 0; index < held.length; index += HELD_SLOTS) {
+      const slots = state.heldSlots;
+      sortHeld(held, slots / HELD_SLOTS);
+      if (state.toolCallsBySpan !== undefined) mcpCallsAfterParents(held, slots / HELD_SLOTS);
+      state.held = NOTHING_HELD;
+      state.heldSlots = 0;
+      this.#heldCount -= slots / HELD_SLOTS;
+      for (let index = 0; index < slots; index += HELD_SLOTS) {
         const item = heldItem(held, index);
         this.#evaluate(state, item, held[index + 1] as SpanRole);
         released.push(item);
       }
+      recycleHeld(held, slots, this.#heldPool);
     }
     // Done entries are dropped in one go once they are many, or half the list.
     if (this.#dueStart > 0 && (this.#dueStart >= 1024 || this.#dueStart * 2 >= this.#due.length)) {
@@ -893,7 +937,7 @@ export class PolicyProcessor {
       const expired = now - state.lastSeen > this.#options.sessionTtlMs;
       if (!expired && this.#sessions.size <= this.#options.maxSessions) break;
       // A session with spans still held stays until they are out (they are bounded upstream).
-      if (state.held.length > 0) break;
+      if (state.heldSlots > 0) break;
       this.#sessions.delete(state.key);
       this.counters.sessionsEvicted++;
     }

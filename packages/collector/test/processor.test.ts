@@ -309,6 +309,35 @@ describe('PolicyProcessor', () => {
     }
   });
 
+  it("holds each window's spans apart, session after session (held lists are reused)", () => {
+    const processor = new PolicyProcessor(OPTIONS);
+    const ids = (items: PipelineSpan[]) => items.map((item) => item.span.spanId);
+    // First window: three spans of s1 (out of order) and two of s2.
+    const first = [
+      tool('s1', 'Read', 'read', {}, 1002),
+      tool('s1', 'Read', 'read', {}, 1000),
+      tool('s1', 'Read', 'read', {}, 1001),
+    ];
+    const second = [tool('s2', 'Grep', 'search', {}, 1000), tool('s2', 'Grep', 'search', {}, 999)];
+    processor.push([...first, ...second], 0);
+    assert.deepEqual(
+      ids(processor.release(1000)),
+      ids([first[1]!, first[2]!, first[0]!, second[1]!, second[0]!]),
+    );
+    assert.equal(processor.heldSpans, 0);
+    // Later windows, in lists emptied by the first: fewer spans than those lists held, and a
+    // session new to the processor.
+    const third = [tool('s3', 'Read', 'read', {}, 3001), tool('s3', 'Read', 'read', {}, 3000)];
+    const fourth = [tool('s1', 'Read', 'read', {}, 3000)];
+    processor.push([...third, ...fourth], 2000);
+    assert.equal(processor.heldSpans, 3);
+    assert.deepEqual(ids(processor.release(3000)), ids([third[1]!, third[0]!, fourth[0]!]));
+    const fifth = [tool('s2', 'Grep', 'search', {}, 5000)];
+    processor.push(fifth, 4000);
+    assert.deepEqual(ids(processor.release(5000)), ids(fifth));
+    assert.equal(processor.heldSpans, 0);
+  });
+
   it('evaluates in arrival order what arrives after the window (the window is what orders)', () => {
     const processor = new PolicyProcessor(OPTIONS);
     const post = tool('s1', 'WebFetch', 'network', {}, 2000);
