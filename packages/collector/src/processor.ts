@@ -892,6 +892,17 @@ export class PolicyProcessor {
     // Emptied, not replaced: a new list starts as one of small integers and turns into one of
     // objects at its first push, and V8 recompiled `push` each time it met such a list.
     const released: PipelineSpan[] = this.#passThrough.splice(0);
+    // The last release's done entries are dropped first, in one go, on every call. Done at
+    // the end of a release once they were many (the list's cost did not matter: a few thousand
+    // entries), the drop was the one part of `release` not yet run when V8 compiled it — while
+    // the loop below was running, the first release to reach a thousand entries — and threw
+    // that code away, up to seven times a run (`--trace-deopt`).
+    if (this.#dueStart > 0) {
+      // In place, so the field is never reassigned: V8 compiles reads of a field never written
+      // again as a constant, and its first reassignment, seconds into a run, recompiled `push`.
+      this.#due.splice(0, this.#dueStart);
+      this.#dueStart = 0;
+    }
     while (this.#dueStart < this.#due.length) {
       const due = this.#due[this.#dueStart];
       if (!due || (!flush && due.dueAt > now)) break;
@@ -921,13 +932,6 @@ export class PolicyProcessor {
         released.push(item);
       }
       recycleHeld(held, slots, this.#heldPool);
-    }
-    // Done entries are dropped in one go once they are many, or half the list.
-    if (this.#dueStart > 0 && (this.#dueStart >= 1024 || this.#dueStart * 2 >= this.#due.length)) {
-      // In place, so the field is never reassigned: V8 compiles reads of a field never written
-      // again as a constant, and its first reassignment, seconds into a run, recompiled `push`.
-      this.#due.splice(0, this.#dueStart);
-      this.#dueStart = 0;
     }
     this.#evict(now);
     return released;
