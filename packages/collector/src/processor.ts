@@ -272,25 +272,16 @@ function holdSpan(state: SessionState, item: PipelineSpan, role: SpanRole, pool:
   if (state.held === NOTHING_HELD) state.held = pool.pop() ?? [];
   const held = state.held;
   let at = state.heldSlots;
-  if (body !== undefined) {
-    held[at++] = body;
-    held[at++] = role;
-    held[at++] = high;
-    held[at++] = low;
-    held[at++] = (span as WireSpan).bodyIndex;
-    held[at++] = item.resource;
-    held[at++] = item.scope;
-    held[at++] = item.recordId;
-  } else {
-    held[at++] = item;
-    held[at++] = role;
-    held[at++] = high;
-    held[at++] = low;
-    held[at++] = -1;
-    held[at++] = undefined;
-    held[at++] = undefined;
-    held[at++] = 0;
-  }
+  // A received span as its body and place (nothing of it an object of its own), else as is.
+  const received = body !== undefined;
+  held[at++] = received ? body : item;
+  held[at++] = role;
+  held[at++] = high;
+  held[at++] = low;
+  held[at++] = received ? (span as WireSpan).bodyIndex : -1;
+  held[at++] = received ? item.resource : undefined;
+  held[at++] = received ? item.scope : undefined;
+  held[at++] = received ? item.recordId : 0;
   state.heldSlots = at;
 }
 
@@ -892,11 +883,10 @@ export class PolicyProcessor {
     // Emptied, not replaced: a new list starts as one of small integers and turns into one of
     // objects at its first push, and V8 recompiled `push` each time it met such a list.
     const released: PipelineSpan[] = this.#passThrough.splice(0);
-    // The last release's done entries are dropped first, in one go, on every call. Done at
-    // the end of a release once they were many (the list's cost did not matter: a few thousand
-    // entries), the drop was the one part of `release` not yet run when V8 compiled it — while
-    // the loop below was running, the first release to reach a thousand entries — and threw
-    // that code away, up to seven times a run (`--trace-deopt`).
+    // The last release's done entries are dropped first, on every call (a `splice` of a few
+    // thousand entries at most). Dropped at the end of a release only once they were many, the
+    // drop was the one part of `release` not yet run when V8 compiled it (while the loop below
+    // ran), and reaching it threw that code away, up to seven times a run (`--trace-deopt`).
     if (this.#dueStart > 0) {
       // In place, so the field is never reassigned: V8 compiles reads of a field never written
       // again as a constant, and its first reassignment, seconds into a run, recompiled `push`.
