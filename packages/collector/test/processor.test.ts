@@ -228,30 +228,20 @@ describe('PolicyProcessor', () => {
       }));
       processor.push(items, 0);
       const released = processor.release(1000);
-      const pathOf = (item: PipelineSpan) => attributesOf(item.span.attributes)[ATTR_FILE_PATH];
+      // What must come back with each span: its ids, fields and where it came from.
+      const summary = (item: PipelineSpan) => ({
+        spanId: item.span.spanId,
+        path: attributesOf(item.span.attributes)[ATTR_FILE_PATH],
+        start: item.span.startTimeUnixNano,
+        recordId: item.recordId,
+        resource: item.resource,
+        scope: item.scope,
+      });
       const expected = items
         .map((item, index) => ({ item, index, start: BigInt(item.span.startTimeUnixNano) }))
         .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.index - b.index))
-        .map(({ item }) => ({
-          spanId: item.span.spanId,
-          path: pathOf(item),
-          start: item.span.startTimeUnixNano,
-          recordId: item.recordId,
-          resource: item.resource,
-          scope: item.scope,
-        }));
-      assert.deepEqual(
-        released.map((item) => ({
-          spanId: item.span.spanId,
-          path: pathOf(item),
-          start: item.span.startTimeUnixNano,
-          recordId: item.recordId,
-          resource: item.resource,
-          scope: item.scope,
-        })),
-        expected,
-        `${count} spans`,
-      );
+        .map(({ item }) => summary(item));
+      assert.deepEqual(released.map(summary), expected, `${count} spans`);
     }
   });
 
