@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { Decider, PolicyFinding } from '@agent-otel/core';
 import {
   ATTR_AGENT_INTENT_CATEGORY,
@@ -326,6 +328,38 @@ describe('PolicyProcessor', () => {
     processor.push(fifth, 4000);
     assert.deepEqual(ids(processor.release(5000)), ids(fifth));
     assert.equal(processor.heldSpans, 0);
+  });
+
+  it('keeps nothing of a released span alive: its request can be collected', async () => {
+    // V8's `gc`, exposed for this test.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const processor = new PolicyProcessor(OPTIONS);
+    // A request whose spans are held as its bytes; the held list, emptied, is kept for the
+    // next window and must not keep them.
+    const received = (): WeakRef<Buffer> => {
+      const body = Buffer.from(
+        encodeTraceRequestProto({
+          resourceSpans: [
+            {
+              resource: { attributes: [] },
+              scopeSpans: [
+                { spans: [1000, 1001].map((start) => tool('s1', 'Read', 'read', {}, start).span) },
+              ],
+            },
+          ],
+        }),
+      );
+      const { request } = decodeProtobufWire(body, { maxAttributeValueLength: 4096 });
+      processor.push(pipelineSpansOf(request, 1), 0);
+      return new WeakRef(body);
+    };
+    const request = received();
+    assert.equal(processor.release(1000).length, 2);
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    assert.equal(request.deref(), undefined, 'the released request is still reachable');
+    assert.equal(processor.sessionCount, 1);
   });
 
   it('evaluates in arrival order what arrives after the window (the window is what orders)', () => {
