@@ -541,10 +541,15 @@ function mcpCallsAfterParents(held: HeldList, count: number): void {
     }
   }
   if (order.every((from, at) => from === at)) return;
-  const copy = held.slice(0, count * HELD_SLOTS);
+  reorderHeld(held, order);
+}
+
+/** Puts the held span at `order[at]` at `at`, for every `at` (all of its slots). */
+function reorderHeld(held: HeldList, order: readonly number[]): void {
+  const copy = held.slice(0, order.length * HELD_SLOTS);
   order.forEach((from, at) => {
     for (let slot = 0; slot < HELD_SLOTS; slot++)
-      held[HELD_SLOTS * at + slot] = copy[HELD_SLOTS * from + slot]!;
+      held[HELD_SLOTS * at + slot] = copy[HELD_SLOTS * from + slot];
   });
 }
 
@@ -656,6 +661,12 @@ function sameVerdict(a: IntentVerdict, b: IntentVerdict): boolean {
   return true;
 }
 
+/**
+ * The slots of the span `sortHeld` is moving (one list for every sort, emptied after each move,
+ * so that it keeps nothing alive).
+ */
+const MOVING_SPAN: HeldList = new Array<undefined>(HELD_SLOTS).fill(undefined);
+
 /** Up to this many held spans are sorted by insertion (above it, by `Array.sort`). */
 const INSERTION_SORT_MAX = 64;
 
@@ -672,41 +683,30 @@ function sortHeld(held: HeldList, count: number): void {
       if (laterAt(held, index - 1, index)) {
         const order = Array.from({ length: count }, (_, at) => at);
         order.sort((a, b) => (laterAt(held, b, a) ? -1 : laterAt(held, a, b) ? 1 : 0));
-        const copy = held.slice(0, count * HELD_SLOTS);
-        order.forEach((from, at) => {
-          for (let slot = 0; slot < HELD_SLOTS; slot++)
-            held[HELD_SLOTS * at + slot] = copy[HELD_SLOTS * from + slot]!;
-        });
+        reorderHeld(held, order);
         return;
       }
     }
     return;
   }
   for (let index = 1; index < count; index++) {
-    const item = held[HELD_SLOTS * index]!;
-    const role = held[HELD_SLOTS * index + 1] as SpanRole;
-    const high = held[HELD_SLOTS * index + 2] as number;
-    const low = held[HELD_SLOTS * index + 3] as number;
-    const at4 = held[HELD_SLOTS * index + 4];
-    const resource = held[HELD_SLOTS * index + 5];
-    const scope = held[HELD_SLOTS * index + 6];
-    const recordId = held[HELD_SLOTS * index + 7];
-    const summary = isSummary(role);
+    // In order after the one before it (the usual case): nothing moves.
+    if (!laterAt(held, index - 1, index)) continue;
+    const moving = MOVING_SPAN;
+    for (let slot = 0; slot < HELD_SLOTS; slot++) moving[slot] = held[HELD_SLOTS * index + slot];
+    const summary = isSummary(moving[1] as SpanRole);
+    const high = moving[2] as number;
+    const low = moving[3] as number;
     let at = index - 1;
     while (at >= 0 && sortsAfter(held, at, summary, high, low)) {
       for (let slot = 0; slot < HELD_SLOTS; slot++)
-        held[HELD_SLOTS * (at + 1) + slot] = held[HELD_SLOTS * at + slot]!;
+        held[HELD_SLOTS * (at + 1) + slot] = held[HELD_SLOTS * at + slot];
       at--;
     }
-    if (at === index - 1) continue;
-    held[HELD_SLOTS * (at + 1)] = item;
-    held[HELD_SLOTS * (at + 1) + 1] = role;
-    held[HELD_SLOTS * (at + 1) + 2] = high;
-    held[HELD_SLOTS * (at + 1) + 3] = low;
-    held[HELD_SLOTS * (at + 1) + 4] = at4;
-    held[HELD_SLOTS * (at + 1) + 5] = resource;
-    held[HELD_SLOTS * (at + 1) + 6] = scope;
-    held[HELD_SLOTS * (at + 1) + 7] = recordId;
+    for (let slot = 0; slot < HELD_SLOTS; slot++) {
+      held[HELD_SLOTS * (at + 1) + slot] = moving[slot];
+      moving[slot] = undefined;
+    }
   }
 }
 
