@@ -27,6 +27,7 @@ import {
   callsBefore,
   engineState,
   mergeFindings,
+  NewCallRecord,
   sharedTurn,
   storeCall,
   union,
@@ -930,59 +931,24 @@ export class PolicyEngine implements Decider {
       findings.length === 0
         ? (memo.signals ??= callSignals(facts, findings))
         : signalsWithFindings(memo, findings);
-    // Fields in the same order as ever (the state's JSON is unchanged), optional ones only when
-    // set: one object literal for the usual shapes, field by field for calls to MCP servers.
-    let record: CallRecord;
-    if (!facts.mcpServer && !facts.mcpToolsFingerprint) {
-      record =
-        turn !== undefined
-          ? {
-              seq,
-              turn,
-              tool: facts.name,
-              category: facts.category,
-              secretTypes,
-              secretPaths,
-              readPaths,
-              outsideReads,
-              hosts,
-              externalHosts,
-              identities: recordIdentities,
-              signals,
-              findings,
-            }
-          : {
-              seq,
-              tool: facts.name,
-              category: facts.category,
-              secretTypes,
-              secretPaths,
-              readPaths,
-              outsideReads,
-              hosts,
-              externalHosts,
-              identities: recordIdentities,
-              signals,
-              findings,
-            };
-    } else {
-      const built: { -readonly [K in keyof CallRecord]: CallRecord[K] } = { seq } as CallRecord;
-      if (turn !== undefined) built.turn = turn;
-      built.tool = facts.name;
-      built.category = facts.category;
-      built.secretTypes = secretTypes;
-      built.secretPaths = secretPaths;
-      built.readPaths = readPaths;
-      built.outsideReads = outsideReads;
-      built.hosts = hosts;
-      built.externalHosts = externalHosts;
-      if (facts.mcpServer) built.mcpServer = facts.mcpServer;
-      if (facts.mcpToolsFingerprint) built.mcpToolsFingerprint = facts.mcpToolsFingerprint;
-      built.identities = recordIdentities;
-      built.signals = signals;
-      built.findings = findings;
-      record = built;
-    }
+    // A class's object (see there): the state's JSON is as it was with object literals.
+    const record = new NewCallRecord(
+      seq,
+      turn,
+      facts.name,
+      facts.category,
+      secretTypes,
+      secretPaths,
+      readPaths,
+      outsideReads,
+      hosts,
+      externalHosts,
+      facts.mcpServer || undefined,
+      facts.mcpToolsFingerprint || undefined,
+      recordIdentities,
+      signals,
+      findings,
+    );
     storeCall(engine, request.toolCallId, record);
     return this.decision(findings);
   }

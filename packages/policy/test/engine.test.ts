@@ -350,6 +350,56 @@ describe('PolicyEngine.decide', () => {
     assert.equal((persisted.data.policy as { nextSeq: number }).nextSeq, 2);
   });
 
+  it('persists each call record with its fields in order, unset optional ones left out', () => {
+    const engine = loadPolicy();
+    const state: DeciderState = { data: {} };
+    engine.decide(request('plain', readEnv), state);
+    engine.decide({ ...request('no-turn', readEnv), turnId: undefined }, state);
+    engine.decide(
+      request('mcp', {
+        [ATTR_GEN_AI_TOOL_NAME]: 'read_file',
+        [ATTR_AGENT_TOOL_CATEGORY]: 'mcp',
+        [ATTR_AGENT_MCP_SERVER_NAME]: 'fs',
+        [ATTR_AGENT_MCP_TOOL_NAME]: 'read_file',
+        [ATTR_AGENT_MCP_TOOLS_FINGERPRINT]: 'aaaa',
+      }),
+      state,
+    );
+    const lists = ['secretTypes', 'secretPaths', 'readPaths', 'outsideReads', 'hosts'];
+    const tail = ['identities', 'signals', 'findings'];
+    const calls = persistedCalls(state);
+    const keys = (id: string): string[] => Object.keys(calls[id] as object);
+    assert.deepEqual(keys('plain'), [
+      'seq',
+      'turn',
+      'tool',
+      'category',
+      ...lists,
+      'externalHosts',
+      ...tail,
+    ]);
+    assert.deepEqual(keys('no-turn'), [
+      'seq',
+      'tool',
+      'category',
+      ...lists,
+      'externalHosts',
+      ...tail,
+    ]);
+    assert.deepEqual(keys('mcp'), [
+      'seq',
+      'turn',
+      'tool',
+      'category',
+      ...lists,
+      'externalHosts',
+      'mcpServer',
+      'mcpToolsFingerprint',
+      ...tail,
+    ]);
+    assert.equal((calls['mcp'] as { mcpServer: string }).mcpServer, 'fs');
+  });
+
   it('records a call under any id, __proto__ and constructor included', () => {
     // Tool call ids come from the agent or the span: they are keys, never object machinery.
     for (const id of ['__proto__', 'constructor', 'toString']) {
