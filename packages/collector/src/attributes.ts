@@ -83,6 +83,17 @@ export function assignOwn(target: SpanAttributes, source: SpanAttributes): SpanA
   return target;
 }
 
+/**
+ * A new empty record, for one kept for seconds or more: made by `Object.create`, with the hidden
+ * class of `{}`, not by a `{}` literal. V8 watches where a literal's objects are made and, once
+ * it sees them outlive the young generation, allocates them in the old one and throws away the
+ * compiled code that makes them, seconds into a run (`--trace-deopt`: "code dependencies"; gone
+ * with `--no-allocation-site-pretenuring`). `Object.create`'s objects carry no such record.
+ */
+export function newKeptRecord<T extends object = SpanAttributes>(): T {
+  return Object.create(Object.prototype) as T;
+}
+
 /** The key/value list as a flat record (later keys win, as in the SDK). */
 export function attributesOf(list: readonly OtlpKeyValue[] | undefined): SpanAttributes {
   const attributes: SpanAttributes = {};

@@ -21,6 +21,7 @@ import { wellFormed } from '@agent-otel/core';
 import type { AttributeValue, SpanAttributes } from '@agent-otel/core';
 import {
   assignOwn,
+  newKeptRecord,
   attributesOf,
   keyValueOf,
   keyValuesOf,
@@ -1686,12 +1687,13 @@ export class WireSpan {
    * is kept as it is (shared); another is copied, so that a later change to it changes nothing.
    */
   addAttributes(attributes: SpanAttributes): void {
-    const record = isFrozenRecord(attributes) ? attributes : assignOwn({}, attributes);
+    const record = isFrozenRecord(attributes) ? attributes : assignOwn(newKeptRecord(), attributes);
     if (this.#added1 === undefined) this.#added1 = record;
     else if (this.#added2 === undefined) this.#added2 = record;
     // The third record (a tagged tool span's policy tags) in a list of its exact length: one
-    // grown by `push` from empty has room for 17, kept as long as the span.
-    else if (this.#addedMore === undefined) this.#addedMore = [record];
+    // grown by `push` from empty has room for 17, kept as long as the span. `Array.of`, not a
+    // literal, for `newKeptRecord`'s reason.
+    else if (this.#addedMore === undefined) this.#addedMore = Array.of(record);
     else this.#addedMore.push(record);
     if (this.#model) setAttributes(this.#model.attributes, record);
     this.#flat = undefined;

@@ -58,7 +58,7 @@ import type {
   OtlpSpan,
   OtlpTraceRequest,
 } from './otlp-model.js';
-import { putAttribute } from './attributes.js';
+import { newKeptRecord, putAttribute } from './attributes.js';
 import {
   CLAUDE_CODE_TOOL_SPAN,
   LANGFUSE_AGENT,
@@ -87,6 +87,19 @@ export interface PipelineSpan {
 }
 
 /**
+ * The pipeline spans the processor makes (a class for `SessionState`'s reason: they wait in the
+ * exporters' batches).
+ */
+class PipelineItem implements PipelineSpan {
+  constructor(
+    readonly span: OtlpSpan,
+    readonly resource: OtlpResourceSpans,
+    readonly scope: OtlpScopeSpans,
+    readonly recordId: number,
+  ) {}
+}
+
+/**
  * A request's spans as pipeline spans, in order. Each keeps its resource and scope without the
  * request's lists of spans (a copy of each per request): a span held for the ordering window
  * would otherwise keep every span of its request in memory — the ones long since exported
@@ -98,7 +111,8 @@ export function pipelineSpansOf(request: OtlpTraceRequest, recordId: number): Pi
     const resource = resourceSpansWith(received, []);
     for (const receivedScope of received.scopeSpans) {
       const scope = scopeSpansWith(receivedScope, []);
-      for (const span of receivedScope.spans) items.push({ span, resource, scope, recordId });
+      for (const span of receivedScope.spans)
+        items.push(new PipelineItem(span, resource, scope, recordId));
     }
   }
   return items;
@@ -249,9 +263,10 @@ const HELD_SLOTS = 8;
 
 /**
  * The held list of a session holding nothing: never written (`holdSpan` takes a list of its
- * own first).
+ * own first). A new held list is a copy of it, not a `[]`: V8 watches where a literal's
+ * objects are made (see `SessionState`), and held lists live for a window.
  */
-const NOTHING_HELD: HeldList = [];
+const NOTHING_HELD: HeldList = emptyListOfObjects();
 
 /**
  * Emptied held lists kept for sessions' next windows (`PolicyProcessor.#heldPool`), at most
@@ -269,7 +284,7 @@ function holdSpan(state: SessionState, item: PipelineSpan, role: SpanRole, pool:
   const high = spanTimeHigh(span, which);
   const low = spanTimeLow(span, which);
   const body = span instanceof WireSpan ? span.untouchedBody : undefined;
-  if (state.held === NOTHING_HELD) state.held = pool.pop() ?? [];
+  if (state.held === NOTHING_HELD) state.held = pool.pop() ?? NOTHING_HELD.slice();
   const held = state.held;
   let at = state.heldSlots;
   // A received span as its body and place (nothing of it an object of its own), else as is.
@@ -299,12 +314,12 @@ function recycleHeld(held: HeldList, slots: number, pool: HeldList[]): void {
 function heldItem(held: HeldList, slot: number): PipelineSpan {
   const at = held[slot + 4] as number;
   if (at < 0) return held[slot] as PipelineSpan;
-  const item: PipelineSpan = {
-    span: reopenWireSpan(held[slot] as WireBody, at),
-    resource: held[slot + 5] as OtlpResourceSpans,
-    scope: held[slot + 6] as OtlpScopeSpans,
-    recordId: held[slot + 7] as number,
-  };
+  const item = new PipelineItem(
+    reopenWireSpan(held[slot] as WireBody, at),
+    held[slot + 5] as OtlpResourceSpans,
+    held[slot + 6] as OtlpScopeSpans,
+    held[slot + 7] as number,
+  );
   held[slot] = item;
   held[slot + 4] = -1;
   held[slot + 5] = undefined;
@@ -374,31 +389,38 @@ function laterAt(held: HeldList, a: number, b: number): boolean {
   );
 }
 
-interface SessionState {
+/**
+ * What the processor keeps of a session. A class, not an object literal, as are the other
+ * objects the processor keeps for seconds or more (`DueEntry`, `PipelineItem`, the held lists),
+ * for `newKeptRecord`'s reason: objects made by a class's constructor carry no record of where
+ * they were made, so V8's decision to allocate them in the old generation, seconds into a run,
+ * throws away no compiled code (it threw away `push`).
+ */
+class SessionState {
   readonly key: string;
-  readonly decider: DeciderState;
-  readonly attributes: SpanAttributes;
+  readonly decider: DeciderState = new SessionDecider();
+  readonly attributes: SpanAttributes = newKeptRecord();
   /** Rule ids of the session's findings (made with the first: most sessions have none). */
-  ruleIds: Set<string> | undefined;
+  ruleIds: Set<string> | undefined = undefined;
   /** The session's workspace (any of its spans so far, held ones included), and its rank. */
-  workspace: string | undefined;
-  workspaceRank: number;
+  workspace: string | undefined = undefined;
+  workspaceRank: number = WORKSPACE_KEYS.length;
   /**
    * The session's violations: one per rule broken per tool call, however many spans report
    * the call (the hook's span and Claude Code's native span of one call carry one call id).
    */
-  violationCount: number;
+  violationCount = 0;
   /**
    * The findings counted per tool call (made with the first): the engine's own lists, shared
    * by the calls that break the same rules — no string or list made per violation.
    */
-  counted: Map<string, readonly PolicyFinding[]> | undefined;
-  severity: PolicySeverity | undefined;
+  counted: Map<string, readonly PolicyFinding[]> | undefined = undefined;
+  severity: PolicySeverity | undefined = undefined;
   /** The strongest action among the session's findings. */
-  action: PolicyAction | undefined;
+  action: PolicyAction | undefined = undefined;
   /** The session's held spans: the first `heldSlots` slots of `held` (`HeldList`). */
-  held: HeldList;
-  heldSlots: number;
+  held: HeldList = NOTHING_HELD;
+  heldSlots = 0;
   /**
    * Once the session has an MCP client's tool span (`mcp.method.name: tools/call`): the tool
    * call of each tool span evaluated, by span id (the last `MAX_TOOL_SPANS`). An MCP client's
@@ -406,11 +428,31 @@ interface SessionState {
    * `execute_tool` span whose tool is the MCP call — is that call, not a second one
    * (`mcpCallsAfterParents`).
    */
-  toolCallsBySpan: Map<string, ToolSpanCall> | undefined;
+  toolCallsBySpan: Map<string, ToolSpanCall> | undefined = undefined;
   /** When the oldest held span arrived. */
   heldSince: number;
   /** When the last span arrived. */
   lastSeen: number;
+
+  constructor(key: string, now: number) {
+    this.key = key;
+    this.heldSince = now;
+    this.lastSeen = now;
+    variableFields(this);
+  }
+}
+
+/** The policy engine's state of a session (a class for `SessionState`'s reason). */
+class SessionDecider implements DeciderState {
+  readonly data: Record<string, unknown> = newKeptRecord();
+}
+
+/** When a session's held spans are due (`PolicyProcessor.#due`); a class for `SessionState`'s reason. */
+class DueEntry {
+  constructor(
+    readonly key: string,
+    readonly dueAt: number,
+  ) {}
 }
 
 /** The string value of one attribute of a key/value list, without converting the whole list. */
@@ -737,7 +779,7 @@ export class PolicyProcessor {
   /** Insertion order = least recently seen first (re-inserted on every touch). */
   readonly #sessions = new Map<string, SessionState>();
   /** Sessions with held spans, in the order their oldest held span arrived. */
-  readonly #due: { key: string; dueAt: number }[] = emptyListOfObjects();
+  readonly #due: DueEntry[] = emptyListOfObjects();
   /** Where `#due` starts: entries before it are done (taken without shifting the list). */
   #dueStart = 0;
   #heldCount = 0;
@@ -766,24 +808,7 @@ export class PolicyProcessor {
     if (state) {
       this.#sessions.delete(key);
     } else {
-      state = {
-        key,
-        decider: { data: {} },
-        attributes: {},
-        ruleIds: undefined,
-        workspace: undefined,
-        workspaceRank: WORKSPACE_KEYS.length,
-        violationCount: 0,
-        counted: undefined,
-        severity: undefined,
-        action: undefined,
-        held: NOTHING_HELD,
-        heldSlots: 0,
-        toolCallsBySpan: undefined,
-        heldSince: now,
-        lastSeen: now,
-      };
-      variableFields(state);
+      state = new SessionState(key, now);
     }
     state.lastSeen = now;
     this.#sessions.set(key, state);
@@ -865,7 +890,7 @@ export class PolicyProcessor {
         state.toolCallsBySpan = new Map();
       if (state.heldSlots === 0) {
         state.heldSince = now;
-        this.#insertDue({ key, dueAt: now + this.#options.windowMs });
+        this.#insertDue(new DueEntry(key, now + this.#options.windowMs));
       }
       holdSpan(state, item, role, this.#heldPool);
       this.#heldCount++;
@@ -906,29 +931,40 @@ export class PolicyProcessor {
         state.heldSince + MAX_HOLD_WINDOWS * this.#options.windowMs,
       );
       if (!flush && dueAt > now) {
-        this.#insertDue({ key: due.key, dueAt });
+        this.#insertDue(new DueEntry(due.key, dueAt));
         continue;
       }
-      const held = state.held;
-      const slots = state.heldSlots;
-      sortHeld(held, slots / HELD_SLOTS);
-      if (state.toolCallsBySpan !== undefined) mcpCallsAfterParents(held, slots / HELD_SLOTS);
-      state.held = NOTHING_HELD;
-      state.heldSlots = 0;
-      this.#heldCount -= slots / HELD_SLOTS;
-      for (let index = 0; index < slots; index += HELD_SLOTS) {
-        const item = heldItem(held, index);
-        this.#evaluate(state, item, held[index + 1] as SpanRole);
-        released.push(item);
-      }
-      recycleHeld(held, slots, this.#heldPool);
+      this.#releaseSession(state, released);
     }
     this.#evict(now);
     return released;
   }
 
+  /**
+   * Evaluates a session's held spans in order and appends them to `released`. A function of its
+   * own, not the body of `release`'s loop: the first release, a window into a run, takes every
+   * session due by then in one call, so V8 compiles that loop while it runs (on-stack
+   * replacement) and again for the next call — twice the largest code of the policy path when
+   * it was inlined there (`--trace-opt`), once a small loop now.
+   */
+  #releaseSession(state: SessionState, released: PipelineSpan[]): void {
+    const held = state.held;
+    const slots = state.heldSlots;
+    sortHeld(held, slots / HELD_SLOTS);
+    if (state.toolCallsBySpan !== undefined) mcpCallsAfterParents(held, slots / HELD_SLOTS);
+    state.held = NOTHING_HELD;
+    state.heldSlots = 0;
+    this.#heldCount -= slots / HELD_SLOTS;
+    for (let index = 0; index < slots; index += HELD_SLOTS) {
+      const item = heldItem(held, index);
+      this.#evaluate(state, item, held[index + 1] as SpanRole);
+      released.push(item);
+    }
+    recycleHeld(held, slots, this.#heldPool);
+  }
+
   /** Keeps `#due` sorted by `dueAt`. */
-  #insertDue(entry: { key: string; dueAt: number }): void {
+  #insertDue(entry: DueEntry): void {
     let low = this.#dueStart;
     let high = this.#due.length;
     while (low < high) {
