@@ -20,7 +20,6 @@ import type {
   OtlpStatus,
   OtlpTraceRequest,
 } from './otlp-model.js';
-import type { WireEdit } from './otlp-wire.js';
 
 const OTLP_TRACE_PROTO = `
 syntax = "proto3";
@@ -139,19 +138,19 @@ const spanType = root.lookupType('otlp.Span');
 const RAW_SPANS = new WeakMap<OtlpSpan, Uint8Array>();
 
 /**
- * A span that keeps the bytes it was received as (otlp-wire.ts): `exportPlan` measures the
+ * A span that keeps the bytes it was received as (otlp-wire.ts): `exportLength` measures the
  * bytes to export (the received ones, with the attributes and events added since spliced in),
- * `writeExport` writes them; the plan is undefined once its model was changed in place (then
- * it is encoded from the model).
+ * `writeExport` then writes them; the length is undefined once its model was changed in place
+ * (then it is encoded from the model).
  */
 export interface BytesBackedSpan {
-  exportPlan(): number | WireEdit | undefined;
-  writeExport(plan: number | WireEdit, out: Buffer, offset: number): void;
+  exportLength(): number | undefined;
+  writeExport(out: Buffer, offset: number): void;
   markChanged(): void;
 }
 
 function isBytesBacked(span: OtlpSpan): span is OtlpSpan & BytesBackedSpan {
-  return typeof (span as Partial<BytesBackedSpan>).exportPlan === 'function';
+  return typeof (span as Partial<BytesBackedSpan>).exportLength === 'function';
 }
 
 /** Forgets the received bytes of a span that was changed (it is encoded from the model). */
@@ -702,13 +701,13 @@ export function encodeTraceRequestProto(request: OtlpTraceRequest): Uint8Array {
   /** Each ResourceSpans' length, followed by its ScopeSpans' lengths, in the order written. */
   const lengths: number[] = [];
   /**
-   * Each span's length, and how it is written: undefined for a span copied as received, the
-   * edit of one with something added, the bytes of one encoded here. Two lists rather than one
-   * of either: a list of numbers only stays one of small integers (the usual request has no
-   * span with anything added), where a mixed one made V8 compile this function again.
+   * Each span's length, and its bytes when encoded here (undefined for a span copied from what
+   * was received, with anything added spliced in: `writeExport`). Two lists rather than one of
+   * either: a list of numbers only stays one of small integers, where a mixed one made V8
+   * compile this function again.
    */
   const spanLengths: number[] = [];
-  const spanEdits: (WireEdit | Uint8Array | undefined)[] = [];
+  const spanEncoded: (Uint8Array | undefined)[] = [];
   let total = 0;
   for (const resourceSpans of request.resourceSpans) {
     const at = lengths.push(0) - 1;
@@ -732,11 +731,14 @@ export function encodeTraceRequestProto(request: OtlpTraceRequest): Uint8Array {
         });
       }
       for (const span of scopeSpans.spans) {
-        const plan = isBytesBacked(span) ? span.exportPlan() : RAW_SPANS.get(span);
-        const edit = typeof plan === 'number' ? undefined : (plan ?? spanBytes(span));
-        const length = edit === undefined ? (plan as number) : edit.length;
+        let length = isBytesBacked(span) ? span.exportLength() : undefined;
+        let encoded: Uint8Array | undefined;
+        if (length === undefined) {
+          encoded = RAW_SPANS.get(span) ?? spanBytes(span);
+          length = encoded.length;
+        }
         spanLengths.push(length);
-        spanEdits.push(edit);
+        spanEncoded.push(encoded);
         scopeLength += fieldLength(length) + length;
       }
       scopeLength += stringFieldLength(scopeSpans.schemaUrl);
@@ -762,14 +764,14 @@ export function encodeTraceRequestProto(request: OtlpTraceRequest): Uint8Array {
       if (scopeSpans.scope) offset = writeBytesField(out, offset, 1, headers[header++]!);
       for (const span of scopeSpans.spans) {
         const length = spanLengths[spanAt]!;
-        const edit = spanEdits[spanAt++];
-        if (edit instanceof Uint8Array) {
-          offset = writeBytesField(out, offset, 2, edit);
+        const encoded = spanEncoded[spanAt++];
+        if (encoded !== undefined) {
+          offset = writeBytesField(out, offset, 2, encoded);
           continue;
         }
         out[offset++] = tag(2, WIRE_LENGTH);
         offset = writeVarint(out, offset, length);
-        (span as OtlpSpan & BytesBackedSpan).writeExport(edit ?? length, out, offset);
+        (span as OtlpSpan & BytesBackedSpan).writeExport(out, offset);
         offset += length;
       }
       offset = writeStringField(out, offset, 3, scopeSpans.schemaUrl);

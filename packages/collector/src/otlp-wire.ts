@@ -722,11 +722,10 @@ function copyRange(
 }
 
 /**
- * A span with something added, as `WireSpan#exportPlan` measured it: its received bytes with
+ * A span with something added, as `WireSpan#exportLength` measured it: its received bytes with
  * `replaced` ranges rewritten, then `appended` attributes and `events` after them.
  */
-export interface WireEdit {
-  readonly length: number;
+interface WireEdit {
   readonly replaced: { start: number; end: number; bytes: Uint8Array }[] | undefined;
   readonly appended: Uint8Array[] | undefined;
   readonly events: EventTemplate[] | undefined;
@@ -950,6 +949,8 @@ export class WireSpan {
   #addedMore: SpanAttributes[] | undefined;
   /** The events added, in order: the list given, while only one was (the processor's, shared). */
   #addedEvents: readonly AddedEvent[] | undefined;
+  /** What `exportLength` measured for `writeExport`, for a span with something added. */
+  #edit: WireEdit | undefined;
 
   constructor(body: WireBody, start: number, end: number, at = -1) {
     this.#body = body;
@@ -964,6 +965,7 @@ export class WireSpan {
     this.#added2 = undefined;
     this.#addedMore = undefined;
     this.#addedEvents = undefined;
+    this.#edit = undefined;
     // A span walked before (`reopenWireSpan`): its fields are in the body's index already.
     if (at >= 0) return;
     this.walk(start, end);
@@ -1712,11 +1714,15 @@ export class WireSpan {
   }
 
   /**
-   * How this span is exported (`encodeTraceRequestProto` measures every span, then writes them
-   * all into one buffer): the length of its bytes when it goes out as received, the edit that
-   * splices in what was added, or undefined once its model was changed in place.
+   * The length of the bytes this span is exported as (`encodeTraceRequestProto` measures every
+   * span, then writes them all into one buffer with `writeExport`): its received bytes, with
+   * what was added spliced in; undefined once its model was changed in place (then it is
+   * encoded from the model). How to splice is kept for `writeExport`, not returned: the encoder
+   * handles a span with something added as it handles any other (a plan object it had never
+   * met, at the first tagged span seconds into a run, made V8 compile it again).
    */
-  exportPlan(): number | WireEdit | undefined {
+  exportLength(): number | undefined {
+    this.#edit = undefined;
     if (this.field(SPAN_CHANGED) !== 0) return undefined;
     const { attributes } = this.#body;
     const spanStart = this.field(SPAN_START);
@@ -1769,19 +1775,24 @@ export class WireSpan {
         length += template.bytes.length;
       }
     }
-    return { length, replaced, appended, events };
+    this.#edit = { replaced, appended, events };
+    return length;
   }
 
-  /** Writes the span's bytes as `exportPlan` measured them (`plan`) at `offset` of `out`. */
-  writeExport(plan: number | WireEdit, out: Buffer, offset: number): void {
+  /**
+   * Writes the span's bytes as `exportLength`, called last, measured them at `offset` of `out`
+   * (as often as asked: a span may be in a request twice).
+   */
+  writeExport(out: Buffer, offset: number): void {
     const { buf } = this.#body;
     const spanStart = this.field(SPAN_START);
     const spanEnd = this.field(SPAN_END);
-    if (typeof plan === 'number') {
+    const edit = this.#edit;
+    if (edit === undefined) {
       copyRange(buf, spanStart, spanEnd, out, offset);
       return;
     }
-    const { replaced, appended, events } = plan;
+    const { replaced, appended, events } = edit;
     let position = spanStart;
     if (replaced) {
       if (replaced.length > 1) replaced.sort((a, b) => a.start - b.start);
@@ -1820,7 +1831,7 @@ export class WireSpan {
   }
 
   /**
-   * For `exportPlan`: the records of `#addedRecords` that can be written as their encoding, as
+   * For `exportLength`: the records of `#addedRecords` that can be written as their encoding, as
    * pairs of where their keys start in `keys` and the encoding, in that order; undefined when
    * none can. A record can when its keys are still one run of `keys` with its values (no later
    * call set one of them again) and the span has none of them (an attribute it has is rewritten

@@ -882,6 +882,31 @@ describe('decodeProtobufWire', () => {
     });
   });
 
+  it('writes a tagged span as often as a request holds it, and the same again later', () => {
+    // What a span's measuring kept for its writing must serve every place the span is in (and
+    // follow what was added between two encodings).
+    const request = decodeProtobufWire(bytes, LIMITS).request;
+    const [first, second] = spansOf(request);
+    addSpanAttributes(first!, { 'test.tag': 'one' });
+    const twice = {
+      resourceSpans: [
+        ...request.resourceSpans,
+        { ...request.resourceSpans[0]!, scopeSpans: [{ spans: [first!, second!, first!] }] },
+      ],
+    };
+    const tagsOf = (encoded: Uint8Array): unknown[] =>
+      spansOf(decodeProtobufBody(Buffer.from(encoded), LIMITS).request).map(
+        (span) => attributesOf(span.attributes)['test.tag'],
+      );
+    const once = tagsOf(encodeTraceRequestProto(twice));
+    const count = spansOf(request).length;
+    assert.equal(once.length, count + 3);
+    assert.deepEqual(once.slice(count), ['one', undefined, 'one']);
+    assert.equal(once[0], 'one');
+    addSpanAttributes(second!, { 'test.tag': 'two' });
+    assert.deepEqual(tagsOf(encodeTraceRequestProto(twice)).slice(count), ['one', 'two', 'one']);
+  });
+
   it('never confuses cached encodings of different kinds of value', () => {
     const wire = decodeProtobufWire(bytes, LIMITS).request;
     const [first, second, third, fourth] = spansOf(wire);
