@@ -139,13 +139,13 @@ const RAW_SPANS = new WeakMap<OtlpSpan, Uint8Array>();
 
 /**
  * A span that keeps the bytes it was received as (otlp-wire.ts): `exportLength` measures the
- * bytes to export (the received ones, with the attributes and events added since spliced in),
- * `writeExport` then writes them; the length is undefined once its model was changed in place
- * (then it is encoded from the model).
+ * bytes to export (the received ones, with the attributes and events added since spliced in)
+ * and appends to `plans` what `writeExport` then needs to write them; the length is undefined
+ * (and nothing appended) once its model was changed in place: then it is encoded from the model.
  */
 export interface BytesBackedSpan {
-  exportLength(): number | undefined;
-  writeExport(out: Buffer, offset: number): void;
+  exportLength(plans: unknown[]): number | undefined;
+  writeExport(plan: unknown, out: Buffer, offset: number): void;
   markChanged(): void;
 }
 
@@ -702,12 +702,13 @@ export function encodeTraceRequestProto(request: OtlpTraceRequest): Uint8Array {
   const lengths: number[] = [];
   /**
    * Each span's length, and its bytes when encoded here (undefined for a span copied from what
-   * was received, with anything added spliced in: `writeExport`). Two lists rather than one of
-   * either: a list of numbers only stays one of small integers, where a mixed one made V8
-   * compile this function again.
+   * was received). Two lists rather than one of either: a list of numbers only stays one of
+   * small integers, where a mixed one made V8 compile this function again.
    */
   const spanLengths: number[] = [];
   const spanEncoded: (Uint8Array | undefined)[] = [];
+  /** Each copied span's plan (`BytesBackedSpan`), in order. */
+  const plans: unknown[] = [];
   let total = 0;
   for (const resourceSpans of request.resourceSpans) {
     const at = lengths.push(0) - 1;
@@ -731,7 +732,7 @@ export function encodeTraceRequestProto(request: OtlpTraceRequest): Uint8Array {
         });
       }
       for (const span of scopeSpans.spans) {
-        let length = isBytesBacked(span) ? span.exportLength() : undefined;
+        let length = isBytesBacked(span) ? span.exportLength(plans) : undefined;
         let encoded: Uint8Array | undefined;
         if (length === undefined) {
           encoded = RAW_SPANS.get(span) ?? spanBytes(span);
@@ -754,6 +755,7 @@ export function encodeTraceRequestProto(request: OtlpTraceRequest): Uint8Array {
   let header = 0;
   let lengthAt = 0;
   let spanAt = 0;
+  let planAt = 0;
   for (const resourceSpans of request.resourceSpans) {
     out[offset++] = tag(1, WIRE_LENGTH);
     offset = writeVarint(out, offset, lengths[lengthAt++]!);
@@ -771,7 +773,7 @@ export function encodeTraceRequestProto(request: OtlpTraceRequest): Uint8Array {
         }
         out[offset++] = tag(2, WIRE_LENGTH);
         offset = writeVarint(out, offset, length);
-        (span as OtlpSpan & BytesBackedSpan).writeExport(out, offset);
+        (span as OtlpSpan & BytesBackedSpan).writeExport(plans[planAt++], out, offset);
         offset += length;
       }
       offset = writeStringField(out, offset, 3, scopeSpans.schemaUrl);

@@ -949,8 +949,6 @@ export class WireSpan {
   #addedMore: SpanAttributes[] | undefined;
   /** The events added, in order: the list given, while only one was (the processor's, shared). */
   #addedEvents: readonly AddedEvent[] | undefined;
-  /** What `exportLength` measured for `writeExport`, for a span with something added. */
-  #edit: WireEdit | undefined;
 
   constructor(body: WireBody, start: number, end: number, at = -1) {
     this.#body = body;
@@ -965,7 +963,6 @@ export class WireSpan {
     this.#added2 = undefined;
     this.#addedMore = undefined;
     this.#addedEvents = undefined;
-    this.#edit = undefined;
     // A span walked before (`reopenWireSpan`): its fields are in the body's index already.
     if (at >= 0) return;
     this.walk(start, end);
@@ -1717,17 +1714,20 @@ export class WireSpan {
    * The length of the bytes this span is exported as (`encodeTraceRequestProto` measures every
    * span, then writes them all into one buffer with `writeExport`): its received bytes, with
    * what was added spliced in; undefined once its model was changed in place (then it is
-   * encoded from the model). How to splice is kept for `writeExport`, not returned: the encoder
-   * handles a span with something added as it handles any other (a plan object it had never
-   * met, at the first tagged span seconds into a run, made V8 compile it again).
+   * encoded from the model). How to splice — undefined when nothing was added — is appended to
+   * `plans`, for `writeExport`: the encoder passes it on without looking into it (a plan object
+   * it met for the first time, at the first tagged span seconds into a run, made V8 compile the
+   * encoder again), and the span keeps nothing of it.
    */
-  exportLength(): number | undefined {
-    this.#edit = undefined;
+  exportLength(plans: unknown[]): number | undefined {
     if (this.field(SPAN_CHANGED) !== 0) return undefined;
     const { attributes } = this.#body;
     const spanStart = this.field(SPAN_START);
     const spanEnd = this.field(SPAN_END);
-    if (!this.#added1 && !this.#addedEvents) return spanEnd - spanStart;
+    if (!this.#added1 && !this.#addedEvents) {
+      plans.push(undefined);
+      return spanEnd - spanStart;
+    }
     // Attributes the span has are rewritten where they are (by position), the others appended
     // after its fields, then the events: measured here, written by `writeExport`.
     let replaced: { start: number; end: number; bytes: Uint8Array }[] | undefined;
@@ -1775,23 +1775,21 @@ export class WireSpan {
         length += template.bytes.length;
       }
     }
-    this.#edit = { replaced, appended, events };
+    const edit: WireEdit = { replaced, appended, events };
+    plans.push(edit);
     return length;
   }
 
-  /**
-   * Writes the span's bytes as `exportLength`, called last, measured them at `offset` of `out`
-   * (as often as asked: a span may be in a request twice).
-   */
-  writeExport(out: Buffer, offset: number): void {
+  /** Writes the span's bytes as `exportLength` measured them (`plan`) at `offset` of `out`. */
+  writeExport(plan: unknown, out: Buffer, offset: number): void {
     const { buf } = this.#body;
     const spanStart = this.field(SPAN_START);
     const spanEnd = this.field(SPAN_END);
-    const edit = this.#edit;
-    if (edit === undefined) {
+    if (plan === undefined) {
       copyRange(buf, spanStart, spanEnd, out, offset);
       return;
     }
+    const edit = plan as WireEdit;
     const { replaced, appended, events } = edit;
     let position = spanStart;
     if (replaced) {
