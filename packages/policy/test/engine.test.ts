@@ -365,38 +365,21 @@ describe('PolicyEngine.decide', () => {
       }),
       state,
     );
-    const lists = ['secretTypes', 'secretPaths', 'readPaths', 'outsideReads', 'hosts'];
+    const head = ['seq', 'turn', 'tool', 'category'];
+    const lists = [
+      'secretTypes',
+      'secretPaths',
+      'readPaths',
+      'outsideReads',
+      'hosts',
+      'externalHosts',
+    ];
     const tail = ['identities', 'signals', 'findings'];
     const calls = persistedCalls(state);
     const keys = (id: string): string[] => Object.keys(calls[id] as object);
-    assert.deepEqual(keys('plain'), [
-      'seq',
-      'turn',
-      'tool',
-      'category',
-      ...lists,
-      'externalHosts',
-      ...tail,
-    ]);
-    assert.deepEqual(keys('no-turn'), [
-      'seq',
-      'tool',
-      'category',
-      ...lists,
-      'externalHosts',
-      ...tail,
-    ]);
-    assert.deepEqual(keys('mcp'), [
-      'seq',
-      'turn',
-      'tool',
-      'category',
-      ...lists,
-      'externalHosts',
-      'mcpServer',
-      'mcpToolsFingerprint',
-      ...tail,
-    ]);
+    assert.deepEqual(keys('plain'), [...head, ...lists, ...tail]);
+    assert.deepEqual(keys('no-turn'), [...head.filter((key) => key !== 'turn'), ...lists, ...tail]);
+    assert.deepEqual(keys('mcp'), [...head, ...lists, 'mcpServer', 'mcpToolsFingerprint', ...tail]);
     assert.equal((calls['mcp'] as { mcpServer: string }).mcpServer, 'fs');
   });
 
