@@ -21,10 +21,10 @@ import { wellFormed } from '@agent-otel/core';
 import type { AttributeValue, SpanAttributes } from '@agent-otel/core';
 import {
   assignOwn,
-  newKeptRecord,
   attributesOf,
   keyValueOf,
   keyValuesOf,
+  newKeptRecord,
   putAttribute,
   setAttributes,
 } from './attributes.js';
@@ -1789,8 +1789,7 @@ export class WireSpan {
       copyRange(buf, spanStart, spanEnd, out, offset);
       return;
     }
-    const edit = plan as WireEdit;
-    const { replaced, appended, events } = edit;
+    const { replaced, appended, events } = plan as WireEdit;
     let position = spanStart;
     if (replaced) {
       if (replaced.length > 1) replaced.sort((a, b) => a.start - b.start);
