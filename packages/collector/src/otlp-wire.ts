@@ -1775,8 +1775,7 @@ export class WireSpan {
         length += template.bytes.length;
       }
     }
-    const edit: WireEdit = { replaced, appended, events };
-    plans.push(edit);
+    plans.push({ replaced, appended, events } satisfies WireEdit);
     return length;
   }
 

@@ -52,55 +52,23 @@ export type CallRecord = z.infer<typeof callRecordSchema>;
  * Objects made by a constructor carry no such record, and all records share one shape.
  */
 export class NewCallRecord implements CallRecord {
-  readonly seq: number;
-  readonly turn: string | undefined;
-  readonly tool: string;
-  readonly category: string;
-  readonly secretTypes: string[];
-  readonly secretPaths: string[];
-  readonly readPaths: string[];
-  readonly outsideReads: string[];
-  readonly hosts: string[];
-  readonly externalHosts: string[];
-  readonly mcpServer: string | undefined;
-  readonly mcpToolsFingerprint: string | undefined;
-  readonly identities: string[];
-  readonly signals: string[];
-  readonly findings: CallRecord['findings'];
-
   constructor(
-    seq: number,
-    turn: string | undefined,
-    tool: string,
-    category: string,
-    secretTypes: string[],
-    secretPaths: string[],
-    readPaths: string[],
-    outsideReads: string[],
-    hosts: string[],
-    externalHosts: string[],
-    mcpServer: string | undefined,
-    mcpToolsFingerprint: string | undefined,
-    identities: string[],
-    signals: string[],
-    findings: CallRecord['findings'],
-  ) {
-    this.seq = seq;
-    this.turn = turn;
-    this.tool = tool;
-    this.category = category;
-    this.secretTypes = secretTypes;
-    this.secretPaths = secretPaths;
-    this.readPaths = readPaths;
-    this.outsideReads = outsideReads;
-    this.hosts = hosts;
-    this.externalHosts = externalHosts;
-    this.mcpServer = mcpServer;
-    this.mcpToolsFingerprint = mcpToolsFingerprint;
-    this.identities = identities;
-    this.signals = signals;
-    this.findings = findings;
-  }
+    readonly seq: number,
+    readonly turn: string | undefined,
+    readonly tool: string,
+    readonly category: string,
+    readonly secretTypes: string[],
+    readonly secretPaths: string[],
+    readonly readPaths: string[],
+    readonly outsideReads: string[],
+    readonly hosts: string[],
+    readonly externalHosts: string[],
+    readonly mcpServer: string | undefined,
+    readonly mcpToolsFingerprint: string | undefined,
+    readonly identities: string[],
+    readonly signals: string[],
+    readonly findings: CallRecord['findings'],
+  ) {}
 }
 
 const stateSchema = z.object({
