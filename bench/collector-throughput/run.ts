@@ -14,14 +14,17 @@
  * every tool call has an id of its own, as an agent's do. Memory is the collector's peak RSS (VmHWM).
  * The two paths are measured in alternating order for `--rounds` rounds (each a fresh
  * collector process), and reported as the median with the range; the policy cost is the ratio
- * within each round, so a change of load between rounds moves both sides of it.
+ * within each round, so a change of load between rounds moves both sides of it. Each process is
+ * measured twice: its first `--warmup` spans (cold: V8 compiles the code as it first runs it, once
+ * per process) and the `--spans` after them (sustained: what a running collector costs per span);
+ * the difference is reported as the cold start's CPU-seconds.
  *
- *   npm run bench:collector-throughput [-- --spans 200000 --rounds 3 --backlog 1000000]
+ *   npm run bench:collector-throughput [-- --warmup 200000 --spans 200000 --rounds 3 --backlog 1000000]
  *   (--backlog 0 skips the memory part; --unique makes every tool call new to the caches;
  *   --processor-only measures the policy processor path alone, in this process — built packages,
  *   processor-path.mjs —; --seed N makes the same traffic every run; with --processor-only,
- *   --save-bodies FILE writes the requests for processor-path.mjs and stops; --warmup N sends N
- *   spans through each collector first and measures the spans after them: its steady state;
+ *   --save-bodies FILE writes the requests for processor-path.mjs and stops; --warmup 0 measures
+ *   only the cold spans, `--spans` of them;
  *   --json sends OTLP/JSON, as the OpenTelemetry JS SDK's OTLP/HTTP exporter does, not protobuf;
  *   --grpc sends OTLP/gRPC to the collector's `--grpc-listen` port)
  *
@@ -68,10 +71,11 @@ const { values } = parseArgs({
      */
     seed: { type: 'string' },
     /**
-     * Spans sent (and waited for at the sink) before the measured ones, in the same collector
-     * process: the measured spans then meet compiled code and sessions already in memory.
+     * The first spans each fresh collector gets, measured on their own (cold: V8 compiles the
+     * code as it first runs it); the `--spans` after them, in the same process, meet compiled
+     * code and sessions already in memory (sustained). 0: only `--spans`, cold.
      */
-    warmup: { type: 'string', default: '0' },
+    warmup: { type: 'string', default: '200000' },
     /** Send OTLP/JSON (as `@opentelemetry/exporter-trace-otlp-http` does) instead of protobuf. */
     json: { type: 'boolean', default: false },
     /** Send OTLP/gRPC to the collector's `--grpc-listen` port instead of OTLP/HTTP. */
@@ -575,42 +579,60 @@ interface Throughput {
   readonly perCore: number;
   /** The share of that CPU time spent on the main thread. */
   readonly mainShare: number;
+  /** CPU seconds of the collector process (all threads) for these spans. */
+  readonly cpuSeconds: number;
 }
 
-async function throughput(directory: string, policy: string): Promise<Throughput> {
+/**
+ * One collector process per path and round: the first `WARMUP` spans measured on their own
+ * (cold — V8 compiles the code as it first runs), then `SPANS` spans after them (sustained — the
+ * compiled code and the sessions already in memory); with `--warmup 0`, `SPANS` spans cold.
+ */
+async function throughput(directory: string, policy: string): Promise<Throughput[]> {
   const sink = await startSink();
   const port = 20000 + Math.floor(Math.random() * 20000);
   const child = await startCollector(await writeConfig(directory, port, sink.url, policy), port);
   sink.pid = child.pid;
   try {
-    const warm = WARMUP > 0 ? await send(senderAddress(port), WARMUP) : 0;
-    while (sink.received < warm) await new Promise((resolve) => setTimeout(resolve, 50));
-    const low = sink.received + Math.floor(SPANS * 0.1);
-    const high = sink.received + Math.floor(SPANS * 0.9);
-    sink.thresholds.push(low, high);
-    const before = sink.received;
-    // CPU is counted from the first request to the last span at the sink: the policy path holds
-    // spans for its ordering window and releases them in bursts, so a window between two sink
-    // crossings would leave out the receive and decode work done before the first crossing.
-    const cpuStart = cpuSecondsOf(child.pid!);
-    const mainStart = cpuSecondsOf(child.pid!, true);
-    const sent = await send(senderAddress(port), SPANS);
-    while (sink.received < before + sent) await new Promise((resolve) => setTimeout(resolve, 50));
-    const cpuSeconds = cpuSecondsOf(child.pid!) - cpuStart;
-    const mainSeconds = cpuSecondsOf(child.pid!, true) - mainStart;
-    // Wall clock between the 10 % and 90 % crossings at the sink (start-up and the window's tail
-    // excluded).
-    const seconds = ((sink.crossings.get(high) ?? 0) - (sink.crossings.get(low) ?? 0)) / 1000;
-    return {
-      wall: (high - low) / seconds,
-      perCore: sent / cpuSeconds,
-      mainShare: mainSeconds / cpuSeconds,
-    };
+    const segments = [await segment(child, sink, port, WARMUP > 0 ? WARMUP : SPANS)];
+    if (WARMUP > 0) segments.push(await segment(child, sink, port, SPANS));
+    return segments;
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
     await sink.close();
   }
+}
+
+/** Sends `count` spans to the running collector and measures them until the last is at the sink. */
+async function segment(
+  child: ChildProcess,
+  sink: Sink,
+  port: number,
+  count: number,
+): Promise<Throughput> {
+  const low = sink.received + Math.floor(count * 0.1);
+  const high = sink.received + Math.floor(count * 0.9);
+  sink.thresholds.push(low, high);
+  const before = sink.received;
+  // CPU is counted from the first request to the last span at the sink: the policy path holds
+  // spans for its ordering window and releases them in bursts, so a window between two sink
+  // crossings would leave out the receive and decode work done before the first crossing.
+  const cpuStart = cpuSecondsOf(child.pid!);
+  const mainStart = cpuSecondsOf(child.pid!, true);
+  const sent = await send(senderAddress(port), count);
+  while (sink.received < before + sent) await new Promise((resolve) => setTimeout(resolve, 50));
+  const cpuSeconds = cpuSecondsOf(child.pid!) - cpuStart;
+  const mainSeconds = cpuSecondsOf(child.pid!, true) - mainStart;
+  // Wall clock between the 10 % and 90 % crossings at the sink (start-up and the window's tail
+  // excluded).
+  const seconds = ((sink.crossings.get(high) ?? 0) - (sink.crossings.get(low) ?? 0)) / 1000;
+  return {
+    wall: (high - low) / seconds,
+    perCore: sent / cpuSeconds,
+    mainShare: mainSeconds / cpuSeconds,
+    cpuSeconds,
+  };
 }
 
 async function backlogMemory(
@@ -715,8 +737,9 @@ try {
     `collector throughput${UNIQUE ? ' (every tool call unique)' : ''}: ${SPANS} spans (half Claude Code native sessions, half agent-otel hook sessions) ` +
       `in requests of ~${BATCH}, ${CONCURRENCY} in flight, over ${GRPC ? 'OTLP/gRPC' : JSON_BODIES ? 'OTLP/HTTP JSON' : 'OTLP/HTTP protobuf'}`,
   );
-  const withPolicy: Throughput[] = [];
-  const withoutPolicy: Throughput[] = [];
+  // Per round, one result per segment: [cold] or [cold, sustained] (see `throughput`).
+  const withPolicy: Throughput[][] = [];
+  const withoutPolicy: Throughput[][] = [];
   const load = [loadavg()[0] ?? 0];
   for (let round = 0; round < ROUNDS; round++) {
     // Alternate which path goes first, so neither always gets the quieter moment.
@@ -728,9 +751,11 @@ try {
       withPolicy.push(await throughput(directory, 'recommended'));
     }
     load.push(loadavg()[0] ?? 0);
+    const rates = (results: Throughput[]) =>
+      results.map((result) => Math.round(result.perCore)).join(' → ');
     console.log(
-      `  round ${round + 1}: recommended ${Math.round(withPolicy[round]!.perCore)}, ` +
-        `off ${Math.round(withoutPolicy[round]!.perCore)} spans per CPU-second`,
+      `  round ${round + 1}: recommended ${rates(withPolicy[round]!)}, ` +
+        `off ${rates(withoutPolicy[round]!)} spans per CPU-second${WARMUP > 0 ? ' (cold → sustained)' : ''}`,
     );
   }
   const median = (list: number[]): number => {
@@ -740,38 +765,60 @@ try {
   };
   const spread = (list: number[], digits = 0): string =>
     `${median(list).toFixed(digits)} (range ${Math.min(...list).toFixed(digits)}–${Math.max(...list).toFixed(digits)})`;
-  const line = (name: string, results: Throughput[]) =>
+  const report = (index: number, title: string) => {
+    const policy = withPolicy.map((round) => round[index]!);
+    const off = withoutPolicy.map((round) => round[index]!);
+    const line = (name: string, results: Throughput[]) =>
+      console.log(
+        `  ${name.padEnd(20)} ${spread(results.map((result) => result.perCore))} spans per CPU-second (one core), ` +
+          `${spread(results.map((result) => result.wall))} spans/s wall clock`,
+      );
+    console.log(`median of ${ROUNDS} rounds, ${title}:`);
+    line('recommended ruleset', policy);
+    line('policy off', off);
     console.log(
-      `  ${name.padEnd(20)} ${spread(results.map((result) => result.perCore))} spans per CPU-second (one core), ` +
-        `${spread(results.map((result) => result.wall))} spans/s wall clock`,
+      `  policy cost: ${spread(
+        policy.map((result, round) => off[round]!.perCore / result.perCore),
+        2,
+      )}x the CPU time per span of the pass-through path (ratio within each round)`,
     );
-  console.log(`median of ${ROUNDS} rounds:`);
-  line('recommended ruleset', withPolicy);
-  line('policy off', withoutPolicy);
-  console.log(
-    `  policy cost: ${spread(
-      withPolicy.map((result, index) => withoutPolicy[index]!.perCore / result.perCore),
-      2,
-    )}x the CPU time per span of the pass-through path (ratio within each round)`,
-  );
-  // Where the CPU time per span goes: the main thread (receiving, policy, exporting) and the
-  // other threads (V8's garbage collector and optimizing compiler, libuv's pool).
-  const split = (results: Throughput[]) => {
-    const perSpan = results.map((result) => 1e6 / result.perCore);
-    return (
-      `${spread(perSpan, 1)} µs per span, main thread ` +
-      `${spread(
-        results.map((result, index) => perSpan[index]! * result.mainShare),
-        1,
-      )}, ` +
-      `other threads ${spread(
-        results.map((result, index) => perSpan[index]! * (1 - result.mainShare)),
-        1,
-      )}`
-    );
+    // Where the CPU time per span goes: the main thread (receiving, policy, exporting) and the
+    // other threads (V8's garbage collector and optimizing compiler, libuv's pool).
+    const split = (results: Throughput[]) => {
+      const perSpan = results.map((result) => 1e6 / result.perCore);
+      return (
+        `${spread(perSpan, 1)} µs per span, main thread ` +
+        `${spread(
+          results.map((result, round) => perSpan[round]! * result.mainShare),
+          1,
+        )}, ` +
+        `other threads ${spread(
+          results.map((result, round) => perSpan[round]! * (1 - result.mainShare)),
+          1,
+        )}`
+      );
+    };
+    console.log(`  CPU, recommended:   ${split(policy)}`);
+    console.log(`  CPU, policy off:    ${split(off)}`);
   };
-  console.log(`  CPU, recommended:   ${split(withPolicy)}`);
-  console.log(`  CPU, policy off:    ${split(withoutPolicy)}`);
+  report(
+    0,
+    `the first ${WARMUP > 0 ? WARMUP : SPANS} spans of a fresh collector (cold: V8 compiling)`,
+  );
+  if (WARMUP > 0) {
+    report(1, `the ${SPANS} spans after them (sustained)`);
+    // What starting cold costs once per process: the cold spans' CPU beyond what they would
+    // have cost at the sustained rate (mostly V8 compiling the code the path runs).
+    const startUp = (rounds: Throughput[][]) =>
+      spread(
+        rounds.map(([cold, sustained]) => cold!.cpuSeconds - WARMUP / sustained!.perCore),
+        2,
+      );
+    console.log(
+      `  cold start, once per collector process: recommended ${startUp(withPolicy)}, ` +
+        `policy off ${startUp(withoutPolicy)} CPU-seconds more than the same spans sustained`,
+    );
+  }
   console.log(
     `  load average (1 min) during the rounds: ${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)} on ${cpus().length} cores`,
   );
