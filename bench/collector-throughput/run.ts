@@ -579,6 +579,8 @@ interface Throughput {
   readonly perCore: number;
   /** The share of that CPU time spent on the main thread. */
   readonly mainShare: number;
+  /** Spans sent (whole requests: a few hundred more than asked for, at most). */
+  readonly spans: number;
   /** CPU seconds of the collector process (all threads) for these spans. */
   readonly cpuSeconds: number;
 }
@@ -631,6 +633,7 @@ async function segment(
     wall: (high - low) / seconds,
     perCore: sent / cpuSeconds,
     mainShare: mainSeconds / cpuSeconds,
+    spans: sent,
     cpuSeconds,
   };
 }
@@ -811,7 +814,7 @@ try {
     // have cost at the sustained rate (mostly V8 compiling the code the path runs).
     const startUp = (rounds: Throughput[][]) =>
       spread(
-        rounds.map(([cold, sustained]) => cold!.cpuSeconds - WARMUP / sustained!.perCore),
+        rounds.map(([cold, sustained]) => cold!.cpuSeconds - cold!.spans / sustained!.perCore),
         2,
       );
     console.log(
