@@ -146,6 +146,8 @@ type FalseWhen =
   | { readonly kind: 'empty'; readonly field: FieldRef }
   /** False while no command of the call runs one of these programs (`tool.programs`). */
   | { readonly kind: 'programs'; readonly programs: ReadonlySet<string> }
+  /** False while the field is a string other than this one (`tool.name == "ExitWorktree"`). */
+  | { readonly kind: 'equals'; readonly field: FieldRef; readonly value: string }
   | { readonly kind: 'never' };
 
 /** The index after the string literal that starts at `start` (CEL quotes, raw and triple). */
@@ -232,6 +234,8 @@ function withoutOuterParentheses(source: string): string {
 
 /** `tool.`/`session.` field iterated by `exists` over the whole of `source`, if that is all it is. */
 const EXISTS_PATTERN = /^(tool|session)\.([A-Za-z_][A-Za-z0-9_]*)\.(exists|exists_one)\(/;
+/** `tool.field == "text"` (or `session.…`): a plain string literal, no escapes. */
+const EQUALS_PATTERN = /^(tool|session)\.([A-Za-z_][A-Za-z0-9_]*)\s*==\s*"([^"\\]*)"$/;
 
 /** What is remembered per distinct tool input. */
 interface FactsMemo {
@@ -682,6 +686,13 @@ export class PolicyEngine implements Decider {
       }
     }
     const baseline = this.baselineView();
+    const equals = EQUALS_PATTERN.exec(text);
+    if (equals) {
+      // Only for a field whose empty value is a string: CEL compares strings as `===` does.
+      const field = this.fieldRef(`${equals[1]}.${equals[2]}`, baseline, indexes);
+      if (field && typeof field.baseline === 'string')
+        return { kind: 'equals', field, value: equals[3]! };
+    }
     const exists = EXISTS_PATTERN.exec(text);
     if (exists && closingBracket(text, exists[0].length - 1) === text.length - 1) {
       const field = this.fieldRef(`${exists[1]}.${exists[2]}`, baseline, indexes);
@@ -797,6 +808,12 @@ export class PolicyEngine implements Decider {
         if (!Array.isArray(programs)) return false;
         for (const program of programs) if (test.programs.has(program)) return false;
         return true;
+      }
+      case 'equals': {
+        const { field } = test;
+        if (factsOnly && !field.fromFacts) return false;
+        const value = field.variable === 'phase' ? view.phase : view[field.variable][field.key];
+        return typeof value === 'string' && value !== test.value;
       }
       case 'empty': {
         const { field } = test;

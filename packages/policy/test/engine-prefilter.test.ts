@@ -1,8 +1,9 @@
 /**
  * The engine skips rules it can decide without CEL (baseline shortcut, tool-only outcomes per
  * tool input, false-when prefilters: top-level `&&`/`||` parts, `exists` over an empty list,
- * the programs a `tool.commands.exists` needs). These tests give rules of each shape calls
- * that must and must not match, so a prefilter that skipped a rule it should not have fails.
+ * the programs a `tool.commands.exists` needs, a string field compared with a literal). These
+ * tests give rules of each shape calls that must and must not match, so a prefilter that
+ * skipped a rule it should not have fails.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -50,6 +51,11 @@ rulesets:
         severity: low
         category: reconnaissance
         when: 'tool.category == "read" ? tool.paths.size() > 1 : tool.category == "mcp"'
+      - id: named-tool
+        description: string equalities in an && (the equals prefilter), one with a space
+        severity: low
+        category: destruction
+        when: 'tool.name == "ExitWorktree" && tool.target == "remove discard_changes"'
       - id: session-in-a-string
         description: a variable name inside a string literal is no variable
         severity: low
@@ -78,6 +84,8 @@ describe('policy engine prefilters', () => {
       // The first call's input again, now that the session has calls: the rules left out for
       // these facts are left out by what the facts alone say, never by the session then.
       read(`${WORKSPACE}/a.ts`),
+      { tool: 'ExitWorktree', input: { action: 'keep' } },
+      { tool: 'ExitWorktree', input: { action: 'remove', discard_changes: true } },
     ];
     // Twice: the second session reuses every remembered outcome.
     for (const session of ['first', 'second']) {
@@ -104,6 +112,8 @@ describe('policy engine prefilters', () => {
       assert.deepEqual(rulesOf(12), ['late-read', 'read-after-calls']);
       assert.deepEqual(rulesOf(13), ['git-push']);
       assert.deepEqual(rulesOf(14), ['late-read', 'read-after-calls']);
+      assert.deepEqual(rulesOf(15), []);
+      assert.deepEqual(rulesOf(16), ['named-tool']);
     }
   });
 
