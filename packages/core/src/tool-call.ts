@@ -1236,6 +1236,23 @@ const CLAUDE_CODE_SERVICE_TOOLS = new Set([
   'Workflow',
 ]);
 
+/**
+ * Claude Code's tool that leaves the git worktree the session works in (`EnterWorktree` made or
+ * entered it). Its input names no path: the worktree is where the session is.
+ */
+const EXIT_WORKTREE_TOOL = 'ExitWorktree';
+
+/**
+ * An `ExitWorktree` call's target: its action (`keep`, or `remove`: the worktree's directory and
+ * branch deleted) and, when set, `discard_changes` — the tool then removes a worktree with
+ * uncommitted files or unmerged commits, which it refuses to do without it, so the work is lost.
+ */
+function exitWorktreeTarget(input: unknown): string | undefined {
+  const action = stringField(input, 'action');
+  if (action === undefined) return undefined;
+  return fieldOf(input, 'discard_changes') === true ? `${action} discard_changes` : action;
+}
+
 /** Where Claude Code's claude.ai tools (`Projects`, `Artifact`) send what they upload. */
 const CLAUDE_AI = 'claude.ai';
 
@@ -1445,6 +1462,8 @@ function describeWithin(
     category = AGENT_TOOL_CATEGORY_VALUE_AGENT;
     subagentType = stringField(toolInput, 'subagent_type') ?? 'general-purpose';
     target = subagentType;
+  } else if (toolName === EXIT_WORKTREE_TOOL) {
+    target = exitWorktreeTarget(toolInput);
   } else if (CLAUDE_CODE_SERVICE_TOOLS.has(toolName)) {
     const service = describeServiceTool(toolName, findings, toolInput, cwd, redact);
     ({ category, target } = service);

@@ -520,6 +520,25 @@ describe("describeToolCall: Claude Code's service tools", () => {
       ['/home/dev/.claude/wf/run-1.js'],
     );
   });
+
+  it('ExitWorktree targets its action, and names discard_changes when it is set', () => {
+    assert.deepEqual(attributesOf('ExitWorktree', { action: 'remove', discard_changes: true }), {
+      [ATTR_GEN_AI_TOOL_NAME]: 'ExitWorktree',
+      [ATTR_GEN_AI_TOOL_TYPE]: GEN_AI_TOOL_TYPE_VALUE_FUNCTION,
+      [ATTR_AGENT_TOOL_CATEGORY]: AGENT_TOOL_CATEGORY_VALUE_OTHER,
+      [ATTR_AGENT_TOOL_TARGET]: 'remove discard_changes',
+    });
+    for (const [input, target] of [
+      [{ action: 'remove' }, 'remove'],
+      [{ action: 'remove', discard_changes: false }, 'remove'],
+      // Only the boolean counts, as the tool's schema has it.
+      [{ action: 'remove', discard_changes: 'true' }, 'remove'],
+      [{ action: 'keep', discard_changes: true }, 'keep discard_changes'],
+      [{ discard_changes: true }, undefined],
+      [null, undefined],
+    ] as const)
+      assert.equal(attributesOf('ExitWorktree', input)[ATTR_AGENT_TOOL_TARGET], target);
+  });
 });
 
 describe("describeToolCall: other coding agents' tools", () => {
