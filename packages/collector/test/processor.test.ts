@@ -14,6 +14,7 @@ import {
   ATTR_AGENT_POLICY_VIOLATED,
   ATTR_AGENT_POLICY_VIOLATION_COUNT,
   ATTR_AGENT_TOOL_CATEGORY,
+  ATTR_AGENT_TOOL_TARGET,
   ATTR_AGENT_TOOL_PATHS,
   ATTR_AGENT_TURN_ID,
   ATTR_AGENT_WORKSPACE_PATH,
@@ -732,6 +733,32 @@ describe('PolicyProcessor with Claude Code native spans', () => {
       if (home === undefined) delete process.env['HOME'];
       else process.env['HOME'] = home;
     }
+  });
+
+  it("tags a native ExitWorktree that removes a worktree with its changes, from the span's tool input", async () => {
+    const recommended = await loadCollectorDecider('recommended');
+    const processor = new PolicyProcessor({ ...OPTIONS, decider: recommended! });
+    const exit = (id: string, input: string) =>
+      span(
+        'claude_code.tool',
+        {
+          'session.id': 'wt',
+          tool_name: 'ExitWorktree',
+          tool_input: input,
+          tool_use_id: id,
+          'gen_ai.tool.call.id': id,
+        },
+        1000,
+      );
+    const discard = exit('t1', '{"action":"remove","discard_changes":true}');
+    const clean = exit('t2', '{"action":"remove"}');
+    processor.push([discard, clean], 0);
+    processor.release(0, true);
+    const attributes = (item: PipelineSpan) => attributesOf(item.span.attributes);
+    assert.equal(attributes(discard)[ATTR_AGENT_TOOL_TARGET], 'remove discard_changes');
+    assert.deepEqual(attributes(discard)[ATTR_AGENT_POLICY_RULE_IDS], ['discard-uncommitted-work']);
+    assert.equal(attributes(clean)[ATTR_AGENT_TOOL_TARGET], 'remove');
+    assert.equal(attributes(clean)[ATTR_AGENT_POLICY_RULE_IDS], undefined);
   });
 });
 

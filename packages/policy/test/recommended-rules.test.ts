@@ -211,11 +211,23 @@ const CASES: readonly RuleCase[] = [
       [bash('git reset --hard HEAD~1')],
       [bash('git clean -fdx')],
       [bash('git checkout -- .')],
+      [bash('git worktree remove --force ../wt-feature')],
+      [bash('git -C repo worktree remove -f .claude/worktrees/fix')],
+      // Claude Code 2.1.3xx: leaving a worktree and deleting it with its uncommitted work.
+      [{ tool: 'ExitWorktree', input: { action: 'remove', discard_changes: true } }],
     ],
     negative: [
       [bash('git reset HEAD src/a.ts')],
       [bash('git clean -n')],
       [bash('git checkout -b feature')],
+      // Without --force git refuses to remove a worktree with changes; so does ExitWorktree
+      // without discard_changes.
+      [bash('git worktree remove ../wt-feature')],
+      [bash('git worktree add --force ../wt-feature main')],
+      [{ tool: 'ExitWorktree', input: { action: 'remove' } }],
+      [{ tool: 'ExitWorktree', input: { action: 'keep' } }],
+      [{ tool: 'ExitWorktree', input: { action: 'keep', discard_changes: true } }],
+      [{ tool: 'EnterWorktree', input: { name: 'fix' } }],
     ],
   },
   {
