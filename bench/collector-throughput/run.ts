@@ -19,7 +19,7 @@
  * per process) and the `--spans` after them (sustained: what a running collector costs per span);
  * the difference is reported as the cold start's CPU-seconds.
  *
- *   npm run bench:collector-throughput [-- --warmup 200000 --spans 200000 --rounds 3 --backlog 1000000]
+ *   npm run bench:collector-throughput [-- --warmup 200000 --spans 1000000 --rounds 3 --backlog 1000000]
  *   (--backlog 0 skips the memory part; --unique makes every tool call new to the caches;
  *   --processor-only measures the policy processor path alone, in this process — built packages,
  *   processor-path.mjs —; --seed N makes the same traffic every run; with --processor-only,
@@ -50,7 +50,7 @@ import type { OtlpKeyValue, OtlpSpan, OtlpTraceRequest } from '@agent-otel/colle
 const CLI = fileURLToPath(new URL('../../packages/cli/bin/agent-otel.js', import.meta.url));
 const { values } = parseArgs({
   options: {
-    spans: { type: 'string', default: '200000' },
+    spans: { type: 'string', default: '1000000' },
     backlog: { type: 'string', default: '1000000' },
     batch: { type: 'string', default: '512' },
     concurrency: { type: 'string', default: '4' },
@@ -737,7 +737,7 @@ if (values['processor-only']) {
 const directory = await mkdtemp(join(tmpdir(), 'agent-otel-bench-'));
 try {
   console.log(
-    `collector throughput${UNIQUE ? ' (every tool call unique)' : ''}: ${SPANS} spans (half Claude Code native sessions, half agent-otel hook sessions) ` +
+    `collector throughput${UNIQUE ? ' (every tool call unique)' : ''}: ${WARMUP > 0 ? `${WARMUP} cold + ` : ''}${SPANS} spans (half Claude Code native sessions, half agent-otel hook sessions) ` +
       `in requests of ~${BATCH}, ${CONCURRENCY} in flight, over ${GRPC ? 'OTLP/gRPC' : JSON_BODIES ? 'OTLP/HTTP JSON' : 'OTLP/HTTP protobuf'}`,
   );
   // Per round, one result per segment: [cold] or [cold, sustained] (see `throughput`).
