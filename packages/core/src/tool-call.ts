@@ -1448,8 +1448,13 @@ function describeWithin(
   } else if (EXECUTE_TOOLS.has(toolName)) {
     category = AGENT_TOOL_CATEGORY_VALUE_EXECUTE;
     const command = stringField(toolInput, 'command');
+    // Claude Code's Monitor watches a command's output or, instead, a WebSocket it opens.
+    const socket = command === undefined ? stringField(fieldOf(toolInput, 'ws'), 'url') : undefined;
     if (command !== undefined) target = describeCommand(findings, commands, command, cwd, redact);
-    else target = stringField(toolInput, 'shell_id', 'bash_id');
+    else if (socket !== undefined) {
+      category = AGENT_TOOL_CATEGORY_VALUE_NETWORK;
+      target = fetchTarget(findings, socket, undefined, redact);
+    } else target = stringField(toolInput, 'shell_id', 'bash_id');
   } else if (NETWORK_TOOLS.has(toolName)) {
     category = AGENT_TOOL_CATEGORY_VALUE_NETWORK;
     target = fetchTarget(

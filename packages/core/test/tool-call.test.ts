@@ -521,6 +521,33 @@ describe("describeToolCall: Claude Code's service tools", () => {
     );
   });
 
+  it("Monitor runs a command, or opens a WebSocket: then it is a network call to the socket's host", () => {
+    const command = attributesOf('Monitor', {
+      description: 'deploy log',
+      timeout_ms: 60_000,
+      command: 'tail -f ~/.aws/credentials',
+    });
+    assert.equal(command[ATTR_AGENT_TOOL_CATEGORY], AGENT_TOOL_CATEGORY_VALUE_EXECUTE);
+    assert.equal(command[ATTR_AGENT_TOOL_TARGET], 'tail -f ~/.aws/credentials');
+    assert.deepEqual(
+      attributesOf('Monitor', {
+        description: 'build events',
+        timeout_ms: 60_000,
+        ws: { url: 'wss://events.example.com:8443/stream?token=s3cr3t' },
+      }),
+      {
+        [ATTR_GEN_AI_TOOL_NAME]: 'Monitor',
+        [ATTR_GEN_AI_TOOL_TYPE]: GEN_AI_TOOL_TYPE_VALUE_FUNCTION,
+        [ATTR_AGENT_TOOL_CATEGORY]: AGENT_TOOL_CATEGORY_VALUE_NETWORK,
+        [ATTR_AGENT_TOOL_TARGET]: 'wss://events.example.com:8443/stream?token=REDACTED',
+        [ATTR_URL_FULL]: 'wss://events.example.com:8443/stream?token=REDACTED',
+        [ATTR_SERVER_ADDRESS]: 'events.example.com',
+        [ATTR_SERVER_PORT]: 8443,
+        [ATTR_AGENT_TOOL_HOSTS]: ['events.example.com'],
+      },
+    );
+  });
+
   it('ExitWorktree targets its action, and names discard_changes when it is set', () => {
     assert.deepEqual(attributesOf('ExitWorktree', { action: 'remove', discard_changes: true }), {
       [ATTR_GEN_AI_TOOL_NAME]: 'ExitWorktree',
