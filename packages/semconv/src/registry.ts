@@ -773,6 +773,21 @@ export const ATTRIBUTES: readonly AttributeDefinition[] = [
     },
   },
   {
+    key: 'agent.tool.sandbox.disabled',
+    type: 'boolean',
+    brief:
+      "True when the agent asked to run the call outside its sandbox (Claude Code's `dangerouslyDisableSandbox`).",
+    examples: [true],
+    origin: agent,
+    why: 'A safeguard switched off for one call; OTel has no attribute for a sandbox or its bypass.',
+    requirements: {
+      tool: {
+        level: 'conditionally_required',
+        condition: 'when the call asks to leave the sandbox',
+      },
+    },
+  },
+  {
     key: 'agent.tool.decision',
     type: 'string',
     brief: 'The in-session permission decision on the call, when one was made.',

@@ -441,6 +441,14 @@ export const ATTR_AGENT_TOOL_HOSTS = 'agent.tool.hosts' as const;
 export const ATTR_AGENT_TOOL_PATHS = 'agent.tool.paths' as const;
 
 /**
+ * True when the agent asked to run the call outside its sandbox (Claude Code's `dangerouslyDisableSandbox`).
+ *
+ * Type: `boolean`. Origin: agent.
+ * @example true
+ */
+export const ATTR_AGENT_TOOL_SANDBOX_DISABLED = 'agent.tool.sandbox.disabled' as const;
+
+/**
  * The in-session permission decision on the call, when one was made.
  *
  * Type: `string`. Origin: agent.
