@@ -20,6 +20,7 @@ import {
   ATTR_AGENT_TOOL_CATEGORY,
   ATTR_AGENT_TOOL_HOSTS,
   ATTR_AGENT_TOOL_PATHS,
+  ATTR_AGENT_TOOL_SANDBOX_DISABLED,
   ATTR_AGENT_TOOL_TARGET,
   ATTR_FILE_PATH,
   ATTR_GEN_AI_TOOL_NAME,
@@ -1411,6 +1412,7 @@ function describeWithin(
   const commands: (readonly string[])[] = [];
   let category: ToolCategory = AGENT_TOOL_CATEGORY_VALUE_OTHER;
   let target: string | undefined;
+  let sandboxDisabled = false;
   let filePath: string | undefined;
   let subagentType: string | undefined;
   const mcp = parseMcpToolName(toolName);
@@ -1447,6 +1449,8 @@ function describeWithin(
     }
   } else if (EXECUTE_TOOLS.has(toolName)) {
     category = AGENT_TOOL_CATEGORY_VALUE_EXECUTE;
+    // Claude Code's Bash runs a command outside its sandbox when the model asks for it.
+    sandboxDisabled = fieldOf(toolInput, 'dangerouslyDisableSandbox') === true;
     const command = stringField(toolInput, 'command');
     // Claude Code's Monitor watches a command's output or, instead, a WebSocket it opens.
     const socket = command === undefined ? stringField(fieldOf(toolInput, 'ws'), 'url') : undefined;
@@ -1511,6 +1515,7 @@ function describeWithin(
   if (serverPort !== undefined) attributes[ATTR_SERVER_PORT] = serverPort;
   if (findings.hosts.length > 0) attributes[ATTR_AGENT_TOOL_HOSTS] = [...findings.hosts];
   if (findings.paths.length > 0) attributes[ATTR_AGENT_TOOL_PATHS] = [...findings.paths];
+  if (sandboxDisabled) attributes[ATTR_AGENT_TOOL_SANDBOX_DISABLED] = true;
   if (mcpServerName) attributes[ATTR_AGENT_MCP_SERVER_NAME] = mcpServerName;
   if (mcpToolName !== undefined) attributes[ATTR_AGENT_MCP_TOOL_NAME] = mcpToolName;
 

@@ -16,6 +16,7 @@ import {
   ATTR_AGENT_TOOL_CATEGORY,
   ATTR_AGENT_TOOL_HOSTS,
   ATTR_AGENT_TOOL_PATHS,
+  ATTR_AGENT_TOOL_SANDBOX_DISABLED,
   ATTR_AGENT_TOOL_TARGET,
   ATTR_FILE_PATH,
   ATTR_GEN_AI_TOOL_NAME,
@@ -519,6 +520,21 @@ describe("describeToolCall: Claude Code's service tools", () => {
       ],
       ['/home/dev/.claude/wf/run-1.js'],
     );
+  });
+
+  it('Bash asked to leave its sandbox says so; in the sandbox nothing is added', () => {
+    const outside = attributesOf('Bash', {
+      command: 'npm install',
+      dangerouslyDisableSandbox: true,
+    });
+    assert.equal(outside[ATTR_AGENT_TOOL_SANDBOX_DISABLED], true);
+    assert.equal(outside[ATTR_AGENT_TOOL_TARGET], 'npm install');
+    for (const flag of [false, 'true', undefined])
+      assert.equal(
+        ATTR_AGENT_TOOL_SANDBOX_DISABLED in
+          attributesOf('Bash', { command: 'npm install', dangerouslyDisableSandbox: flag }),
+        false,
+      );
   });
 
   it("Monitor runs a command, or opens a WebSocket: then it is a network call to the socket's host", () => {
