@@ -10,6 +10,7 @@ import {
   ATTR_AGENT_IDENTITY_CREDENTIALS,
   ATTR_AGENT_IDENTITY_CREDENTIALS_USED,
   ATTR_AGENT_IDENTITY_SWITCHED,
+  ATTR_AGENT_TOOL_SANDBOX_DISABLED,
   ATTR_AGENT_MCP_SERVER_NAME,
   ATTR_AGENT_MCP_TOOL_NAME,
   ATTR_AGENT_MCP_TOOLS_ADDED,
@@ -71,6 +72,7 @@ export interface ToolFacts {
   readonly identitySelectors: readonly string[];
   readonly identitySwitchCommand: boolean;
   readonly identitySwitchedAttribute: boolean;
+  readonly sandboxDisabled: boolean;
   readonly outcome: string;
   readonly workspace: string;
 }
@@ -182,6 +184,7 @@ const FACT_KEYS = [
   ATTR_AGENT_IDENTITY_CREDENTIALS_USED,
   ATTR_AGENT_IDENTITY_SWITCHED,
   ATTR_AGENT_TOOL_OUTCOME,
+  ATTR_AGENT_TOOL_SANDBOX_DISABLED,
 ] as const;
 
 /** FACT_KEYS positions by key (no prototype: a key such as `constructor` is not one). */
@@ -515,6 +518,7 @@ export function toolFacts(
     identitySelectors: facts?.identitySelectors ?? [],
     identitySwitchCommand: facts?.identitySwitchCommand ?? false,
     identitySwitchedAttribute: attributes[ATTR_AGENT_IDENTITY_SWITCHED] === true,
+    sandboxDisabled: attributes[ATTR_AGENT_TOOL_SANDBOX_DISABLED] === true,
     outcome: stringOf(attributes[ATTR_AGENT_TOOL_OUTCOME]),
     workspace,
   };
@@ -760,6 +764,7 @@ export function toolView(
     credentials_used: facts.credentialsUsed,
     identities: union(facts.identitySelectors, facts.credentialsUsed),
     identity_switched: switched,
+    sandbox_disabled: facts.sandboxDisabled,
     outcome: facts.outcome,
     attributes: request.attributes,
   };

@@ -342,8 +342,19 @@ const CASES: readonly RuleCase[] = [
       [write(`${WORKSPACE}/.claude/settings.json`)],
       [bash('history -c')],
       [bash('unset HISTFILE')],
+      // Claude Code's Bash asked to run outside its sandbox.
+      [{ tool: 'Bash', input: { command: 'npm install', dangerouslyDisableSandbox: true } }],
     ],
-    negative: [[write(`${WORKSPACE}/docs/settings.md`)], [bash('history | tail -5')]],
+    negative: [
+      [write(`${WORKSPACE}/docs/settings.md`)],
+      [bash('history | tail -5')],
+      [{ tool: 'Bash', input: { command: 'npm install', dangerouslyDisableSandbox: false } }],
+      // The same command in the sandbox after one outside it: facts are remembered per input.
+      [
+        { tool: 'Bash', input: { command: 'npm test', dangerouslyDisableSandbox: true } },
+        bash('npm test'),
+      ],
+    ],
   },
   {
     rule: 'install-persistence',
