@@ -1254,6 +1254,19 @@ function exitWorktreeTarget(input: unknown): string | undefined {
   return fieldOf(input, 'discard_changes') === true ? `${action} discard_changes` : action;
 }
 
+/**
+ * Whether a shell tool's input asks to run the command outside the agent's sandbox: Claude
+ * Code's `dangerouslyDisableSandbox: true`; Codex CLI's `sandbox_permissions:
+ * "require_escalated"` (`with_escalated_permissions: true` in its earlier versions).
+ */
+function leavesSandbox(input: unknown): boolean {
+  return (
+    fieldOf(input, 'dangerouslyDisableSandbox') === true ||
+    fieldOf(input, 'sandbox_permissions') === 'require_escalated' ||
+    fieldOf(input, 'with_escalated_permissions') === true
+  );
+}
+
 /** Where Claude Code's claude.ai tools (`Projects`, `Artifact`) send what they upload. */
 const CLAUDE_AI = 'claude.ai';
 
@@ -1449,8 +1462,7 @@ function describeWithin(
     }
   } else if (EXECUTE_TOOLS.has(toolName)) {
     category = AGENT_TOOL_CATEGORY_VALUE_EXECUTE;
-    // Claude Code's Bash runs a command outside its sandbox when the model asks for it.
-    sandboxDisabled = fieldOf(toolInput, 'dangerouslyDisableSandbox') === true;
+    sandboxDisabled = leavesSandbox(toolInput);
     const command = stringField(toolInput, 'command');
     // Claude Code's Monitor watches a command's output or, instead, a WebSocket it opens.
     const socket = command === undefined ? stringField(fieldOf(toolInput, 'ws'), 'url') : undefined;
@@ -1483,6 +1495,7 @@ function describeWithin(
       kind === undefined
         ? undefined
         : describeOtherAgentTool(kind, findings, commands, toolInput, cwd, redact);
+    if (kind === 'shell') sandboxDisabled = leavesSandbox(toolInput);
     if (other === undefined) scanInput(findings, toolInput, cwd);
     else {
       ({ category, target, filePath } = other);

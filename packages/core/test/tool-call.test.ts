@@ -522,19 +522,25 @@ describe("describeToolCall: Claude Code's service tools", () => {
     );
   });
 
-  it('Bash asked to leave its sandbox says so; in the sandbox nothing is added', () => {
-    const outside = attributesOf('Bash', {
-      command: 'npm install',
-      dangerouslyDisableSandbox: true,
-    });
-    assert.equal(outside[ATTR_AGENT_TOOL_SANDBOX_DISABLED], true);
-    assert.equal(outside[ATTR_AGENT_TOOL_TARGET], 'npm install');
-    for (const flag of [false, 'true', undefined])
-      assert.equal(
-        ATTR_AGENT_TOOL_SANDBOX_DISABLED in
-          attributesOf('Bash', { command: 'npm install', dangerouslyDisableSandbox: flag }),
-        false,
-      );
+  it("a shell tool asked to leave its sandbox says so (Claude Code's and Codex CLI's spellings)", () => {
+    for (const [tool, input] of [
+      ['Bash', { command: 'npm install', dangerouslyDisableSandbox: true }],
+      ['shell', { command: ['npm', 'install'], sandbox_permissions: 'require_escalated' }],
+      ['shell', { command: ['npm', 'install'], with_escalated_permissions: true }],
+    ] as const) {
+      const described = attributesOf(tool, input);
+      assert.equal(described[ATTR_AGENT_TOOL_SANDBOX_DISABLED], true, tool);
+      assert.equal(described[ATTR_AGENT_TOOL_TARGET], 'npm install', tool);
+    }
+    // In the sandbox, only the boolean (or Codex's value) counts, and only for a shell tool.
+    for (const [tool, input] of [
+      ['Bash', { command: 'npm install', dangerouslyDisableSandbox: false }],
+      ['Bash', { command: 'npm install', dangerouslyDisableSandbox: 'true' }],
+      ['Bash', { command: 'npm install' }],
+      ['shell', { command: ['npm', 'install'], sandbox_permissions: 'use_default' }],
+      ['Read', { file_path: '/w/a.ts', dangerouslyDisableSandbox: true }],
+    ] as const)
+      assert.equal(ATTR_AGENT_TOOL_SANDBOX_DISABLED in attributesOf(tool, input), false, tool);
   });
 
   it("Monitor runs a command, or opens a WebSocket: then it is a network call to the socket's host", () => {
