@@ -232,6 +232,11 @@ function withoutOuterParentheses(source: string): string {
   return text;
 }
 
+/** A field's value in a view. */
+function fieldValue(field: FieldRef, view: RuleView): unknown {
+  return field.variable === 'phase' ? view.phase : view[field.variable][field.key];
+}
+
 /** `tool.`/`session.` field iterated by `exists` over the whole of `source`, if that is all it is. */
 const EXISTS_PATTERN = /^(tool|session)\.([A-Za-z_][A-Za-z0-9_]*)\.(exists|exists_one)\(/;
 /** `tool.field == "text"` (or `session.…`): a plain string literal, no escapes. */
@@ -768,7 +773,7 @@ export class PolicyEngine implements Decider {
   private fieldAtBaseline(field: FieldRef, view: RuleView, known: Uint8Array): boolean {
     let state = known[field.index];
     if (state === 0) {
-      const value = field.variable === 'phase' ? view.phase : view[field.variable][field.key];
+      const value = fieldValue(field, view);
       state = sameAsBaseline(value, field.baseline) ? 1 : 2;
       known[field.index] = state;
     }
@@ -812,13 +817,13 @@ export class PolicyEngine implements Decider {
       case 'equals': {
         const { field } = test;
         if (factsOnly && !field.fromFacts) return false;
-        const value = field.variable === 'phase' ? view.phase : view[field.variable][field.key];
+        const value = fieldValue(field, view);
         return typeof value === 'string' && value !== test.value;
       }
       case 'empty': {
         const { field } = test;
         if (factsOnly && !field.fromFacts) return false;
-        const value = field.variable === 'phase' ? view.phase : view[field.variable][field.key];
+        const value = fieldValue(field, view);
         if (Array.isArray(value)) return value.length === 0;
         if (typeof value !== 'object' || value === null) return false;
         for (const key in value) if (Object.hasOwn(value, key)) return false;
@@ -834,7 +839,7 @@ export class PolicyEngine implements Decider {
     for (const field of shortcut.fields) {
       let state = known[field.index];
       if (state === 0) {
-        const value = field.variable === 'phase' ? view.phase : view[field.variable][field.key];
+        const value = fieldValue(field, view);
         state = sameAsBaseline(value, field.baseline) ? 1 : 2;
         known[field.index] = state;
       }
